@@ -1,0 +1,71 @@
+"""The structured answer every surface renders: quotes, numbered sources, found or not."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered source; everything here comes from the index, never from model text."""
+
+    n: int
+    article_id: str
+    title: str
+    url: str | None
+    outlet: str | None
+    published: date | None
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "article_id": self.article_id, "title": self.title, "url": self.url,
+                "outlet": self.outlet,
+                "published": self.published.isoformat() if self.published else None}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """`text == article.body[start:end]` of the article behind `source`."""
+
+    text: str
+    start: int
+    end: int
+    source: int  # the Source's n
+    article_id: str
+    also_in: tuple[int, ...] = ()  # other sources carrying the same sentence (wire copies)
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end, "source": self.source,
+                "article_id": self.article_id, "also_in": list(self.also_in),
+                "scores": {k: round(v, 4) for k, v in self.scores.items()}}
+
+
+@dataclass
+class Answer:
+    question: str
+    query: str  # what was actually searched
+    found: bool
+    quotes: list[Quote] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    see_also: list[Source] = field(default_factory=list)  # closest articles when not found
+    as_of: date | None = None
+
+    NOT_FOUND = "The indexed articles don't answer this."
+
+    @property
+    def text(self) -> str:
+        """The answer as plain text: each quote followed by its [n] markers."""
+        if not self.found:
+            return self.NOT_FOUND
+        return "\n".join(f"{q.text} " + "".join(f"[{n}]" for n in (q.source, *q.also_in))
+                         for q in self.quotes)
+
+    def source(self, n: int) -> Source:
+        return next(s for s in self.sources if s.n == n)
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "query": self.query, "answer": self.text,
+                "found": self.found, "as_of": self.as_of.isoformat() if self.as_of else None,
+                "quotes": [q.to_dict() for q in self.quotes],
+                "sources": [s.to_dict() for s in self.sources],
+                "see_also": [s.to_dict() for s in self.see_also]}

@@ -1,0 +1,1 @@
+"""Command-line surfaces: thin shells over the `assistant` and `embeddings` APIs."""

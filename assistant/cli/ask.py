@@ -1,0 +1,58 @@
+"""`ask "QUESTION"`: a one-shot extractive answer, quoted and sourced."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
+                     fail, iso_date, open_index)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ask", description="Answer a question from your indexed news articles, "
+        "quoting their own sentences with numbered sources.")
+    parser.add_argument("question", nargs="*", help="the question (quote it in the shell)")
+    add_index_option(parser)
+    parser.add_argument("-k", type=int, default=8, metavar="N",
+                        help="passages to read for the answer (default 8)")
+    parser.add_argument("--as-of", type=iso_date, metavar="DATE",
+                        help="reference date for 'this week', 'yesterday' (default today)")
+    add_filter_options(parser)
+    parser.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    question = " ".join(args.question).strip()
+    if not question:
+        fail("no question given. Usage: ask \"What did Lavrov say?\"", EXIT_USAGE)
+    if args.k < 1:
+        fail("-k must be at least 1", EXIT_USAGE)
+
+    from assistant import Assistant, EmptyQuestionError
+
+    index = open_index(args.index)
+    try:
+        answer = Assistant(index).ask(question, k=args.k, as_of=args.as_of or date.today(),
+                                      outlet=args.outlet, since=args.since, until=args.until,
+                                      author=args.author)
+    except EmptyQuestionError as exc:
+        fail(str(exc), EXIT_USAGE)
+    finally:
+        index.close()
+    if args.json:
+        json.dump(answer.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from assistant.render import print_answer
+
+        print_answer(answer)
+    return EXIT_OK if answer.found else EXIT_NOT_FOUND
+
+
+if __name__ == "__main__":
+    sys.exit(main())

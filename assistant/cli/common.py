@@ -1,0 +1,49 @@
+"""What the two commands share: argument types, opening the index, error exits."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
+
+
+def iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def add_index_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index", metavar="DIR", type=Path,
+                        help="index directory (default: $NEWSDESK_INDEX, else the user data dir)")
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--outlet", help="only articles from this outlet")
+    parser.add_argument("--author", help="only articles by this author")
+    parser.add_argument("--since", type=iso_date, metavar="DATE", help="published on or after")
+    parser.add_argument("--until", type=iso_date, metavar="DATE", help="published on or before")
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> "NoReturn":  # noqa: F821
+    print(f"newsdesk: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def open_index(path: Path | None, create: bool = False):
+    """The index at `path` (or the default), with clear messages instead of tracebacks."""
+    from embeddings import Index, IndexMismatchError
+
+    from ..settings import default_index_dir, model_setting
+
+    path = path or default_index_dir()
+    try:
+        return Index.open(path, model=model_setting(), create=create)
+    except FileNotFoundError:
+        fail(f"no index at {path}. Build one first:\n  newsdesk index PATH... --index {path}",
+             EXIT_USAGE)
+    except IndexMismatchError as exc:
+        fail(str(exc), EXIT_USAGE)

@@ -1,0 +1,119 @@
+"""`newsdesk index|search|info`: build, query and inspect an index."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .common import (EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option, fail,
+                     open_index)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdesk", description="newsdesk: ask your news "
+                                     "articles, and get their own words back, sourced.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="read articles from files and folders into the index")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    add_index_option(p)
+    p.add_argument("--prune", action="store_true",
+                   help="remove articles read earlier from these paths that are gone now")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    p = sub.add_parser("search", help="show the passages that best match a query")
+    p.add_argument("query", nargs="+")
+    add_index_option(p)
+    p.add_argument("-k", type=int, default=10, metavar="N", help="results (default 10)")
+    add_filter_options(p)
+    p.add_argument("--json", action="store_true", help="print the hits as JSON")
+
+    p = sub.add_parser("info", help="what the index holds and how it was built")
+    add_index_option(p)
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def cmd_index(args) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    index = open_index(args.index, create=True)
+    err = Console(stderr=True, highlight=False)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), console=err, transient=True)
+    task = progress.add_task("reading articles", total=None)
+
+    def on_progress(done: int, total: int) -> None:
+        progress.update(task, description="embedding articles", completed=done, total=total)
+
+    try:
+        with progress:
+            report = index.add(args.paths, progress=on_progress, prune=args.prune)
+    except KeyboardInterrupt:
+        fail("interrupted; what was committed is kept, run the same command to finish", 130)
+    finally:
+        index.close()
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    from assistant.render import safe
+
+    print(f"Indexed into {index.path}: {report.added} added, {report.updated} updated, "
+          f"{report.unchanged} unchanged, {report.removed} removed, "
+          f"{len(report.skipped)} skipped ({report.chunks} new passages).")
+    for s in report.skipped:
+        print(f"  skipped {safe(s.source)}: {safe(s.reason)}")
+    return EXIT_OK
+
+
+def cmd_search(args) -> int:
+    from assistant.render import safe
+
+    index = open_index(args.index)
+    try:
+        hits = index.search(" ".join(args.query), k=args.k, outlet=args.outlet,
+                            author=args.author, since=args.since, until=args.until)
+    finally:
+        index.close()
+    if args.json:
+        json.dump([h.to_dict() for h in hits], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not hits:
+        print("No matching passages.")
+    for n, h in enumerate(hits, start=1):
+        a = h.article
+        date = a.published.isoformat() if a.published else "undated"
+        print(f"{n:>2}. {safe(a.title)} ({safe(a.outlet) or '?'}, {date})  score {h.score:.4f}")
+        print(f"    {safe(a.url) or '(no URL)'}")
+        text = safe(" ".join(h.text.split()))
+        print(f"    {text[:300]}{'…' if len(text) > 300 else ''}")
+    return EXIT_OK
+
+
+def cmd_info(args) -> int:
+    index = open_index(args.index)
+    try:
+        stats = index.stats()
+    finally:
+        index.close()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key:>15}: {value}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "k", 1) < 1:
+        fail("-k must be at least 1", EXIT_USAGE)
+    return {"index": cmd_index, "search": cmd_search, "info": cmd_info}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

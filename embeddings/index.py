@@ -1,0 +1,299 @@
+"""The index directory: `meta.sqlite` + `vectors.faiss`, kept consistent with each other.
+
+A batch is recorded in SQLite inside a transaction; its vectors are written (atomically)
+before that transaction commits. On open, anything one side holds that the other lacks
+is reconciled, so an index opened after a crash is consistent and a rerun finishes it.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import ChunkerSettings, chunk_article
+from .encoder import Encoder, model_id
+from .readers import Skipped, read_paths
+from .records import Article, Hit
+from .store import SCHEMA_VERSION, MetaStore
+from .vectors import VectorFile
+
+META_FILE = "meta.sqlite"
+VECTOR_FILE = "vectors.faiss"
+BATCH_CHUNKS = 2048  # chunks embedded and committed together
+_SOURCE_LOCATION = re.compile(r"(?::\d+|#\d+)$")  # "file.jsonl:12" / "file.json#3" -> file
+
+
+class IndexMismatchError(RuntimeError):
+    """The index was built with another model or chunker than the one asked for."""
+
+
+@dataclass
+class AddReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "removed": self.removed, "chunks": self.chunks,
+                "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped]}
+
+
+ProgressFn = Callable[[int, int], None]  # (articles done, articles to embed)
+
+
+def embed_text(article: Article, chunk_text: str) -> str:
+    """What the model sees for a chunk: the headline gives the passage its context."""
+    return f"{article.title}\n{chunk_text}"
+
+
+class Index:
+    """A searchable corpus of articles in one directory."""
+
+    def __init__(self, path: Path, store: MetaStore, encoder: Encoder, chunker: ChunkerSettings):
+        self.path = path
+        self.store = store
+        self.encoder = encoder
+        self.chunker = chunker
+        self.vectors = VectorFile(path / VECTOR_FILE, encoder.dim)
+        self._retriever = None
+        self._reconcile()
+
+    # opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike, model: str | None = None,
+             chunker: ChunkerSettings | None = None, create: bool = True) -> "Index":
+        """Open (or create) the index at `path`.
+
+        `model=None` uses the model the index was built with (the default for a new one);
+        naming a different model than the manifest records is an `IndexMismatchError`.
+        """
+        path = Path(path)
+        meta = path / META_FILE
+        if not meta.exists():
+            if not create:
+                raise FileNotFoundError(f"no index at {path} (build one with `newsdesk index PATH`)")
+            path.mkdir(parents=True, exist_ok=True)
+        store = MetaStore(meta)
+        try:
+            manifest = store.manifest()
+            if manifest:
+                built_with = manifest.get("model")
+                if model is not None and model_id(model) != built_with:
+                    raise IndexMismatchError(
+                        f"the index at {path} was built with the embedding model "
+                        f"{built_with!r}, not {model_id(model)!r}; use that model, or index "
+                        f"into a new directory with --index")
+                model = str(built_with)
+                stored_chunker = ChunkerSettings(int(manifest["max_tokens"]),
+                                                 str(manifest["token_encoding"]))
+                if chunker is not None and chunker != stored_chunker:
+                    raise IndexMismatchError(
+                        f"the index at {path} was built with chunker settings "
+                        f"{stored_chunker.as_manifest()}, not {chunker.as_manifest()}; "
+                        f"index into a new directory to change them")
+                chunker = stored_chunker
+                if manifest.get("schema_version") != SCHEMA_VERSION:
+                    raise IndexMismatchError(
+                        f"the index at {path} has schema version "
+                        f"{manifest.get('schema_version')}, this newsdesk reads {SCHEMA_VERSION}")
+            encoder = Encoder(model)
+            chunker = chunker or ChunkerSettings()
+            if not manifest:
+                store.write_manifest({"schema_version": SCHEMA_VERSION, "model": encoder.model_id,
+                                      "dim": encoder.dim, **chunker.as_manifest()})
+            elif int(manifest["dim"]) != encoder.dim:
+                raise IndexMismatchError(f"the index at {path} holds {manifest['dim']}-dimensional "
+                                         f"vectors; the model gives {encoder.dim}")
+            return cls(path, store, encoder, chunker)
+        except BaseException:
+            store.close()
+            raise
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _reconcile(self) -> None:
+        """Drop vectors SQLite does not know, and articles whose vectors are missing."""
+        in_faiss = set(self.vectors.ids().tolist())
+        in_sql = self.store.all_chunk_ids()
+        stray = in_faiss - in_sql
+        missing = in_sql - in_faiss
+        if not stray and not missing:
+            return
+        self.vectors.remove(stray)
+        if missing:
+            self.store.begin()
+            try:
+                gone = self.store.delete_articles(self.store.articles_of_chunks(missing))
+                self.vectors.remove(set(gone) & in_faiss)
+                self.vectors.save()
+                self.store.commit()
+            except BaseException:
+                self.store.rollback()
+                raise
+        else:
+            self.vectors.save()
+
+    # reading ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.store.count_articles()
+
+    def stats(self) -> dict:
+        return {"path": str(self.path), "articles": self.store.count_articles(),
+                "chunks": self.store.count_chunks(), "vectors": len(self.vectors),
+                **self.store.manifest()}
+
+    def get(self, article_id: str) -> Article | None:
+        return self.store.get_article(article_id)
+
+    def articles(self):
+        return self.store.iter_articles()
+
+    # writing ---------------------------------------------------------------------------
+    def add(self, items: Iterable[str | os.PathLike | Article], progress: ProgressFn | None = None,
+            prune: bool = False) -> AddReport:
+        """Index files, folders or Article objects.
+
+        Unchanged articles (same content hash) cost nothing; changed ones are replaced.
+        With `prune`, articles read earlier from files under the given paths that this
+        run no longer finds are removed.
+        """
+        report = AddReport()
+        known = self.store.content_hashes()
+        pending: dict[str, Article] = {}
+        seen: dict[str, str] = {}
+        items = list(items)
+        paths = [i for i in items if not isinstance(i, Article)]
+        articles = [i for i in items if isinstance(i, Article)]
+        for item in list(read_paths(paths)) + articles:
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                continue
+            if item.id in seen:
+                report.skipped.append(Skipped(item.source or item.id,
+                                              f"duplicate of {seen[item.id]} (same URL)"))
+                continue
+            seen[item.id] = item.source or item.id
+            if known.get(item.id) == item.content_hash:
+                report.unchanged += 1
+            else:
+                pending[item.id] = item
+        todo = list(pending.values())
+        if progress:
+            progress(0, len(todo))
+        done = 0
+        batch: list[tuple[Article, list]] = []
+        batch_chunks = 0
+        for article in todo:
+            chunks = chunk_article(article, self.chunker)
+            batch.append((article, chunks))
+            batch_chunks += len(chunks)
+            if batch_chunks >= BATCH_CHUNKS:
+                self._write_batch(batch, known, report)
+                done += len(batch)
+                if progress:
+                    progress(done, len(todo))
+                batch, batch_chunks = [], 0
+        if batch:
+            self._write_batch(batch, known, report)
+            done += len(batch)
+            if progress:
+                progress(done, len(todo))
+        if prune:
+            report.removed = self._prune(paths, set(seen))
+        return report
+
+    def _write_batch(self, batch: list[tuple[Article, list]], known: dict[str, str],
+                     report: AddReport) -> None:
+        texts = [embed_text(a, c.text) for a, chunks in batch for c in chunks]
+        vectors = self.encoder.encode(texts)
+        self.store.begin()
+        try:
+            replaced = [a.id for a, _ in batch if a.id in known]
+            old_ids = self.store.delete_articles(replaced)
+            new_ids: list[int] = []
+            for article, chunks in batch:
+                new_ids += self.store.insert_article(article, chunks)
+            # the new vectors are durable before the batch commits; the replaced ones go
+            # only after, so a crash in between never loses the old version
+            self.vectors.add(np.asarray(new_ids, dtype=np.int64), vectors)
+            self.vectors.save()
+            self.store.commit()
+        except BaseException:
+            self.store.rollback()
+            # the in-memory vectors may hold the failed batch: reload the durable file
+            self.vectors = VectorFile(self.path / VECTOR_FILE, self.encoder.dim)
+            self._reconcile()
+            raise
+        if old_ids:
+            self.vectors.remove(old_ids)
+            self.vectors.save()
+        for article, chunks in batch:
+            if article.id in known:
+                report.updated += 1
+            else:
+                report.added += 1
+            known[article.id] = article.content_hash
+            report.chunks += len(chunks)
+        self._retriever = None
+
+    def remove(self, article_ids: Iterable[str]) -> int:
+        """Remove articles by id; returns how many were there."""
+        known = self.store.content_hashes()
+        present = [a for a in dict.fromkeys(article_ids) if a in known]
+        if not present:
+            return 0
+        self.store.begin()
+        try:
+            gone = self.store.delete_articles(present)
+            self.store.commit()
+        except BaseException:
+            self.store.rollback()
+            raise
+        self.vectors.remove(gone)  # a crash before this leaves strays, dropped on open
+        self.vectors.save()
+        self._retriever = None
+        return len(present)
+
+    def _prune(self, paths: list, seen: set[str]) -> int:
+        roots = [Path(p).resolve() for p in paths]
+        stale = []
+        for article_id, source in self.store.article_sources().items():
+            if article_id in seen or not source:
+                continue
+            file = Path(_SOURCE_LOCATION.sub("", source)).resolve()
+            if any(file == r or r in file.parents for r in roots):
+                stale.append(article_id)
+        return self.remove(stale)
+
+    # searching -------------------------------------------------------------------------
+    @property
+    def retriever(self):
+        if self._retriever is None:
+            from .search import Retriever
+
+            self._retriever = Retriever(self)
+        return self._retriever
+
+    def search(self, query: str, k: int = 10, outlet: str | None = None,
+               since: date | None = None, until: date | None = None,
+               author: str | None = None, as_of: date | None = None,
+               mode: str = "hybrid") -> list[Hit]:
+        """The best `k` chunks for `query`; filters apply inside the search, before top-k."""
+        return self.retriever.search(query, k=k, outlet=outlet, since=since, until=until,
+                                     author=author, as_of=as_of, mode=mode)

@@ -1,0 +1,63 @@
+"""Reading a query: its terms for keyword search, its names and numbers."""
+from __future__ import annotations
+
+import re
+
+MAX_QUERY_CHARS = 2000  # what is embedded and searched of a very long question
+MAX_TERMS = 48
+
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers herself him himself his how i if in into is it its itself
+just me more most my myself no nor not now of off on once only or other our ours ourselves out
+over own same she should so some such than that the their theirs them themselves then there
+these they this those through to too under until up very was we were what when where which
+while who whom why will with would you your yours yourself yourselves said say says according
+also one new like get got make made many much may might must us yet ever
+""".split())
+
+_WORD = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
+_NAME = re.compile(r"\b[A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|of|de|al|bin|van|von|la|le))*[\w'’]*")
+_NUMBER = re.compile(r"\b\d[\d,.]*%?")
+
+
+def terms(text: str) -> list[str]:
+    """Lower-case content words of `text`, in order, without repeats."""
+    out: dict[str, None] = {}
+    for word in _WORD.findall(text[:MAX_QUERY_CHARS].lower()):
+        word = word.strip("'’-").replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        if len(word) > 1 and word not in STOPWORDS or word.isdigit():
+            out.setdefault(word, None)
+        if len(out) >= MAX_TERMS:
+            break
+    return list(out)
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 MATCH expression: every term quoted, joined by OR (None if no terms)."""
+    quoted = []
+    for term in terms(text):
+        for part in re.findall(r"\w+", term):
+            if len(part) > 1 or part.isdigit():
+                quoted.append('"' + part.replace('"', '') + '"')
+    quoted = list(dict.fromkeys(quoted))
+    return " OR ".join(quoted) if quoted else None
+
+
+def names_and_numbers(text: str) -> list[str]:
+    """Capitalised names (not sentence-initial stopwords) and numbers, for exact matching."""
+    text = text[:MAX_QUERY_CHARS]
+    found: dict[str, None] = {}
+    for m in _NAME.finditer(text):
+        name = m.group().strip()
+        words = name.split()
+        while words and words[0].lower() in STOPWORDS:
+            words = words[1:]
+        if words:
+            found.setdefault(" ".join(words), None)
+    for m in _NUMBER.finditer(text):
+        found.setdefault(m.group().rstrip(".,"), None)
+    return list(found)

@@ -1,0 +1,108 @@
+"""What every reader shares: the skip record, decoding, dates and text clean-up."""
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Input that was not indexed, with where it was and why."""
+
+    source: str  # "path" or "path:line"
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+class BadInput(Exception):
+    """A whole file cannot be read; `line` names where, when known."""
+
+    def __init__(self, reason: str, line: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it is a .gz file."""
+    data = path.read_bytes()
+    if path.suffix.lower() == ".gz" or data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise BadInput(f"corrupt gzip file ({exc})") from None
+    return data
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or mostly non-text bytes in the first 8 KiB."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls / len(head) > 0.1
+
+
+def decode_text(data: bytes) -> str:
+    """Strict UTF-8 (a BOM is dropped); invalid bytes raise BadInput naming the line."""
+    if looks_binary(data):
+        raise BadInput("binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BadInput(f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", line) from None
+
+
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def clean_body(text: str) -> str:
+    """Normalised newlines, no trailing spaces, paragraphs separated by one blank line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", ln).strip() for ln in text.split("\n")]
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def paragraphs_to_body(paragraphs: list[str]) -> str:
+    return "\n\n".join(p for p in (clean_body(p) for p in paragraphs) if p)
+
+
+def parse_date(value: object) -> date | None:
+    """A date from an ISO string, a free-form date line, an epoch number or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            stamp = value / 1000 if value > 1e11 else value
+            return datetime.utcfromtimestamp(stamp).date()
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str) or len(value) > 100:
+        return None
+    from dateutil import parser as dateparser
+
+    try:
+        return dateparser.parse(value.strip()).date()
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def outlet_from_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None

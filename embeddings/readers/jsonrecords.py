@@ -1,0 +1,115 @@
+"""JSON and JSON Lines records with the field names news dumps commonly use."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..records import Article
+from .common import BadInput, Skipped, clean_body, outlet_from_url, parse_date
+
+URL_FIELDS = ("url", "link", "canonical_url", "source_url")
+TITLE_FIELDS = ("title", "headline")
+TEXT_FIELDS = ("text", "body", "content", "article", "maintext")
+DATE_FIELDS = ("publish_date", "published_at", "published", "date", "pubDate", "date_publish")
+AUTHOR_FIELDS = ("authors", "author", "byline")
+OUTLET_FIELDS = ("source", "outlet", "publisher", "site_name", "sitename", "source_domain")
+_LIST_KEYS = ("articles", "data", "items", "results", "records")
+
+
+def _first(record: dict, fields: tuple[str, ...]) -> object:
+    for name in fields:
+        value = record.get(name)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _name(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("title") or value.get("id")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _authors(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    if isinstance(value, list):
+        return tuple(n for n in (_name(v) for v in value) if n)
+    name = _name(value)
+    return (name,) if name else ()
+
+
+def record_to_article(record: object, source: str) -> Article:
+    """An Article from one record; BadInput when it is not a record with text."""
+    if not isinstance(record, dict):
+        raise BadInput(f"not a JSON object ({type(record).__name__})")
+    text = _first(record, TEXT_FIELDS)
+    if not isinstance(text, str) or not text.strip():
+        raise BadInput("record without text (expected one of: " + ", ".join(TEXT_FIELDS) + ")")
+    url = _first(record, URL_FIELDS)
+    url = url.strip() if isinstance(url, str) and url.strip() else None
+    title = _name(_first(record, TITLE_FIELDS)) or ""
+    body = clean_body(text)
+    if not title:
+        title = body.split("\n")[0][:120]
+    return Article(
+        title=clean_body(title),
+        body=body,
+        url=url,
+        outlet=_name(_first(record, OUTLET_FIELDS)) or outlet_from_url(url),
+        authors=_authors(_first(record, AUTHOR_FIELDS)),
+        published=parse_date(_first(record, DATE_FIELDS)),
+        source=source,
+    )
+
+
+def _records_of(document: object) -> list:
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict):
+        for key in _LIST_KEYS:
+            if isinstance(document.get(key), list):
+                return document[key]
+        return [document]
+    raise BadInput("JSON document is neither an object nor a list")
+
+
+def read_json_lines(text: str, path: Path) -> Iterator[Article | Skipped]:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Skipped(where, f"malformed JSON line ({exc.msg})")
+            continue
+        try:
+            yield record_to_article(record, where)
+        except BadInput as exc:
+            yield Skipped(where, exc.reason)
+
+
+def read_json(text: str, path: Path, lines: bool) -> Iterator[Article | Skipped]:
+    """Records from a JSON document, or from JSON Lines (also when a .json holds lines)."""
+    if not text.strip():
+        raise BadInput("empty file")
+    if not lines:
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if "\n" in text.strip() and exc.msg == "Extra data":
+                yield from read_json_lines(text, path)
+                return
+            raise BadInput(f"malformed JSON ({exc.msg})", exc.lineno) from None
+        for i, record in enumerate(_records_of(document), start=1):
+            where = f"{path}#{i}"
+            try:
+                yield record_to_article(record, where)
+            except BadInput as exc:
+                yield Skipped(where, exc.reason)
+        return
+    yield from read_json_lines(text, path)

@@ -1,0 +1,83 @@
+"""The data model of the retrieval engine: articles, their chunks, and search hits."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+
+def article_id_for(url: str | None, body: str) -> str:
+    """Stable id: a hash of the canonical URL, or of the body where there is no URL."""
+    key = ("url:" + url.strip()) if url and url.strip() else ("body:" + body)
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article. `body` is the clean text that every quote is cut from."""
+
+    title: str
+    body: str
+    url: str | None = None
+    outlet: str | None = None
+    authors: tuple[str, ...] = ()
+    published: date | None = None
+    source: str | None = None  # where it was read from: "path" or "path:line"
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", article_id_for(self.url, self.body))
+        object.__setattr__(self, "authors", tuple(self.authors))
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything stored about the article (not where it was read from)."""
+        payload = json.dumps(
+            [self.title, self.body, self.url, self.outlet, list(self.authors),
+             self.published.isoformat() if self.published else None],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article: `body[start:end]`, within the embedding token budget."""
+
+    article_id: str
+    ordinal: int
+    start: int
+    end: int
+    tokens: int
+    text: str
+
+
+@dataclass
+class Hit:
+    """A chunk found by a search, with its article and the scores that ranked it."""
+
+    chunk_id: int
+    article: Article
+    start: int
+    end: int
+    text: str
+    score: float
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        a = self.article
+        return {
+            "chunk_id": self.chunk_id,
+            "article_id": a.id,
+            "title": a.title,
+            "url": a.url,
+            "outlet": a.outlet,
+            "published": a.published.isoformat() if a.published else None,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "score": self.score,
+            "scores": self.scores,
+        }

@@ -1,0 +1,96 @@
+"""The real `ask` and `newsdesk` commands, run as a user runs them."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def run(cmd: str, *args, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NO_COLOR": "1", **(env_extra or {})}
+    return subprocess.run([str(BIN / cmd), *map(str, args)], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory, corpus_dir) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "ix"
+    result = run("newsdesk", "index", corpus_dir, "--index", path, "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["added"] == 4 and summary["skipped"] == []
+    return path
+
+
+def test_index_again_reports_unchanged_and_skips(cli_index, corpus_dir, tmp_path):
+    (tmp_path / "junk.json").write_text("{nope", encoding="utf-8")
+    result = run("newsdesk", "index", corpus_dir, tmp_path / "junk.json", "--index", cli_index)
+    assert result.returncode == 0, result.stderr
+    assert "0 added, 0 updated, 4 unchanged" in result.stdout
+    assert "junk.json:1: malformed JSON" in result.stdout
+
+
+def test_ask_json_quotes_are_exact_slices(cli_index):
+    result = run("ask", "When does the plastic bag ban take effect?", "--index", cli_index, "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["found"] is True
+    assert set(answer) >= {"question", "answer", "quotes", "sources", "found"}
+    assert any("March 1, 2023" in q["text"] for q in answer["quotes"])
+    urls = {s["n"]: s["url"] for s in answer["sources"]}
+    assert urls[answer["quotes"][0]["source"]] == "https://news.example/ban"
+    from embeddings import Index
+
+    with Index.open(cli_index) as index:
+        bodies = {a.url: a.body for a in index.articles()}
+    for quote in answer["quotes"]:
+        assert bodies[urls[quote["source"]]][quote["start"]:quote["end"]] == quote["text"]
+        assert f"[{quote['source']}]" in answer["answer"]
+    assert set(answer["sources"][0]) >= {"n", "title", "url", "outlet", "published"}
+
+
+def test_ask_prints_lavrov_with_the_url(cli_index):
+    result = run("ask", "What did Lavrov say?", "--index", cli_index)
+    assert result.returncode == 0, result.stderr
+    assert "addressed to Washington" in result.stdout
+    assert "https://www.themoscowtimes.com/2018/12/30/putin-in-new-year-letter-to-trump-says-" \
+           "moscow-is-open-for-dialogue-a64002" in result.stdout
+
+
+def test_ask_without_answer_exits_3_and_says_so(cli_index):
+    result = run("ask", "What is the boiling point of liquid nitrogen in kelvin?", "--index",
+                 cli_index, "--json")
+    assert result.returncode == 3, result.stdout
+    answer = json.loads(result.stdout)
+    assert answer["found"] is False and answer["quotes"] == []
+    assert answer["answer"] == "The indexed articles don't answer this."
+
+
+def test_usage_errors_exit_2(cli_index, tmp_path):
+    assert run("ask", "", "--index", cli_index).returncode == 2
+    assert run("ask", "???", "--index", cli_index).returncode == 2
+    missing = run("ask", "anything", "--index", tmp_path / "none")
+    assert missing.returncode == 2 and "newsdesk index" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    assert run("ask", "x", "--since", "yesterday-ish", "--index", cli_index).returncode == 2
+
+
+def test_model_mismatch_message(cli_index):
+    result = run("ask", "anything", "--index", cli_index,
+                 env_extra={"NEWSDESK_MODEL": "/models/other-model"})
+    assert result.returncode == 2 and "built with the embedding model" in result.stderr
+
+
+def test_search_json_and_default_index_from_env(cli_index):
+    result = run("newsdesk", "search", "chess", "champion", "--json", "-k", "2",
+                 env_extra={"NEWSDESK_INDEX": str(cli_index)})
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert hits[0]["url"] == "https://news.example/chess" and len(hits) <= 2
+    assert {"title", "outlet", "published", "start", "end", "text", "score"} <= set(hits[0])

@@ -1,0 +1,154 @@
+"""The index directory: add, re-add, update, remove, prune, mismatch, crash recovery, search."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+
+import pytest
+
+from embeddings import Article, ChunkerSettings, Index, IndexMismatchError
+from embeddings.index import META_FILE, VECTOR_FILE
+
+
+def _article(n: int, text: str | None = None, **kw) -> Article:
+    return Article(title=f"Story {n}", url=f"https://t.example/{n}",
+                   body=text or f"Story number {n} is about the harbour project phase {n}.", **kw)
+
+
+def test_add_readd_update_remove(tmp_path, encoder):
+    with Index.open(tmp_path / "ix") as index:
+        r = index.add([_article(1), _article(2)])
+        assert (r.added, r.updated, r.unchanged) == (2, 0, 0)
+        assert len(index) == 2 and len(index.vectors) == index.store.count_chunks() == 2
+
+        r = index.add([_article(1), _article(2)])
+        assert (r.added, r.updated, r.unchanged, r.chunks) == (0, 0, 2, 0)
+
+        changed = _article(2, "Story two was corrected: the harbour opens in May. " * 40)
+        r = index.add([_article(1), changed])
+        assert (r.added, r.updated, r.unchanged) == (0, 1, 1)
+        assert index.get(changed.id).body == changed.body
+        assert len(index.vectors) == index.store.count_chunks() > 2
+
+        assert index.remove([_article(1).id, "no-such-id"]) == 1
+        assert len(index) == 1 and index.get(_article(1).id) is None
+        assert len(index.vectors) == index.store.count_chunks()
+        ids = set(index.vectors.ids().tolist())
+        assert ids == index.store.all_chunk_ids()
+
+
+def test_reopen_keeps_everything(tmp_path, encoder):
+    with Index.open(tmp_path / "ix") as index:
+        index.add([_article(1), _article(2)])
+    with Index.open(tmp_path / "ix") as index:
+        assert len(index) == 2 and len(index.vectors) == 2
+        assert index.search("harbour project phase 2", k=1)[0].article.url == "https://t.example/2"
+
+
+def test_model_mismatch_is_refused_clearly(tmp_path, encoder):
+    with Index.open(tmp_path / "ix") as index:
+        index.add([_article(1)])
+    with pytest.raises(IndexMismatchError, match="built with the embedding model 'all-MiniLM-L6-v2'"):
+        Index.open(tmp_path / "ix", model="sentence-transformers/paraphrase-MiniLM-L3-v2")
+    with pytest.raises(IndexMismatchError, match="chunker settings"):
+        Index.open(tmp_path / "ix", chunker=ChunkerSettings(max_tokens=120))
+    with Index.open(tmp_path / "ix", model="all-MiniLM-L6-v2") as index:  # an alias of the default
+        assert len(index) == 1
+
+
+def test_missing_index_without_create(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no index at"):
+        Index.open(tmp_path / "nothing", create=False)
+
+
+def test_crash_between_vector_write_and_commit_is_reconciled(tmp_path, encoder, monkeypatch):
+    """Vectors written, then the process dies before SQLite commits: reopen is consistent."""
+    with Index.open(tmp_path / "ix") as index:
+        index.add([_article(1)])
+
+        def die():
+            raise KeyboardInterrupt  # as if killed right after the vector file was renamed
+
+        monkeypatch.setattr(index.store, "commit", die)
+        with pytest.raises(KeyboardInterrupt):
+            index.add([_article(2), _article(1, "Story one, rewritten entirely. " * 30)])
+        monkeypatch.undo()
+    with Index.open(tmp_path / "ix") as index:
+        assert set(index.vectors.ids().tolist()) == index.store.all_chunk_ids()
+        assert len(index) == 1
+        r = index.add([_article(1), _article(2)])  # a rerun finishes what was left
+        assert len(index) == 2 and r.added == 1
+
+
+def test_stray_and_missing_vectors_reconciled_on_open(tmp_path, encoder):
+    with Index.open(tmp_path / "ix") as index:
+        index.add([_article(1), _article(2)])
+        good = shutil.copy(tmp_path / "ix" / VECTOR_FILE, tmp_path / "good.faiss")
+        index.remove([_article(2).id])
+    # put back the older vector file: it holds a vector SQLite no longer knows
+    shutil.copy(good, tmp_path / "ix" / VECTOR_FILE)
+    with Index.open(tmp_path / "ix") as index:
+        assert len(index.vectors) == 1 == index.store.count_chunks()
+
+
+def test_prune_removes_articles_of_deleted_files(tmp_path, encoder):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Alpha title\n\nAlpha body text.", encoding="utf-8")
+    (folder / "b.jsonl").write_text(json.dumps({"title": "Beta", "text": "Beta body."}) + "\n",
+                                    encoding="utf-8")
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add([folder]).added == 2
+        (folder / "a.txt").unlink()
+        r = index.add([folder], prune=True)
+        assert (r.unchanged, r.removed) == (1, 1)
+        assert [a.title for a in index.articles()] == ["Beta"]
+
+
+def test_duplicate_urls_in_one_run(tmp_path, encoder):
+    with Index.open(tmp_path / "ix") as index:
+        r = index.add([_article(1), _article(1, "A different body for the same URL.")])
+        assert r.added == 1 and "duplicate" in r.skipped[0].reason
+
+
+def test_bad_files_skipped_and_nothing_lost(tmp_path, corpus_dir, encoder):
+    with Index.open(tmp_path / "ix") as index:
+        index.add([corpus_dir])
+        before = len(index)
+        bad = tmp_path / "bad"
+        bad.mkdir()
+        (bad / "x.json").write_text("{broken", encoding="utf-8")
+        (bad / "y.txt").write_bytes(b"\x00\x01\x02binary")
+        r = index.add([bad])
+        assert r.added == 0 and len(r.skipped) == 2
+        assert len(index) == before
+
+
+def test_search_returns_article_metadata_and_offsets(shared_index):
+    hits = shared_index.search("When does the plastic bag ban take effect?", k=3)
+    top = hits[0]
+    assert top.article.url == "https://news.example/ban"
+    assert top.article.body[top.start:top.end] == top.text
+    assert top.article.outlet == "City Times" and top.article.published == date(2022, 11, 2)
+    assert {"dense", "keyword", "fused"} <= set(top.scores)
+
+
+def test_filters_apply_inside_the_search(shared_index):
+    hits = shared_index.search("schools snow roads", k=1, outlet="city times")
+    assert hits and all(h.article.outlet == "City Times" for h in hits)
+    hits = shared_index.search("ban", k=5, since=date(2022, 12, 1))
+    assert hits and all(h.article.published >= date(2022, 12, 1) for h in hits)
+    hits = shared_index.search("chess", k=5, until=date(2019, 1, 1))
+    assert [h.article.outlet for h in hits] == ["Reuters"] * len(hits)
+    hits = shared_index.search("chess", k=5, author="Ana Ruiz")
+    assert {h.article.url for h in hits} == {"https://news.example/ban"}
+    assert shared_index.search("chess", k=5, outlet="No Such Outlet") == []
+
+
+@pytest.mark.parametrize("query", ['"', "'; DROP TABLE articles; --", "NEAR(a b)", "a OR AND NOT",
+                                   "*", "title:x", "^start", "", "   ", "x" * 10_000,
+                                   "word " * 2_500, "\x1b[31mred\x1b[0m", "😀 emoji ✓"])
+def test_hostile_queries_never_raise(shared_index, query):
+    hits = shared_index.search(query, k=5)
+    assert isinstance(hits, list)
