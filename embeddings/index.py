@@ -297,3 +297,12 @@ class Index:
         """The best `k` chunks for `query`; filters apply inside the search, before top-k."""
         return self.retriever.search(query, k=k, outlet=outlet, since=since, until=until,
                                      author=author, as_of=as_of, mode=mode)
+
+    def search_articles(self, query: str, k: int = 10, outlet: str | None = None,
+                        since: date | None = None, until: date | None = None,
+                        author: str | None = None, as_of: date | None = None,
+                        mode: str = "hybrid", passages: int = 2):
+        """The best `k` distinct articles, each with its best `passages` chunks."""
+        return self.retriever.search_articles(query, k=k, outlet=outlet, since=since,
+                                              until=until, author=author, as_of=as_of,
+                                              mode=mode, passages=passages)

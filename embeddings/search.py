@@ -1,20 +1,25 @@
-"""Hybrid retrieval: dense (FAISS) and keyword (FTS5 BM25) candidates, fused and re-scored."""
+"""Hybrid retrieval: dense (FAISS) and keyword (FTS5 BM25) candidates, fused and re-scored.
+
+Filters are applied inside both searches (an id selector for FAISS, a join for FTS5), so
+a filter never empties a result that exists.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .query import MAX_QUERY_CHARS, fts_query
-from .records import Hit
+from .ranking import Candidate, QuestionFeatures, Weights, diversified, rescore
+from .records import Article, Hit
 
 if TYPE_CHECKING:
     from .index import Index
 
-CANDIDATES = 100  # taken from each of the two searches before fusion
-RRF_K = 60
+CANDIDATES = 100  # taken from each of the two searches
+MODES = ("hybrid", "dense", "keyword")
 
 
 @dataclass(frozen=True)
@@ -47,10 +52,20 @@ class Filters:
         return (" AND ".join(where) or "1"), args
 
 
+@dataclass
+class ArticleHit:
+    """An article with its best passages, for article-level results."""
+
+    article: Article
+    score: float
+    passages: list[Hit]
+
+
 class Retriever:
-    def __init__(self, index: "Index"):
+    def __init__(self, index: "Index", weights: Weights | None = None):
         self.index = index
         self.db = index.store.db
+        self.weights = weights or Weights()
 
     # the two candidate generators --------------------------------------------------------
     def dense(self, query: str, n: int, filters: Filters) -> list[tuple[int, float]]:
@@ -64,54 +79,99 @@ class Retriever:
         scores, ids = self.index.vectors.search(qvec, n, allowed)
         return [(int(i), float(s)) for i, s in zip(ids, scores)]
 
-    def keyword(self, query: str, n: int, filters: Filters) -> list[tuple[int, float]]:
+    def keyword(self, query: str, n: int, filters: Filters,
+                title_weight: float | None = None) -> list[tuple[int, float]]:
         match = fts_query(query)
         if not match:
             return []
-        where, args = filters.sql()
+        tw = self.weights.title_bm25 if title_weight is None else title_weight
+        rank = f"bm25(chunks_fts, {float(tw)!r}, 1.0)"
         if filters.active:
-            sql = (f"SELECT f.rowid, bm25(chunks_fts, 0.5, 1.0) AS s FROM chunks_fts f "
+            where, args = filters.sql()
+            sql = (f"SELECT f.rowid, {rank} AS s FROM chunks_fts f "
                    f"JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id "
                    f"WHERE chunks_fts MATCH ? AND {where} ORDER BY s LIMIT ?")
         else:
-            sql = ("SELECT rowid, bm25(chunks_fts, 0.5, 1.0) AS s FROM chunks_fts "
-                   "WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?")
+            sql = f"SELECT rowid, {rank} AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?"
             args = []
         rows = self.db.execute(sql, [match, *args, n]).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
 
-    # fusion --------------------------------------------------------------------------------
+    def candidates(self, query: str, filters: Filters, mode: str = "hybrid",
+                   n: int = CANDIDATES) -> list[Candidate]:
+        """Dense and keyword candidates merged, each with its ranks and article facts."""
+        dense = self.dense(query, n, filters) if mode in ("hybrid", "dense") else []
+        keyword = self.keyword(query, n, filters) if mode in ("hybrid", "keyword") else []
+        by_id: dict[int, dict] = {}
+        for rank, (cid, s) in enumerate(dense, start=1):
+            by_id.setdefault(cid, {}).update(dense=s, dense_rank=rank)
+        for rank, (cid, s) in enumerate(keyword, start=1):
+            by_id.setdefault(cid, {}).update(keyword=s, keyword_rank=rank)
+        out = []
+        ids = list(by_id)
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            rows = self.db.execute(
+                'SELECT c.id, c.article_id, a.published, a.title, '
+                'substr(a.body, c.start + 1, c."end" - c.start) FROM chunks c '
+                f'JOIN articles a ON a.id = c.article_id WHERE c.id IN ({",".join("?" * len(part))})',
+                part)
+            for cid, aid, published, title, text in rows:
+                out.append(Candidate(cid, aid, date.fromisoformat(published) if published else None,
+                                     title, text, **by_id[cid]))
+        return out
+
+    def ranked(self, query: str, k: int, filters: Filters, as_of: date | None,
+               mode: str) -> list[Candidate]:
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; choose one of {MODES}")
+        if k <= 0 or not query or not query.strip() or len(self.index.vectors) == 0:
+            return []
+        cands = self.candidates(query, filters, mode, max(CANDIDATES, k))
+        weights = self.weights
+        if mode != "hybrid":  # a single system, ranked by its own order
+            weights = Weights(rrf_k=weights.rrf_k, dense=float(mode == "dense"),
+                              keyword=float(mode == "keyword"), per_article=weights.per_article)
+        rescore(cands, QuestionFeatures.of(query, as_of), weights)
+        return cands
+
+    # results -------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, outlet: str | None = None,
                since: date | None = None, until: date | None = None,
                author: str | None = None, as_of: date | None = None,
                mode: str = "hybrid") -> list[Hit]:
-        if mode not in ("hybrid", "dense", "keyword"):
-            raise ValueError(f"unknown search mode {mode!r}")
-        if k <= 0 or not query or not query.strip() or len(self.index.vectors) == 0:
-            return []
-        filters = Filters(outlet, author, since, until)
-        n = max(CANDIDATES, k)
-        dense = self.dense(query, n, filters) if mode in ("hybrid", "dense") else []
-        keyword = self.keyword(query, n, filters) if mode in ("hybrid", "keyword") else []
-        scores: dict[int, dict[str, float]] = {}
-        for name, ranked in (("dense", dense), ("keyword", keyword)):
-            for rank, (cid, s) in enumerate(ranked, start=1):
-                entry = scores.setdefault(cid, {})
-                entry[name] = s
-                entry[f"{name}_rank"] = rank
-                entry["fused"] = entry.get("fused", 0.0) + 1.0 / (RRF_K + rank)
-        ranked_ids = sorted(scores, key=lambda c: -scores[c]["fused"])[:k]
-        return self._hits(ranked_ids, scores)
+        """The best `k` chunks, at most `per_article` of any one article."""
+        cands = self.ranked(query, k, Filters(outlet, author, since, until), as_of, mode)
+        return self._hits(diversified(cands, self.weights.per_article)[:k])
 
-    def _hits(self, chunk_ids: list[int], scores: dict[int, dict[str, float]]) -> list[Hit]:
-        rows = self.index.store.chunk_rows(chunk_ids)
-        articles = self.index.store.get_articles(r[0] for r in rows.values())
+    def search_articles(self, query: str, k: int = 10, outlet: str | None = None,
+                        since: date | None = None, until: date | None = None,
+                        author: str | None = None, as_of: date | None = None,
+                        mode: str = "hybrid", passages: int = 2) -> list[ArticleHit]:
+        """The best `k` distinct articles, each with its best passages."""
+        cands = self.ranked(query, k, Filters(outlet, author, since, until), as_of, mode)
+        groups: dict[str, list[Candidate]] = {}
+        for c in sorted(cands, key=lambda c: -c.score):
+            if c.article_id in groups or len(groups) < k:
+                groups.setdefault(c.article_id, []).append(c)
+        chosen = [c for g in groups.values() for c in g[:passages]]
+        hits = {h.chunk_id: h for h in self._hits(chosen)}
+        return [ArticleHit(hits[g[0].chunk_id].article, g[0].score,
+                           [hits[c.chunk_id] for c in g[:passages]]) for g in groups.values()]
+
+    def _hits(self, cands: list[Candidate]) -> list[Hit]:
+        rows = self.index.store.chunk_rows(c.chunk_id for c in cands)
+        articles = self.index.store.get_articles(c.article_id for c in cands)
         hits = []
-        for cid in chunk_ids:
-            if cid not in rows:
+        for c in cands:
+            if c.chunk_id not in rows:
                 continue
-            aid, s, e = rows[cid]
-            article = articles[aid]
-            hits.append(Hit(cid, article, s, e, article.body[s:e], scores[cid]["fused"],
-                            dict(scores[cid])))
+            _, s, e = rows[c.chunk_id]
+            article = articles[c.article_id]
+            hits.append(Hit(c.chunk_id, article, s, e, article.body[s:e], c.score, dict(c.scores)))
         return hits
+
+
+def with_weights(retriever: Retriever, **changes) -> Retriever:
+    """A retriever over the same index with some weights changed."""
+    return Retriever(retriever.index, replace(retriever.weights, **changes))

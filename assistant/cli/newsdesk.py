@@ -29,6 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_filter_options(p)
     p.add_argument("--json", action="store_true", help="print the hits as JSON")
 
+    p = sub.add_parser("eval", help="measure retrieval on questions with gold source URLs")
+    p.add_argument("questions", type=Path, metavar="QUESTIONS.jsonl")
+    add_index_option(p)
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+
     p = sub.add_parser("info", help="what the index holds and how it was built")
     add_index_option(p)
     p.add_argument("--json", action="store_true")
@@ -94,6 +100,49 @@ def cmd_search(args) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from embeddings.evaluation import QuestionFileError, evaluate, load_questions
+
+    try:
+        questions = load_questions(args.questions)
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {args.questions}: {exc}", EXIT_USAGE)
+    except QuestionFileError as exc:
+        fail(str(exc), EXIT_USAGE)
+    if args.limit:
+        questions = questions[: args.limit]
+    index = open_index(args.index)
+    err = Console(stderr=True)
+    progress = Progress(TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), console=err, transient=True)
+    task = progress.add_task("eval", total=None)
+    try:
+        with progress:
+            report = evaluate(index, questions,
+                              progress=lambda d, t: progress.update(task, completed=d, total=t))
+    finally:
+        index.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+        return EXIT_OK
+    table = Table(title=f"Article-level retrieval, {report.n} questions")
+    table.add_column("system")
+    for metric in ("hits@1", "hits@5", "hits@10", "mrr@10"):
+        table.add_column(metric, justify="right")
+    for system, figures in report.systems.items():
+        table.add_row(system, *(f"{figures[m]:.3f}" for m in ("hits@1", "hits@5", "hits@10", "mrr@10")))
+    out = Console(highlight=False)
+    out.print(table)
+    if report.latency_ms:
+        out.print(f"hybrid query latency (warm): p50 {report.latency_ms['p50']:.0f} ms, "
+                  f"p95 {report.latency_ms['p95']:.0f} ms")
+    return EXIT_OK
+
+
 def cmd_info(args) -> int:
     index = open_index(args.index)
     try:
@@ -112,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "k", 1) < 1:
         fail("-k must be at least 1", EXIT_USAGE)
-    return {"index": cmd_index, "search": cmd_search, "info": cmd_info}[args.command](args)
+    return {"index": cmd_index, "search": cmd_search, "eval": cmd_eval,
+            "info": cmd_info}[args.command](args)
 
 
 if __name__ == "__main__":
