@@ -49,6 +49,7 @@ class Answer:
     sources: list[Source] = field(default_factory=list)
     see_also: list[Source] = field(default_factory=list)  # closest articles when not found
     as_of: date | None = None
+    strength: float = 0.0  # score of the best evidence sentence; found needs a threshold
 
     NOT_FOUND = "The indexed articles don't answer this."
 
@@ -66,6 +67,7 @@ class Answer:
     def to_dict(self) -> dict:
         return {"question": self.question, "query": self.query, "answer": self.text,
                 "found": self.found, "as_of": self.as_of.isoformat() if self.as_of else None,
+                "strength": round(self.strength, 4),
                 "quotes": [q.to_dict() for q in self.quotes],
                 "sources": [s.to_dict() for s in self.sources],
                 "see_also": [s.to_dict() for s in self.see_also]}

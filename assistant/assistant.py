@@ -19,14 +19,22 @@ class EmptyQuestionError(ValueError):
     """The question has no words to search for."""
 
 
-def _normalised(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
+NEAR_DUPLICATE = 0.8  # word-set overlap above which two sentences are one (wire copies)
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", text.lower()))
+
+
+def _same_sentence(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a and b) and len(a & b) / len(a | b) >= NEAR_DUPLICATE
 
 
 class Assistant:
-    def __init__(self, index: Index, k: int = 8):
+    def __init__(self, index: Index, k: int = 8, found_threshold: float = FOUND_THRESHOLD):
         self.index = index
         self.k = k
+        self.found_threshold = found_threshold
 
     def search(self, question: str, k: int | None = None, as_of: date | None = None,
                **filters) -> list[Hit]:
@@ -48,7 +56,8 @@ class Assistant:
         cands = candidates(hits)
         if cands:
             vectors = self.index.encoder.encode([question] + [c.text for c in cands])
-            score(q, cands, vectors[0], vectors[1:])
+            score(q, cands, vectors[0], vectors[1:], self.index.term_weights(list(q.terms)))
+            answer.strength = max(c.score for c in cands)
         chosen = self._choose(cands)
         articles = {h.article.id: h.article for h in hits}
         if not chosen:
@@ -57,22 +66,29 @@ class Assistant:
         return self._build(answer, chosen, articles)
 
     def _choose(self, cands: list[Candidate]) -> list[list[Candidate]]:
-        """Groups of identical sentences (wire copies), best first, at most MAX_QUOTES."""
+        """Groups of near-identical sentences (wire copies), best first, at most MAX_QUOTES."""
         ranked = sorted(cands, key=lambda c: -c.score)
-        if not ranked or ranked[0].score < FOUND_THRESHOLD:
+        if not ranked or ranked[0].score < self.found_threshold:
             return []
         best = ranked[0].score
-        groups: dict[str, list[Candidate]] = {}
+        groups: list[tuple[frozenset[str], list[Candidate]]] = []
         for cand in ranked:
             if cand.score < best * RELATIVE_CUTOFF:
                 break
-            key = _normalised(cand.text)
-            if key in groups:
-                if all(c.article_id != cand.article_id for c in groups[key]):
-                    groups[key].append(cand)
-            elif len(groups) < MAX_QUOTES:
-                groups[key] = [cand]
-        return list(groups.values())
+            words = _word_set(cand.text)
+            group = next((g for key, g in groups if _same_sentence(key, words)), None)
+            if group is not None:
+                if all(c.article_id != cand.article_id for c in group):
+                    group.append(cand)
+            elif len(groups) < MAX_QUOTES and not self._overlaps(cand, groups):
+                groups.append((words, [cand]))
+        return [g for _, g in groups]
+
+    @staticmethod
+    def _overlaps(cand: Candidate, groups) -> bool:
+        """A lead-in sentence already quoted with the sentence after it, or the reverse."""
+        return any(c.article_id == cand.article_id and c.quote_start < cand.end
+                   and cand.quote_start < c.end for _, g in groups for c in g)
 
     @staticmethod
     def _distinct_articles(hits: list[Hit]) -> list[str]:
@@ -92,9 +108,9 @@ class Assistant:
         number = {s.article_id: s.n for s in answer.sources}
         for group in groups:
             lead = group[0]
-            assert articles[lead.article_id].body[lead.start:lead.end] == lead.text
+            text = articles[lead.article_id].body[lead.quote_start:lead.end]
             answer.quotes.append(Quote(
-                text=lead.text, start=lead.start, end=lead.end, source=number[lead.article_id],
+                text=text, start=lead.quote_start, end=lead.end, source=number[lead.article_id],
                 article_id=lead.article_id,
                 also_in=tuple(number[c.article_id] for c in group[1:]),
                 scores=dict(lead.scores)))

@@ -1,28 +1,43 @@
 """Evidence selection: the sentences of the retrieved passages that answer the question.
 
 Each candidate is a sentence of a stored article body, kept by its offsets; its score
-mixes meaning (embedding similarity), shared terms and names, the passage's retrieval
-rank, and, for "what did X say" questions, whether the words are X's.
+mixes meaning (embedding similarity), shared terms and names, what the question asks for
+(a date, a number, a name), the passage's retrieval rank and, for "what did X say"
+questions, whether the words are X's.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from embeddings import Hit
+from embeddings.query import STOPWORDS
 from embeddings.sentences import sentence_spans
 
 from .question import Question
 
 _SPEECH = re.compile(
-    r"\b(?:said|says|say|saying|told|tells|quoted|quoting|added|adds|stated|states|declared|"
+    r"\b(?:said|says|saying|told|tells|quoted|quoting|added|adds|stated|states|declared|"
     r"wrote|writes|argued|argues|warned|warns|insisted|claimed|claims|noted|notes|"
     r"explained|announced|remarked|replied|responded|stressed|according to|statement)\b",
     re.IGNORECASE)
 _QUOTE_MARK = re.compile(r"[\"“”«»]")
 _WORD = re.compile(r"[\w'’]+")
+_NAME = re.compile(r"\b[A-Z][a-z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)*")
+_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
+                     r"dozen|hundred|thousand|million|billion|trillion)s?\b", re.IGNORECASE)
+_DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+\d|"
+                   r"\b(?:19|20)\d\d\b")
+_DAY = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|"
+                  r"tomorrow|yesterday|next (?:week|month|year))\b")
+_PLACE = re.compile(r"\b(?:in|at|from|to|near)\s+(?:the\s+)?[A-Z][a-z]")
+_CONTINUES = re.compile(r"^(?:[\"“]?(?:He|She|They|It|This|That|These|Those|His|Her|Their|Its|"
+                        r"But|However|And|Also|Still|Yet|Instead|Meanwhile|The (?:move|decision|"
+                        r"statement|comments?|remarks?|letter|plan))\b)")
 MAX_SENTENCE_CHARS = 1200
 
 
@@ -33,7 +48,14 @@ class Candidate:
     start: int
     end: int
     text: str
+    lead_in: tuple[int, int] | None = None  # the previous sentence of the paragraph
+    lead_text: str = ""
+    use_lead_in: bool = False  # quote it too: this sentence leans on it
     scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def quote_start(self) -> int:
+        return self.lead_in[0] if self.use_lead_in and self.lead_in else self.start
 
     @property
     def score(self) -> float:
@@ -48,62 +70,124 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
     for rank, hit in enumerate(hits):
         body = hit.article.body
         spans = spans_of.setdefault(hit.article.id, sentence_spans(body))
-        for s, e in spans:
-            if s >= hit.start and e <= hit.end and (hit.article.id, s) not in seen:
-                if e - s > MAX_SENTENCE_CHARS or not _WORD.search(body[s:e]):
-                    continue
-                seen.add((hit.article.id, s))
-                out.append(Candidate(rank, hit.article.id, s, e, body[s:e]))
+        for i, (s, e) in enumerate(spans):
+            if s < hit.start or e > hit.end or (hit.article.id, s) in seen:
+                continue
+            if e - s > MAX_SENTENCE_CHARS or not _WORD.search(body[s:e]):
+                continue
+            seen.add((hit.article.id, s))
+            prev = spans[i - 1] if i and "\n\n" not in body[spans[i - 1][1]:s] else None
+            out.append(Candidate(rank, hit.article.id, s, e, body[s:e], lead_in=prev,
+                                 lead_text=body[prev[0]:prev[1]] if prev else ""))
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    return word[:6] if len(word) > 6 else word
+    return _stemmer().stemWord(word)
 
 
-def term_coverage(question: Question, text: str) -> float:
-    """Share of the question's terms (names weigh double) that the text contains."""
+def _words(text: str) -> set[str]:
+    return {_stem(w.lower().replace("’", "'")) for w in _WORD.findall(text)}
+
+
+def term_coverage(question: Question, text: str, idf: dict[str, float] | None = None) -> float:
+    """Share of the question's terms that the text contains, weighted by rarity (idf)."""
     if not question.terms:
         return 0.0
-    words = {_stem(w.lower().replace("’", "'")) for w in _WORD.findall(text)}
-    name_words = {w.lower() for n in question.names for w in n.split()}
+    words = _words(text)
     total = got = 0.0
     for term in question.terms:
-        weight = 2.0 if term in name_words else 1.0
+        weight = idf.get(term, 1.0) if idf else 1.0
         total += weight
         if _stem(term) in words:
             got += weight
-    return got / total
+    return got / total if total else 0.0
 
 
-def speaker_score(question: Question, text: str, previous: str = "") -> float:
+def names_share(question: Question, text: str) -> float:
+    """Share of the question's names and numbers found verbatim."""
+    names = [n for n in question.names if len(n) > 1]
+    if not names:
+        return 0.0
+    lowered = text.lower()
+    return sum(1 for n in names if n.lower() in lowered) / len(names)
+
+
+def kind_match(question: Question, text: str) -> float:
+    """1 when the sentence holds the kind of thing asked for (a date, a number, a name)."""
+    if question.kind == "when":
+        return 1.0 if _DATE.search(text) else 0.5 if _DAY.search(text) else 0.0
+    if question.kind == "how_many":
+        return float(bool(_NUMBER.search(text)))
+    if question.kind in ("who", "where", "other"):
+        asked = {w.lower() for n in question.names for w in n.split()} | set(question.terms)
+        new = [m.group() for m in _NAME.finditer(text)
+               if not {w.lower() for w in m.group().split()} <= asked | STOPWORDS]
+        if question.kind == "where":
+            return float(bool(new and _PLACE.search(text)))
+        return float(bool(new))
+    return 0.0
+
+
+def speaker_score(question: Question, text: str) -> float:
     """+1 for the speaker's own (attributed) words, -1 for someone else's, 0 otherwise."""
     keys = question.speaker_keys
     if not keys:
         return 0.0
     lowered = text.lower()
-    names_speaker = any(re.search(rf"\b{re.escape(k)}\b", lowered) for k in keys[:1])
+    names_speaker = bool(re.search(rf"\b{re.escape(keys[0])}\b", lowered))
     is_speech = bool(_SPEECH.search(text) or _QUOTE_MARK.search(text))
     if names_speaker and is_speech:
         return 1.0
     if names_speaker:
         return 0.3
-    if is_speech and _SPEECH.search(text):
+    if _SPEECH.search(text):
         return -1.0  # attributed speech of someone else
     return -0.5
 
 
-def score(question: Question, cands: list[Candidate], qvec: np.ndarray,
-          svecs: np.ndarray) -> None:
+def needs_lead_in(question: Question, cand: Candidate) -> bool:
+    """A sentence that leans on the one before ("He said ...") for who or what it means."""
+    if cand.lead_in is None or not _CONTINUES.match(cand.text):
+        return False
+    keys = question.speaker_keys or tuple(w.lower() for n in question.names for w in n.split())
+    return not keys or any(k in cand.lead_text.lower() for k in keys)
+
+
+@dataclass(frozen=True)
+class EvidenceWeights:
+    similarity: float = 0.5
+    coverage: float = 0.3
+    names: float = 0.15
+    kind: float = 0.08
+    rank: float = 0.1
+    speaker: float = 0.35
+
+
+def score(question: Question, cands: list[Candidate], qvec: np.ndarray, svecs: np.ndarray,
+          idf: dict[str, float] | None = None,
+          weights: EvidenceWeights = EvidenceWeights()) -> None:
     """Fill each candidate's scores; `svecs` are the sentence embeddings in order."""
     sims = svecs @ qvec if len(cands) else np.zeros(0)
+    w = weights
     for cand, sim in zip(cands, sims):
-        cov = term_coverage(question, cand.text)
-        rank_prior = 1.0 / (1.0 + cand.hit_rank)
-        total = 0.55 * float(sim) + 0.35 * cov + 0.10 * rank_prior
-        cand.scores.update({"similarity": float(sim), "coverage": cov, "rank_prior": rank_prior})
+        cand.use_lead_in = needs_lead_in(question, cand)
+        text = f"{cand.lead_text} {cand.text}" if cand.use_lead_in else cand.text
+        s = {"similarity": float(sim), "coverage": term_coverage(question, text, idf),
+             "names": names_share(question, text), "kind": kind_match(question, cand.text),
+             "rank_prior": 1.0 / (1.0 + cand.hit_rank)}
+        total = (w.similarity * s["similarity"] + w.coverage * s["coverage"] + w.names * s["names"]
+                 + w.kind * s["kind"] + w.rank * s["rank_prior"])
         if question.speaker:
-            spk = speaker_score(question, cand.text)
-            cand.scores["speaker"] = spk
-            total += 0.35 * spk
-        cand.scores["total"] = total
+            s["speaker"] = speaker_score(question, text)
+            total += w.speaker * s["speaker"]
+        s["total"] = total
+        cand.scores = s

@@ -1,4 +1,4 @@
-"""What a question asks for: its terms, names, and whose words it wants."""
+"""What a question asks for: its terms, names, type, and whose words it wants."""
 from __future__ import annotations
 
 import re
@@ -12,11 +12,17 @@ _SPEAKER = re.compile(
     r"respond|responded|react|reacted|warn|warned|mean|comment|commented|add|added|reply|replied)\b",
     re.IGNORECASE)
 _SPEAKER_ALT = re.compile(
-    r"\b(?:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+(?P<who>[A-Z][\w.'’\- ]+)",
-    re.IGNORECASE)
+    r"\b(?:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
+    r"(?P<who>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*)")
 _TITLES = {"the", "president", "minister", "prime", "foreign", "secretary", "mr", "mrs", "ms",
            "dr", "sen", "senator", "rep", "gov", "governor", "general", "coach", "chancellor",
            "ceo", "chief", "spokesman", "spokeswoman", "spokesperson", "judge", "justice"}
+_TYPES = [
+    ("how_many", re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|often)\b|\bwhat (?:percentage|share|number|amount|age)\b|\babout how\b", re.I)),
+    ("when", re.compile(r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\btake effect\b", re.I)),
+    ("where", re.compile(r"\bwhere\b|\bwhich (?:country|city|state|nation|region|town|island|continent)\b|\bin what (?:country|city|state)\b|\bthis (?:country|city|state|nation)\b", re.I)),
+    ("who", re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|company|team|organization|group|leader|player|politician|party|country's)\b|\bthis (?:person|company|team|leader|player|politician|actor|actress|singer|star|official|man|woman)\b", re.I)),
+]
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class Question:
     terms: tuple[str, ...]
     names: tuple[str, ...]
     speaker: str | None  # "Lavrov" for "what did Sergei Lavrov say?"
+    kind: str  # how_many, when, where, who or other
 
     @property
     def speaker_keys(self) -> tuple[str, ...]:
@@ -45,5 +52,6 @@ def analyse(text: str) -> Question:
                        m.group("who").strip(" ?.,"))[0]
         if who and who.lower() not in STOPWORDS and len(who) <= 80:
             speaker = who
+    kind = next((name for name, pattern in _TYPES if pattern.search(text)), "other")
     return Question(text=text, terms=tuple(terms(text)), names=tuple(names_and_numbers(text)),
-                    speaker=speaker)
+                    speaker=speaker, kind=kind)

@@ -298,6 +298,10 @@ class Index:
         return self.retriever.search(query, k=k, outlet=outlet, since=since, until=until,
                                      author=author, as_of=as_of, mode=mode)
 
+    def term_weights(self, words: list[str]) -> dict[str, float]:
+        """How rare each word is in the index (BM25 idf over chunks)."""
+        return self.retriever.term_weights(words)
+
     def search_articles(self, query: str, k: int = 10, outlet: str | None = None,
                         since: date | None = None, until: date | None = None,
                         author: str | None = None, as_of: date | None = None,

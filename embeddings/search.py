@@ -5,6 +5,7 @@ a filter never empties a result that exists.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -66,6 +67,7 @@ class Retriever:
         self.index = index
         self.db = index.store.db
         self.weights = weights or Weights()
+        self._df: dict[str, int] = {}
 
     # the two candidate generators --------------------------------------------------------
     def dense(self, query: str, n: int, filters: Filters) -> list[tuple[int, float]]:
@@ -134,6 +136,23 @@ class Retriever:
                               keyword=float(mode == "keyword"), per_article=weights.per_article)
         rescore(cands, QuestionFeatures.of(query, as_of), weights)
         return cands
+
+    def term_weights(self, words: list[str]) -> dict[str, float]:
+        """BM25 idf of each word over the chunks: rare words weigh more."""
+        n = max(len(self.index.vectors), 1)
+        out = {}
+        for word in words:
+            if word not in self._df:
+                clean = word.replace('"', "")
+                try:
+                    self._df[word] = self.db.execute(
+                        "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                        [f'"{clean}"']).fetchone()[0] if clean.strip() else 0
+                except Exception:  # a token FTS5 cannot parse counts as unseen
+                    self._df[word] = 0
+            df = self._df[word]
+            out[word] = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+        return out
 
     # results -------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, outlet: str | None = None,

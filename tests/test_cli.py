@@ -91,6 +91,10 @@ def test_search_json_and_default_index_from_env(cli_index):
     result = run("newsdesk", "search", "chess", "champion", "--json", "-k", "2",
                  env_extra={"NEWSDESK_INDEX": str(cli_index)})
     assert result.returncode == 0, result.stderr
+    articles = json.loads(result.stdout)
+    assert articles[0]["url"] == "https://news.example/chess" and len(articles) <= 2
+    assert {"title", "outlet", "published", "score", "passages"} <= set(articles[0])
+    assert {"start", "end", "text"} <= set(articles[0]["passages"][0])
+    result = run("newsdesk", "search", "chess", "--chunks", "--json", "--index", cli_index)
     hits = json.loads(result.stdout)
-    assert hits[0]["url"] == "https://news.example/chess" and len(hits) <= 2
     assert {"title", "outlet", "published", "start", "end", "text", "score"} <= set(hits[0])

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .common import (EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option, fail,
-                     open_index)
+                     iso_date, open_index)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,7 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_option(p)
     p.add_argument("-k", type=int, default=10, metavar="N", help="results (default 10)")
     add_filter_options(p)
-    p.add_argument("--json", action="store_true", help="print the hits as JSON")
+    p.add_argument("--as-of", type=iso_date, metavar="DATE",
+                   help="reference date for 'this week', 'yesterday' (default today)")
+    p.add_argument("--chunks", action="store_true",
+                   help="list raw passages instead of articles with their best passages")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
 
     p = sub.add_parser("eval", help="measure retrieval on questions with gold source URLs")
     p.add_argument("questions", type=Path, metavar="QUESTIONS.jsonl")
@@ -79,25 +83,45 @@ def cmd_search(args) -> int:
     from assistant.render import safe
 
     index = open_index(args.index)
+    query = " ".join(args.query)
+    filters = dict(outlet=args.outlet, author=args.author, since=args.since, until=args.until,
+                   as_of=args.as_of)
     try:
-        hits = index.search(" ".join(args.query), k=args.k, outlet=args.outlet,
-                            author=args.author, since=args.since, until=args.until)
+        if args.chunks:
+            hits = index.search(query, k=args.k, **filters)
+        else:
+            found = index.search_articles(query, k=args.k, **filters)
     finally:
         index.close()
     if args.json:
-        json.dump([h.to_dict() for h in hits], sys.stdout, ensure_ascii=False, indent=2)
+        if args.chunks:
+            payload = [h.to_dict() for h in hits]
+        else:
+            payload = [{**_article_dict(r.article), "score": r.score,
+                        "passages": [{k: v for k, v in h.to_dict().items()
+                                      if k in ("chunk_id", "start", "end", "text", "score", "scores")}
+                                     for h in r.passages]} for r in found]
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
-    if not hits:
+    results = [(h.article, h.score, [h]) for h in hits] if args.chunks else \
+        [(r.article, r.score, r.passages) for r in found]
+    if not results:
         print("No matching passages.")
-    for n, h in enumerate(hits, start=1):
-        a = h.article
+    for n, (a, score, passages) in enumerate(results, start=1):
         date = a.published.isoformat() if a.published else "undated"
-        print(f"{n:>2}. {safe(a.title)} ({safe(a.outlet) or '?'}, {date})  score {h.score:.4f}")
+        print(f"{n:>2}. {safe(a.title)} ({safe(a.outlet) or '?'}, {date})  score {score:.4f}")
         print(f"    {safe(a.url) or '(no URL)'}")
-        text = safe(" ".join(h.text.split()))
-        print(f"    {text[:300]}{'…' if len(text) > 300 else ''}")
+        for h in passages:
+            text = safe(" ".join(h.text.split()))
+            print(f"    > {text[:300]}{'…' if len(text) > 300 else ''}")
     return EXIT_OK
+
+
+def _article_dict(a) -> dict:
+    return {"article_id": a.id, "title": a.title, "url": a.url, "outlet": a.outlet,
+            "authors": list(a.authors),
+            "published": a.published.isoformat() if a.published else None}
 
 
 def cmd_eval(args) -> int:

@@ -1,0 +1,104 @@
+"""Extractive answers: the right sentences, verbatim, attributed, and 'not found' when so."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from assistant import Assistant, EmptyQuestionError
+from embeddings import Article, Index
+
+
+@pytest.fixture(scope="module")
+def assistant(shared_index):
+    return Assistant(shared_index)
+
+
+def _bodies(index) -> dict[str, str]:
+    return {a.id: a.body for a in index.articles()}
+
+
+def test_lavrov_both_statements_and_no_putin(assistant, shared_index):
+    answer = assistant.ask("What did Lavrov say?")
+    assert answer.found
+    quoted = " ".join(q.text for q in answer.quotes)
+    assert "now it was up to the United States whether to hold a new meeting" in quoted
+    assert "The issue should be addressed to Washington." in quoted
+    for q in answer.quotes:
+        assert "Lavrov" in q.text
+        assert not q.text.startswith(("President Vladimir Putin", "Putin"))
+    source = answer.source(answer.quotes[0].source)
+    assert source.url.startswith("https://www.themoscowtimes.com/2018/12/30/")
+    assert source.published == date(2018, 12, 30) and source.outlet == "Reuters"
+
+
+def test_attribution_to_a_named_speaker(assistant):
+    answer = assistant.ask("What did Maria Keller say?")
+    assert answer.found
+    assert "We expect the roads to reopen by Wednesday" in answer.quotes[0].text
+    assert answer.quotes[0].scores["speaker"] == 1.0
+
+
+def test_when_question_quotes_the_date(assistant):
+    answer = assistant.ask("When does the plastic bag ban take effect?", as_of=date(2022, 11, 5))
+    assert answer.found and "March 1, 2023" in answer.quotes[0].text
+    assert {"similarity", "coverage", "total"} <= set(answer.quotes[0].scores)
+
+
+def test_not_found_says_so_with_see_also(assistant):
+    answer = assistant.ask("What did the Icelandic fisheries minister say about cod quotas?")
+    assert not answer.found and not answer.quotes and not answer.sources
+    assert answer.text == "The indexed articles don't answer this."
+    assert answer.see_also
+
+
+def test_empty_question_is_an_error(assistant):
+    with pytest.raises(EmptyQuestionError):
+        assistant.ask("  ?! ")
+
+
+def test_wire_copies_are_quoted_once_with_all_sources(tmp_path, encoder):
+    sentence = ("The central bank raised its main interest rate to 4.5 percent on Thursday, "
+                "its highest level in fifteen years.")
+    articles = [Article(title=f"Bank raises rates ({o})", url=f"https://{o}.example/rates",
+                        outlet=o, body=f"{sentence}\n\nOther {o} text about markets follows here.")
+                for o in ("wire-a", "wire-b")]
+    with Index.open(tmp_path / "ix") as index:
+        index.add(articles)
+        answer = Assistant(index).ask("What interest rate did the central bank set?")
+    assert answer.found
+    first = answer.quotes[0]
+    assert first.text == sentence and len(first.also_in) == 1
+    assert {s.outlet for s in answer.sources} == {"wire-a", "wire-b"}
+    assert sum(1 for q in answer.quotes if q.text == sentence) == 1
+
+
+def test_sentence_leaning_on_its_lead_in_is_quoted_with_it(tmp_path, encoder):
+    body = ("Finance minister Olga Brandt presented the budget on Monday. "
+            "She said the deficit would fall to 2 percent next year.\n\nOther news followed.")
+    with Index.open(tmp_path / "ix") as index:
+        index.add([Article(title="Budget day", url="https://b.example/1", body=body)])
+        answer = Assistant(index).ask("What did Olga Brandt say about the deficit?")
+    quote = answer.quotes[0]
+    assert quote.text.startswith("Finance minister Olga Brandt presented")
+    assert quote.text.endswith("fall to 2 percent next year.")
+    assert body[quote.start:quote.end] == quote.text
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=st.one_of(
+    st.text(min_size=1, max_size=200),
+    st.sampled_from(["What did Lavrov say?", "When does the ban take effect?", "Who won the chess title?",
+                     "what did the mayor say", "snow schools", "Putin Trump letter"])))
+def test_every_quote_is_an_exact_slice_of_its_article(assistant, shared_index, question):
+    try:
+        answer = assistant.ask(question)
+    except EmptyQuestionError:
+        return
+    bodies = _bodies(shared_index)
+    numbers = {s.n: s.article_id for s in answer.sources}
+    for q in answer.quotes:
+        assert bodies[q.article_id][q.start:q.end] == q.text
+        assert numbers[q.source] == q.article_id
+    assert answer.found == bool(answer.quotes)
