@@ -55,8 +55,7 @@ class Assistant:
         q = analyse(question)
         cands = candidates(hits)
         if cands:
-            vectors = self.index.encoder.encode([question] + [c.text for c in cands])
-            score(q, cands, vectors[0], vectors[1:], self.index.term_weights(list(q.terms)))
+            score(q, cands, self.index.encoder.encode, self.index.term_weights(list(q.terms)))
             answer.strength = max(c.score for c in cands)
         chosen = self._choose(cands)
         articles = {h.article.id: h.article for h in hits}

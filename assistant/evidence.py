@@ -11,8 +11,6 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from embeddings import Hit
 from embeddings.query import STOPWORDS
 from embeddings.sentences import sentence_spans
@@ -172,22 +170,32 @@ class EvidenceWeights:
     speaker: float = 0.35
 
 
-def score(question: Question, cands: list[Candidate], qvec: np.ndarray, svecs: np.ndarray,
-          idf: dict[str, float] | None = None,
-          weights: EvidenceWeights = EvidenceWeights()) -> None:
-    """Fill each candidate's scores; `svecs` are the sentence embeddings in order."""
-    sims = svecs @ qvec if len(cands) else np.zeros(0)
+def score(question: Question, cands: list[Candidate], encode, idf: dict[str, float] | None = None,
+          weights: EvidenceWeights = EvidenceWeights(), embed_at_most: int = 32) -> None:
+    """Fill each candidate's scores. `encode(texts)` embeds the question and sentences.
+
+    Embedding is the expensive part, so only the sentences that the lexical features rank
+    highest are embedded; the others keep similarity 0 and cannot win.
+    """
     w = weights
-    for cand, sim in zip(cands, sims):
+    for cand in cands:
         cand.use_lead_in = needs_lead_in(question, cand)
         text = f"{cand.lead_text} {cand.text}" if cand.use_lead_in else cand.text
-        s = {"similarity": float(sim), "coverage": term_coverage(question, text, idf),
+        s = {"coverage": term_coverage(question, text, idf),
              "names": names_share(question, text), "kind": kind_match(question, cand.text),
              "rank_prior": 1.0 / (1.0 + cand.hit_rank)}
-        total = (w.similarity * s["similarity"] + w.coverage * s["coverage"] + w.names * s["names"]
-                 + w.kind * s["kind"] + w.rank * s["rank_prior"])
         if question.speaker:
             s["speaker"] = speaker_score(question, text)
-            total += w.speaker * s["speaker"]
-        s["total"] = total
+        s["lexical"] = (w.coverage * s["coverage"] + w.names * s["names"] + w.kind * s["kind"]
+                        + w.rank * s["rank_prior"] + w.speaker * s.get("speaker", 0.0))
         cand.scores = s
+    ranked = sorted(cands, key=lambda c: -c.scores["lexical"])
+    embedded, rest = ranked[:embed_at_most], ranked[embed_at_most:]
+    if embedded:
+        vectors = encode([question.text] + [c.text for c in embedded])
+        for cand, sim in zip(embedded, vectors[1:] @ vectors[0]):
+            cand.scores["similarity"] = float(sim)
+    for cand in rest:
+        cand.scores["similarity"] = 0.0
+    for cand in cands:
+        cand.scores["total"] = w.similarity * cand.scores["similarity"] + cand.scores.pop("lexical")
