@@ -16,6 +16,11 @@ class Source:
     outlet: str | None
     published: date | None
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Source":
+        return cls(d["n"], d["article_id"], d["title"], d.get("url"), d.get("outlet"),
+                   date.fromisoformat(d["published"]) if d.get("published") else None)
+
     def to_dict(self) -> dict:
         return {"n": self.n, "article_id": self.article_id, "title": self.title, "url": self.url,
                 "outlet": self.outlet,
@@ -33,6 +38,11 @@ class Quote:
     article_id: str
     also_in: tuple[int, ...] = ()  # other sources carrying the same sentence (wire copies)
     scores: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Quote":
+        return cls(d["text"], d["start"], d["end"], d["source"], d["article_id"],
+                   tuple(d.get("also_in", ())), dict(d.get("scores", {})))
 
     def to_dict(self) -> dict:
         return {"text": self.text, "start": self.start, "end": self.end, "source": self.source,
@@ -63,6 +73,15 @@ class Answer:
 
     def source(self, n: int) -> Source:
         return next(s for s in self.sources if s.n == n)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Answer":
+        return cls(question=d["question"], query=d.get("query", d["question"]), found=d["found"],
+                   quotes=[Quote.from_dict(q) for q in d.get("quotes", [])],
+                   sources=[Source.from_dict(s) for s in d.get("sources", [])],
+                   see_also=[Source.from_dict(s) for s in d.get("see_also", [])],
+                   as_of=date.fromisoformat(d["as_of"]) if d.get("as_of") else None,
+                   strength=d.get("strength", 0.0))
 
     def to_dict(self) -> dict:
         return {"question": self.question, "query": self.query, "answer": self.text,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from .answer import Answer, Source
 
@@ -11,7 +10,10 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2
 
 
 def safe(text: str | None) -> str:
-    """Text with every control/escape character replaced by a visible symbol."""
+    """Text with every control/escape character replaced by one visible symbol.
+
+    The length is kept, so offsets into the original (quotes) still hold.
+    """
     if not text:
         return ""
 
@@ -22,7 +24,7 @@ def safe(text: str | None) -> str:
             return chr(0x2400 + code)  # ␛ for ESC, ␇ for BEL, ...
         if code == 0x7F:
             return "\u2421"
-        return "\ufffd" if unicodedata.category(ch) == "Cc" else ""
+        return "\ufffd"
 
     return _UNSAFE.sub(visible, text)
 

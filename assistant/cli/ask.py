@@ -14,7 +14,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ask", description="Answer a question from your indexed news articles, "
         "quoting their own sentences with numbered sources.")
-    parser.add_argument("question", nargs="*", help="the question (quote it in the shell)")
+    parser.add_argument("question", nargs="*",
+                        help="the question (quote it in the shell); none opens the chat")
     add_index_option(parser)
     parser.add_argument("-k", type=int, default=8, metavar="N",
                         help="passages to read for the answer (default 8)")
@@ -28,8 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     question = " ".join(args.question).strip()
+    if not args.question:  # no question at all: the chat
+        from assistant.tui import run_chat
+
+        run_chat(args.index, as_of=args.as_of)
+        return EXIT_OK
     if not question:
-        fail("no question given. Usage: ask \"What did Lavrov say?\"", EXIT_USAGE)
+        fail("the question is empty. Usage: ask \"What did Lavrov say?\"", EXIT_USAGE)
     if args.k < 1:
         fail("-k must be at least 1", EXIT_USAGE)
 

@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
 
+    p = sub.add_parser("chat", help="open the chat in the terminal")
+    add_index_option(p)
+    p.add_argument("--as-of", type=iso_date, metavar="DATE",
+                   help="reference date for 'this week', 'yesterday' (default today)")
+
     p = sub.add_parser("info", help="what the index holds and how it was built")
     add_index_option(p)
     p.add_argument("--json", action="store_true")
@@ -167,6 +172,13 @@ def cmd_eval(args) -> int:
     return EXIT_OK
 
 
+def cmd_chat(args) -> int:
+    from assistant.tui import run_chat
+
+    run_chat(args.index, as_of=args.as_of)
+    return EXIT_OK
+
+
 def cmd_info(args) -> int:
     index = open_index(args.index)
     try:
@@ -186,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "k", 1) < 1:
         fail("-k must be at least 1", EXIT_USAGE)
     return {"index": cmd_index, "search": cmd_search, "eval": cmd_eval,
-            "info": cmd_info}[args.command](args)
+            "chat": cmd_chat, "info": cmd_info}[args.command](args)
 
 
 if __name__ == "__main__":

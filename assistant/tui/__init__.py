@@ -1,0 +1,8 @@
+"""The Textual chat: a thin surface over `Assistant`, `Conversation` and `History`."""
+from __future__ import annotations
+
+
+def run_chat(index_path=None, as_of=None) -> None:
+    from .app import NewsdeskApp
+
+    NewsdeskApp(index_path=index_path, as_of=as_of).run()

@@ -1,0 +1,287 @@
+"""NewsdeskApp: ask, read and check, in the terminal. Holds no retrieval or answer logic."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from rich.markup import escape
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Input, LoadingIndicator
+
+from ..answer import Answer
+from ..conversation import Conversation
+from ..history import History
+from .reader import ReaderScreen
+from .screens import ConversationsScreen, FilterScreen, HelpScreen
+from .views import AnswerView, Notice, QuestionView
+
+MAX_QUESTION_CHARS = 10_000
+
+
+class QuestionInput(Input):
+    """The question line; Up and Down recall earlier questions."""
+
+    BINDINGS = [Binding("up", "older", "Earlier question", show=False),
+                Binding("down", "newer", "Later question", show=False)]
+
+    def __init__(self, past: list[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.past = list(past)
+        self.cursor = len(self.past)
+
+    def remember(self, question: str) -> None:
+        if not self.past or self.past[-1] != question:
+            self.past.append(question)
+        self.cursor = len(self.past)
+
+    def action_older(self) -> None:
+        if self.cursor > 0:
+            self.cursor -= 1
+            self.value = self.past[self.cursor]
+            self.cursor_position = len(self.value)
+
+    def action_newer(self) -> None:
+        if self.cursor < len(self.past):
+            self.cursor += 1
+            self.value = self.past[self.cursor] if self.cursor < len(self.past) else ""
+            self.cursor_position = len(self.value)
+
+
+class NewsdeskApp(App):
+    TITLE = "newsdesk"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("ctrl+n", "new_conversation", "New"),
+        Binding("ctrl+o", "open_conversation", "Open saved"),
+        Binding("ctrl+f", "filters", "Filters"),
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
+
+    def __init__(self, index_path: Path | None = None, index=None, history: History | None = None,
+                 as_of: date | None = None, k: int = 8) -> None:
+        super().__init__()
+        self.index_path = index_path
+        self.index = index
+        self.history = history
+        self.as_of = as_of
+        self.k = k
+        self.conversation: Conversation | None = None
+        self.conversation_id: int | None = None
+        self.filters: dict = {}
+        self.last_answer: Answer | None = None
+        self.index_problem: str | None = None
+
+    # layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(id="conversation")
+        yield QuestionInput(self.history.questions() if self.history else [],
+                            placeholder="Ask about your articles… (F1 for help)", id="question",
+                            max_length=MAX_QUESTION_CHARS)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.history is None:
+            try:
+                self.history = History()
+                self.query_one(QuestionInput).past = self.history.questions()
+            except Exception as exc:  # history is a convenience; never block asking
+                self.say(f"Conversations will not be saved: {exc}", "warning")
+        self.query_one(QuestionInput).focus()
+        if self.index is None:
+            self.say("Opening the index…")
+            self.open_index()
+        else:
+            self.index_ready()
+
+    def say(self, message: str, kind: str = "info") -> None:
+        view = self.query_one("#conversation", VerticalScroll)
+        view.mount(Notice(message, kind))
+        view.scroll_end(animate=False)
+
+    # the index ------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="index")
+    def open_index(self) -> None:
+        from embeddings import Index, IndexMismatchError
+
+        from ..settings import default_index_dir, model_setting
+
+        path = self.index_path or default_index_dir()
+        try:
+            index = Index.open(path, model=model_setting(), create=False)
+            index.encoder.model  # load the model now, not on the first question
+        except FileNotFoundError:
+            self.call_from_thread(self.index_missing,
+                                  f"No index at {path}. Build one first, then start again:\n"
+                                  f"  newsdesk index PATH... --index {path}")
+            return
+        except (IndexMismatchError, OSError, ValueError) as exc:
+            self.call_from_thread(self.index_missing, f"Cannot open the index: {exc}")
+            return
+        self.index = index
+        self.call_from_thread(self.index_ready)
+
+    def index_missing(self, message: str) -> None:
+        self.index_problem = message
+        self.say(message, "error")
+
+    def index_ready(self) -> None:
+        from ..assistant import Assistant
+
+        self.conversation = Conversation(Assistant(self.index, k=self.k))
+        articles = len(self.index)
+        if articles == 0:
+            self.index_problem = (f"The index at {self.index.path} is empty. Add articles:\n"
+                                  f"  newsdesk index PATH... --index {self.index.path}")
+            self.say(self.index_problem, "error")
+        else:
+            self.say(f"Ready: {articles:,} articles. Ask a question.")
+        self.update_subtitle()
+
+    # asking ---------------------------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            return
+        event.input.value = ""
+        event.input.remember(question)
+        view = self.query_one("#conversation", VerticalScroll)
+        view.mount(QuestionView(question))
+        if self.index_problem:
+            self.say(self.index_problem, "error")
+            return
+        if self.conversation is None:
+            self.say("The index is still opening; ask again in a moment.", "warning")
+            return
+        view.mount(LoadingIndicator(classes="working"))
+        view.scroll_end(animate=False)
+        self.ask(question)
+
+    @work(thread=True, group="ask")
+    def ask(self, question: str) -> None:
+        from ..assistant import EmptyQuestionError
+
+        self.conversation.filters = dict(self.filters)
+        try:
+            answer = self.conversation.ask(question, as_of=self.as_of)
+        except EmptyQuestionError as exc:
+            self.call_from_thread(self.answer_failed, str(exc))
+            return
+        except Exception as exc:  # shown, not raised: the app keeps running
+            self.call_from_thread(self.answer_failed, f"Something went wrong: {exc}")
+            return
+        self.call_from_thread(self.show_answer, answer)
+
+    def _stop_working(self) -> None:
+        for indicator in self.query(".working"):
+            indicator.remove()
+
+    def answer_failed(self, message: str) -> None:
+        self._stop_working()
+        self.say(message, "error")
+
+    def show_answer(self, answer: Answer, save: bool = True) -> None:
+        self._stop_working()
+        view = self.query_one("#conversation", VerticalScroll)
+        view.mount(AnswerView(answer))
+        view.scroll_end(animate=False)
+        self.last_answer = answer
+        if save and self.history is not None:
+            if self.conversation_id is None:
+                self.conversation_id = self.history.start(answer.question)
+            self.history.add_turn(self.conversation_id, answer)
+
+    # sources and the reader -------------------------------------------------------------------
+    def on_answer_view_open_source(self, event: AnswerView.OpenSource) -> None:
+        self.open_reader(event.answer, event.n, event.from_see_also)
+
+    def action_open_source(self, n: int) -> None:
+        if self.last_answer:
+            self.open_reader(self.last_answer, n)
+
+    def open_reader(self, answer: Answer, n: int, from_see_also: bool = False) -> None:
+        sources = answer.see_also if from_see_also else answer.sources
+        source = next((s for s in sources if s.n == n), None)
+        if source is None or self.index is None:
+            return
+        article = self.index.get(source.article_id)
+        if article is None:
+            self.notify("That article is no longer in the index.", severity="warning")
+            return
+        spans = []
+        for quote in answer.quotes:
+            if quote.article_id == article.id:
+                spans.append((quote.start, quote.end))
+            elif n in quote.also_in and (at := article.body.find(quote.text)) >= 0:
+                spans.append((at, at + len(quote.text)))
+        self.push_screen(ReaderScreen(article, sorted(set(spans))))
+
+    # conversations, filters, help ------------------------------------------------------------
+    def action_new_conversation(self) -> None:
+        if self.conversation is not None:
+            self.conversation.turns.clear()
+        self.conversation_id = None
+        self.last_answer = None
+        self.query_one("#conversation", VerticalScroll).remove_children()
+        self.say("New conversation.")
+
+    def action_open_conversation(self) -> None:
+        if self.history is None:
+            return
+
+        def load(conversation_id: int | None) -> None:
+            if conversation_id is None:
+                return
+            self.action_new_conversation()
+            self.conversation_id = conversation_id
+            view = self.query_one("#conversation", VerticalScroll)
+            for answer in self.history.turns(conversation_id):
+                view.mount(QuestionView(answer.question))
+                self.show_answer(answer, save=False)
+                if self.conversation is not None:
+                    from ..conversation import Turn
+
+                    self.conversation.turns.append(Turn(answer.question, answer))
+
+        self.push_screen(ConversationsScreen(self.history.conversations()), load)
+
+    def action_filters(self) -> None:
+        def apply(filters: dict | None) -> None:
+            if filters is not None:
+                self.filters = filters
+                self.update_subtitle()
+                self.notify("Filters cleared." if not filters else "Filters set for the next questions.")
+
+        self.push_screen(FilterScreen(self.filters), apply)
+
+    def clear_filters(self) -> None:
+        self.filters = {}
+        self.update_subtitle()
+
+    def update_subtitle(self) -> None:
+        parts = []
+        if self.filters.get("outlet"):
+            parts.append(f"outlet: {self.filters['outlet']}")
+        if self.filters.get("since") or self.filters.get("until"):
+            since = self.filters.get("since")
+            until = self.filters.get("until")
+            parts.append(f"dates: {since.isoformat() if since else '…'} to "
+                         f"{until.isoformat() if until else '…'}")
+        self.sub_title = escape("filters: " + "; ".join(parts)) if parts else ""
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Filters", "Set outlet and date range for the next questions",
+                            self.action_filters)
+        yield SystemCommand("Clear filters", "Search all articles again", self.clear_filters)
+        yield SystemCommand("New conversation", "Start over", self.action_new_conversation)
+        yield SystemCommand("Open saved conversation", "Reopen a past conversation",
+                            self.action_open_conversation)
+        yield SystemCommand("Help", "Keys and how to use newsdesk", self.action_help)

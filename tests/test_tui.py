@@ -1,0 +1,198 @@
+"""The Textual chat, driven with Pilot over the real test index."""
+from __future__ import annotations
+
+import pytest
+from textual.widgets import OptionList, Static, TextArea
+
+from assistant.history import History
+from assistant.tui.app import NewsdeskApp, QuestionInput
+from assistant.tui.reader import ReaderScreen
+from assistant.tui.views import AnswerView, Notice, QuestionView
+from embeddings import Article, Index
+
+
+def _text(widget) -> str:
+    return str(widget.render())
+
+
+async def ask(pilot, question: str) -> AnswerView:
+    app = pilot.app
+    before = len(app.query(AnswerView))
+    app.query_one(QuestionInput).value = question
+    await pilot.press("enter")
+    for _ in range(600):
+        await pilot.pause(0.05)
+        if len(app.query(AnswerView)) > before:
+            break
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return list(app.query(AnswerView))[-1]
+
+
+@pytest.fixture
+def history(tmp_path):
+    h = History(tmp_path / "conversations.sqlite")
+    yield h
+    h.close()
+
+
+def make_app(index, history, **kw) -> NewsdeskApp:
+    return NewsdeskApp(index=index, history=history, **kw)
+
+
+async def test_ask_shows_quotes_and_sources(shared_index, history):
+    app = make_app(shared_index, history)
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = await ask(pilot, "What did Lavrov say?")
+        quotes = [_text(w) for w in view.query(".quote")]
+        assert any("addressed to Washington" in q and "[1]" in q for q in quotes)
+        sources = view.query_one(OptionList)
+        assert "themoscowtimes.com" in str(sources.get_option_at_index(0).prompt)
+        assert "searched: What did Lavrov say?" in _text(view.query_one(".query"))
+
+
+async def test_open_source_highlights_the_quote(shared_index, history):
+    app = make_app(shared_index, history)
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = await ask(pilot, "What did Lavrov say?")
+        sources = view.query_one(OptionList)
+        sources.focus()
+        sources.highlighted = 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        body = app.screen.query_one(TextArea)
+        first = view.answer.quotes[0]
+        assert body.selected_text == first.text
+        assert "Reuters" in _text(app.screen.query_one("#reader-meta"))
+        await pilot.press("n")
+        assert body.selected_text == view.answer.quotes[1].text
+        await pilot.press("p")
+        assert body.selected_text == first.text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ReaderScreen)
+
+
+async def test_source_opens_with_a_mouse_click(shared_index, history):
+    app = make_app(shared_index, history)
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = await ask(pilot, "Who won the national chess championship?")
+        await pilot.click(view.query_one(OptionList), offset=(5, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        assert app.screen.article.url == "https://news.example/chess"
+
+
+async def test_follow_up_uses_the_conversation(shared_index, history):
+    app = make_app(shared_index, history)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ask(pilot, "What did Lavrov say?")
+        view = await ask(pilot, "What did he say about Washington?")
+        assert view.answer.query == "What did Lavrov say about Washington?"
+        assert "searched: What did Lavrov say about Washington?" in _text(view.query_one(".query"))
+        assert view.answer.found
+
+
+async def test_filters_apply_and_show_in_the_header(shared_index, history):
+    app = make_app(shared_index, history)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        app.screen.query_one("#outlet").value = "County Herald"
+        await pilot.click("#apply")
+        await pilot.pause()
+        assert app.filters == {"outlet": "County Herald"}
+        assert "outlet: County Herald" in app.sub_title
+        view = await ask(pilot, "Who won the national chess championship?")
+        assert {s.outlet for s in view.answer.sources + view.answer.see_also} <= {"County Herald"}
+        app.clear_filters()
+        assert app.sub_title == ""
+
+
+async def test_history_recall_and_reopen(shared_index, history):
+    app = make_app(shared_index, history)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ask(pilot, "What did Lavrov say?")
+        await ask(pilot, "When does the plastic bag ban take effect?")
+        field = app.query_one(QuestionInput)
+        field.focus()
+        await pilot.press("up")
+        assert field.value == "When does the plastic bag ban take effect?"
+        await pilot.press("up")
+        assert field.value == "What did Lavrov say?"
+        await pilot.press("down", "down")
+        assert field.value == ""
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert not app.query(AnswerView)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        listing = app.screen.query_one("#conversations", OptionList)
+        assert listing.option_count == 1
+        listing.focus()
+        listing.highlighted = 0
+        await pilot.press("enter")
+        await pilot.pause()
+        questions = [_text(q) for q in app.query(QuestionView)]
+        assert questions == ["What did Lavrov say?", "When does the plastic bag ban take effect?"]
+        assert len(app.query(AnswerView)) == 2
+
+
+async def test_missing_index_says_how_to_build_one(tmp_path, history):
+    app = NewsdeskApp(index_path=tmp_path / "nothing", history=history)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notices = " ".join(_text(n) for n in app.query(Notice))
+        assert "No index at" in notices and "newsdesk index PATH" in notices
+        app.query_one(QuestionInput).value = "anything?"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.query(AnswerView)
+
+
+async def test_empty_index(tmp_path, history, encoder):
+    with Index.open(tmp_path / "empty") as index:
+        app = make_app(index, history)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            assert "is empty" in " ".join(_text(n) for n in app.query(Notice))
+
+
+async def test_no_answer_is_said_plainly(shared_index, history):
+    app = make_app(shared_index, history)
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = await ask(pilot, "What did the Icelandic fisheries minister say about cod quotas?")
+        assert "don't answer this" in _text(view.query_one(".not-found"))
+
+
+async def test_very_long_question(shared_index, history):
+    app = make_app(shared_index, history)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await ask(pilot, "plastic bag ban " * 600)
+        assert view.answer is not None
+        shown = _text(app.query(QuestionView).last())
+        assert len(shown) < 700 and "characters" in shown
+
+
+async def test_markup_and_escapes_in_articles_are_text(tmp_path, history, encoder):
+    body = ("The [bold]mayor[/bold] said \x1b[31mthe [link=https://evil.example]budget[/link] "
+            "is balanced\x1b[0m on Friday. Nothing else happened.")
+    with Index.open(tmp_path / "ix") as index:
+        index.add([Article(title="[red]Budget[/red] news \x1b]0;pwned\x07", body=body,
+                           url="https://safe.example/budget")])
+        app = make_app(index, history)
+        async with app.run_test(size=(100, 40)) as pilot:
+            view = await ask(pilot, "What did the mayor say about the budget?")
+            quote = _text(view.query_one(".quote"))
+            assert "[bold]mayor[/bold]" in quote and "[link=https://evil.example]budget[/link]" in quote
+            assert "\x1b" not in quote and "␛" in quote
+            option = str(view.query_one(OptionList).get_option_at_index(0).prompt)
+            assert "[red]Budget[/red]" in option and "\x1b" not in option and "\x07" not in option
+            await pilot.press("tab")
+            view.query_one(OptionList).focus()
+            view.query_one(OptionList).highlighted = 0
+            await pilot.press("enter")
+            await pilot.pause()
+            text = app.screen.query_one(TextArea).text
+            assert "[bold]mayor[/bold]" in text and "\x1b" not in text
