@@ -60,12 +60,16 @@ class Answer:
     see_also: list[Source] = field(default_factory=list)  # closest articles when not found
     as_of: date | None = None
     strength: float = 0.0  # score of the best evidence sentence; found needs a threshold
+    generation: dict | None = None  # a generated answer: text, backend, verification report
 
     NOT_FOUND = "The indexed articles don't answer this."
 
     @property
     def text(self) -> str:
         """The answer as plain text: each quote followed by its [n] markers."""
+        if self.generation and self.generation.get("text") and \
+                not self.generation.get("replaced_by_extractive"):
+            return self.generation["text"]
         if not self.found:
             return self.NOT_FOUND
         return "\n".join(f"{q.text} " + "".join(f"[{n}]" for n in (q.source, *q.also_in))
@@ -81,7 +85,7 @@ class Answer:
                    sources=[Source.from_dict(s) for s in d.get("sources", [])],
                    see_also=[Source.from_dict(s) for s in d.get("see_also", [])],
                    as_of=date.fromisoformat(d["as_of"]) if d.get("as_of") else None,
-                   strength=d.get("strength", 0.0))
+                   strength=d.get("strength", 0.0), generation=d.get("generation"))
 
     def to_dict(self) -> dict:
         return {"question": self.question, "query": self.query, "answer": self.text,
@@ -89,4 +93,5 @@ class Answer:
                 "strength": round(self.strength, 4),
                 "quotes": [q.to_dict() for q in self.quotes],
                 "sources": [s.to_dict() for s in self.sources],
-                "see_also": [s.to_dict() for s in self.see_also]}
+                "see_also": [s.to_dict() for s in self.see_also],
+                **({"generation": self.generation} if self.generation else {})}

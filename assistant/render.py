@@ -37,12 +37,49 @@ def source_line(source: Source) -> str:
     return " ".join(parts)
 
 
-def print_answer(answer: Answer, console=None) -> None:
+def _print_generated(console, answer: Answer, generation: dict, streamed: bool) -> None:
+    from rich.text import Text
+
+    if not streamed:
+        console.print(Text(safe(generation["text"])))
+    elif generation["text"] != generation.get("raw"):
+        console.print(Text("\nAfter checking the quotes and citations:", style="bold"))
+        console.print(Text(safe(generation["text"])))
+    console.print()
+    checks = generation["verification"]["quotes"]
+    if checks:
+        console.print(Text("Quotes checked against the sources", style="bold underline"))
+    for q in checks:
+        mark, style = {"verified": ("✓ verified", "green"), "corrected": ("✓ found in another "
+                       "source, citation corrected", "green"), "not_found": ("✗ not in the "
+                       "sources", "red")}[q["status"]]
+        line = Text(f"{mark}: ", style=style)
+        line.append(f"“{safe(q['text'])}”")
+        if q.get("source"):
+            line.append(f" [{q['source']}]", style="cyan")
+        console.print(line)
+    console.print()
+    console.print(Text("Sources", style="bold underline"))
+    for s in answer.sources:
+        _print_source(console, s, bullet=f"[{s.n}]")
+
+
+def print_answer(answer: Answer, console=None, streamed: bool = False) -> None:
     """Quotes with [n] markers, then the numbered sources with title, outlet, date, URL."""
     from rich.console import Console
     from rich.text import Text
 
     console = console or Console(highlight=False, soft_wrap=True)
+    generation = answer.generation or {}
+    if generation.get("error"):
+        console.print(Text(f"The model could not answer ({safe(generation['error'])}); "
+                           "the quotes below are the extractive answer.", style="yellow"))
+    elif generation.get("replaced_by_extractive"):
+        console.print(Text("The generated answer quoted words the sources do not hold (--strict); "
+                           "the extractive answer follows.", style="yellow"))
+    elif generation.get("text"):
+        _print_generated(console, answer, generation, streamed)
+        return
     if not answer.found:
         console.print(Text(Answer.NOT_FOUND, style="bold"))
         if answer.see_also:

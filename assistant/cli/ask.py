@@ -22,6 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--as-of", type=iso_date, metavar="DATE",
                         help="reference date for 'this week', 'yesterday' (default today)")
     add_filter_options(parser)
+    parser.add_argument("--generate", action="store_true",
+                        help="have a language model write the answer (every quote is checked)")
+    parser.add_argument("--backend", choices=["openai", "llama-cpp"],
+                        help="generation backend (default $NEWSDESK_LLM_BACKEND, else openai)")
+    parser.add_argument("--strict", action="store_true",
+                        help="with --generate: fall back to quotes if any quote is unverified")
     parser.add_argument("--json", action="store_true", help="print the Answer as JSON")
     return parser
 
@@ -42,10 +48,34 @@ def main(argv: list[str] | None = None) -> int:
     from assistant import Assistant, EmptyQuestionError
 
     index = open_index(args.index)
+    options = dict(k=args.k, as_of=args.as_of or date.today(), outlet=args.outlet,
+                   since=args.since, until=args.until, author=args.author)
+    streamed = False
     try:
-        answer = Assistant(index).ask(question, k=args.k, as_of=args.as_of or date.today(),
-                                      outlet=args.outlet, since=args.since, until=args.until,
-                                      author=args.author)
+        assistant = Assistant(index)
+        if args.generate:
+            from assistant.generation import GenerationError, GenerativeAssistant, backend_from_settings
+
+            try:
+                backend = backend_from_settings(args.backend)
+            except GenerationError as exc:
+                fail(str(exc), EXIT_USAGE)
+
+            def show(piece: str) -> None:
+                nonlocal streamed
+                if not args.json:
+                    from assistant.render import safe
+
+                    sys.stdout.write(safe(piece))
+                    sys.stdout.flush()
+                    streamed = True
+
+            answer = GenerativeAssistant(assistant, backend, strict=args.strict).ask(
+                question, on_text=show, **options)
+            if streamed:
+                sys.stdout.write("\n")
+        else:
+            answer = assistant.ask(question, **options)
     except EmptyQuestionError as exc:
         fail(str(exc), EXIT_USAGE)
     finally:
@@ -56,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from assistant.render import print_answer
 
-        print_answer(answer)
+        print_answer(answer, streamed=streamed)
     return EXIT_OK if answer.found else EXIT_NOT_FOUND
 
 

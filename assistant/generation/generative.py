@@ -1,0 +1,60 @@
+"""GenerativeAssistant: retrieval as for extractive answers, then a model writes the answer
+from numbered sources, and the verifier checks every quotation it wrote."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from ..answer import Answer, Quote, Source
+from ..assistant import Assistant
+from .backends import GenerationError
+from .context import build
+from .verify import verify
+
+
+class GenerativeAssistant:
+    def __init__(self, assistant: Assistant, backend, strict: bool = False, prompt_dir=None):
+        self.assistant = assistant
+        self.backend = backend
+        self.strict = strict
+        self.prompt_dir = prompt_dir
+
+    def ask(self, question: str, as_of: date | None = None, k: int | None = None,
+            on_text: Callable[[str], None] | None = None, **filters) -> Answer:
+        """The extractive answer, with the generated text and its verification added.
+
+        `on_text` receives the model's text as it streams. With `strict`, an answer with any
+        unverified quotation is replaced by the extractive answer.
+        """
+        extractive = self.assistant.ask(question, k=k, as_of=as_of, **filters)
+        if not extractive.found:  # nothing to write from: say so, as the extractive answer does
+            return extractive
+        hits = self.assistant.search(question, k=k, as_of=as_of, **filters)
+        context = build(question, hits, self.backend.context_window, self.backend.max_tokens,
+                        self.prompt_dir)
+        pieces: list[str] = []
+        try:
+            for piece in self.backend.stream(context.messages):
+                pieces.append(piece)
+                if on_text:
+                    on_text(piece)
+        except GenerationError as exc:
+            extractive.generation = {"backend": self.backend.name, "error": str(exc)}
+            return extractive
+        raw = "".join(pieces).strip()
+        report = verify(raw, context.bodies)
+        sources = [Source(n, h.article.id, h.article.title, h.article.url, h.article.outlet,
+                          h.article.published) for n, h in context.sources]
+        generation = {"backend": self.backend.name, "raw": raw, "text": report.text,
+                      "verification": report.to_dict(), "prompt_tokens": context.tokens}
+        if self.strict and not report.all_verified:
+            generation["replaced_by_extractive"] = True
+            extractive.generation = generation
+            return extractive
+        by_n = {s.n: s for s in sources}
+        quotes = [Quote(q.exact, q.start, q.end, q.source, by_n[q.source].article_id,
+                        scores={"verified": 1.0})
+                  for q in report.quotes if q.status != "not_found"]
+        return Answer(question=question, query=question, found=True,
+                      quotes=quotes, sources=sources, as_of=extractive.as_of,
+                      strength=extractive.strength, generation=generation)

@@ -1,0 +1,125 @@
+"""Every quotation in a generated answer is looked up in the sources it cites.
+
+A quoted span is searched, exactly after normalising whitespace and quotation marks, in
+the cited source: `verified` (with offsets into the article body), `corrected` (found in
+another source given to the model; the citation is changed), or `not_found` (marked in
+the text). Citations of sources that were not given are removed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_QUOTED = re.compile(r"“([^”]{3,}?)”|\"([^\"]{3,}?)\"|«([^»]{3,}?)»")
+_CITATION = re.compile(r"\[(\d{1,3})\]")
+_SPACE = re.compile(r"\s+")
+_MARKS = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'",
+                        "‚": "'", "`": "'", "\u00a0": " "})
+CITATION_REACH = 160  # characters after a quote in which its [n] is looked for
+MARK = " [unverified]"
+
+
+def normalise(text: str) -> tuple[str, list[int]]:
+    """Text with quote marks unified and whitespace runs collapsed, and for each
+    character of the result its offset in the original."""
+    out: list[str] = []
+    where: list[int] = []
+    previous_space = False
+    for i, ch in enumerate(text):
+        ch = ch.translate(_MARKS)
+        if ch.isspace():
+            if previous_space:
+                continue
+            ch, previous_space = " ", True
+        else:
+            previous_space = False
+        out.append(ch)
+        where.append(i)
+    return "".join(out), where
+
+
+def locate(quote: str, body: str) -> tuple[int, int] | None:
+    """(start, end) of `quote` in `body`, up to whitespace and quotation marks."""
+    needle = _SPACE.sub(" ", quote.translate(_MARKS)).strip()
+    hay, where = normalise(body)
+    for candidate in (needle, needle.rstrip(",.;:!?").strip()):
+        if len(candidate) < 3:
+            continue
+        at = hay.find(candidate)
+        if at >= 0:
+            return where[at], where[at + len(candidate) - 1] + 1
+    return None
+
+
+@dataclass
+class CheckedQuote:
+    text: str  # as the model wrote it
+    status: str  # verified | corrected | not_found
+    cited: list[int]
+    source: int | None = None  # where it was found
+    start: int | None = None
+    end: int | None = None
+    exact: str | None = None  # body[start:end] of that source
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "status": self.status, "cited": self.cited,
+                "source": self.source, "start": self.start, "end": self.end, "exact": self.exact}
+
+
+@dataclass
+class Verification:
+    text: str  # the answer with citations corrected and unverified quotes marked
+    quotes: list[CheckedQuote] = field(default_factory=list)
+    removed_citations: list[int] = field(default_factory=list)
+
+    @property
+    def all_verified(self) -> bool:
+        return all(q.status != "not_found" for q in self.quotes)
+
+    def to_dict(self) -> dict:
+        return {"quotes": [q.to_dict() for q in self.quotes],
+                "removed_citations": self.removed_citations, "all_verified": self.all_verified}
+
+
+def verify(answer: str, bodies: dict[int, str]) -> Verification:
+    """Check `answer` against the source bodies it was given, numbered as the model saw them."""
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in `answer`
+    removed: list[int] = []
+    for m in _CITATION.finditer(answer):
+        if int(m.group(1)) not in bodies:
+            removed.append(int(m.group(1)))
+            edits.append((m.start(), m.end(), ""))
+    checked: list[CheckedQuote] = []
+    quotes = list(_QUOTED.finditer(answer))
+    for i, m in enumerate(quotes):
+        text = next(g for g in m.groups() if g is not None)
+        reach_end = min(m.end() + CITATION_REACH, quotes[i + 1].start() if i + 1 < len(quotes)
+                        else len(answer))
+        tail = answer[m.end():reach_end]
+        near = list(_CITATION.finditer(tail))
+        cited = [int(c.group(1)) for c in near if int(c.group(1)) in bodies]
+        found = next(((n, span) for n in cited if (span := locate(text, bodies[n]))), None)
+        status = "verified"
+        if found is None:
+            found = next(((n, span) for n in bodies if n not in cited
+                          and (span := locate(text, bodies[n]))), None)
+            status = "corrected" if found else "not_found"
+        if found is None:
+            checked.append(CheckedQuote(text, status, cited))
+            edits.append((m.end(), m.end(), MARK))
+            continue
+        n, (start, end) = found
+        checked.append(CheckedQuote(text, status, cited, n, start, end, bodies[n][start:end]))
+        if status == "corrected":
+            valid = [c for c in near if int(c.group(1)) in bodies]
+            if valid:
+                first = valid[0]
+                edits.append((m.end() + first.start(), m.end() + first.end(), f"[{n}]"))
+            else:
+                edits.append((m.end(), m.end(), f" [{n}]"))
+    text = answer
+    for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        text = text[:start] + replacement + text[end:]
+    if removed:  # tidy the gaps a removed citation leaves
+        text = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
+    return Verification(text.strip(), checked, sorted(set(removed)))

