@@ -69,9 +69,11 @@ class Conversation:
     def query_for(self, question: str) -> str:
         return contextual_query(question, [t.question for t in self.turns])
 
-    def ask(self, question: str, as_of: date | None = None, k: int | None = None) -> Answer:
+    def ask(self, question: str, as_of: date | None = None, k: int | None = None,
+            **options) -> Answer:
+        """`options` go to the assistant as they are (a generative one takes `on_text`)."""
         query = self.query_for(question)
-        answer = self.assistant.ask(query, as_of=as_of, k=k, **self.filters)
+        answer = self.assistant.ask(query, as_of=as_of, k=k, **self.filters, **options)
         answer.question, answer.query = question, query
         self.turns.append(Turn(question, answer))
         return answer

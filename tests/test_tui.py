@@ -196,3 +196,21 @@ async def test_markup_and_escapes_in_articles_are_text(tmp_path, history, encode
             await pilot.pause()
             text = app.screen.query_one(TextArea).text
             assert "[bold]mayor[/bold]" in text and "\x1b" not in text
+
+
+async def test_generated_answer_shows_verified_quotes(shared_index, history):
+    from assistant.generation import OpenAIBackend
+    from llm_servers import ScriptedServer
+
+    server = ScriptedServer([(200, 0, 'Lavrov said "The issue should be addressed to Washington." [1] '
+                                      'and "we will leave the talks" [1].')])
+    try:
+        app = make_app(shared_index, history, backend=OpenAIBackend(base_url=server.base_url))
+        async with app.run_test(size=(100, 40)) as pilot:
+            view = await ask(pilot, "What did Lavrov say?")
+            checks = [_text(c) for c in view.query(".check")]
+            assert any(c.startswith("✓ verified") and "addressed to Washington" in c for c in checks)
+            assert any(c.startswith("✗ not in the sources") and "leave the talks" in c for c in checks)
+            assert "[unverified]" in _text(view.query_one(".generated"))
+    finally:
+        server.stop()

@@ -38,7 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.question:  # no question at all: the chat
         from assistant.tui import run_chat
 
-        run_chat(args.index, as_of=args.as_of)
+        backend = None
+        if args.generate:
+            from assistant.generation import GenerationError, backend_from_settings
+
+            try:
+                backend = backend_from_settings(args.backend)
+            except GenerationError as exc:
+                fail(str(exc), EXIT_USAGE)
+        run_chat(args.index, as_of=args.as_of, backend=backend, strict=args.strict)
         return EXIT_OK
     if not question:
         fail("the question is empty. Usage: ask \"What did Lavrov say?\"", EXIT_USAGE)

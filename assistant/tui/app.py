@@ -5,15 +5,17 @@ from datetime import date
 from pathlib import Path
 
 from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Input, LoadingIndicator
+from textual.widgets import Footer, Header, Input, LoadingIndicator, Static
 
 from ..answer import Answer
 from ..conversation import Conversation
 from ..history import History
+from ..render import safe
 from .reader import ReaderScreen
 from .screens import ConversationsScreen, FilterScreen, HelpScreen
 from .views import AnswerView, Notice, QuestionView
@@ -62,8 +64,10 @@ class NewsdeskApp(App):
     ]
 
     def __init__(self, index_path: Path | None = None, index=None, history: History | None = None,
-                 as_of: date | None = None, k: int = 8) -> None:
+                 as_of: date | None = None, k: int = 8, backend=None, strict: bool = False) -> None:
         super().__init__()
+        self.backend = backend
+        self.strict = strict
         self.index_path = index_path
         self.index = index
         self.history = history
@@ -132,7 +136,12 @@ class NewsdeskApp(App):
     def index_ready(self) -> None:
         from ..assistant import Assistant
 
-        self.conversation = Conversation(Assistant(self.index, k=self.k))
+        assistant = Assistant(self.index, k=self.k)
+        if self.backend is not None:
+            from ..generation import GenerativeAssistant
+
+            assistant = GenerativeAssistant(assistant, self.backend, strict=self.strict)
+        self.conversation = Conversation(assistant)
         articles = len(self.index)
         if articles == 0:
             self.index_problem = (f"The index at {self.index.path} is empty. Add articles:\n"
@@ -166,8 +175,11 @@ class NewsdeskApp(App):
         from ..assistant import EmptyQuestionError
 
         self.conversation.filters = dict(self.filters)
+        options = {}
+        if self.backend is not None:
+            options["on_text"] = lambda piece: self.call_from_thread(self.stream_piece, piece)
         try:
-            answer = self.conversation.ask(question, as_of=self.as_of)
+            answer = self.conversation.ask(question, as_of=self.as_of, **options)
         except EmptyQuestionError as exc:
             self.call_from_thread(self.answer_failed, str(exc))
             return
@@ -176,8 +188,22 @@ class NewsdeskApp(App):
             return
         self.call_from_thread(self.show_answer, answer)
 
+    def stream_piece(self, piece: str) -> None:
+        """Show a generated answer as the model writes it."""
+        view = self.query_one("#conversation", VerticalScroll)
+        streaming = self.query(".streaming")
+        if streaming:
+            widget = streaming.first()
+            widget.text += safe(piece)
+        else:
+            widget = Static(classes="streaming")
+            widget.text = safe(piece)
+            view.mount(widget)
+        widget.update(Text(widget.text))
+        view.scroll_end(animate=False)
+
     def _stop_working(self) -> None:
-        for indicator in self.query(".working"):
+        for indicator in self.query(".working, .streaming"):
             indicator.remove()
 
     def answer_failed(self, message: str) -> None:

@@ -56,6 +56,16 @@ class AnswerView(Vertical):
     def compose(self) -> ComposeResult:
         a = self.answer
         yield Static(Text(f"searched: {safe(a.query)}", style="dim italic"), classes="query")
+        generation = a.generation or {}
+        if generation.get("error"):
+            yield Static(Text(f"The model could not answer ({safe(generation['error'])}); "
+                              "these are the extractive quotes.", style="yellow"), classes="notice")
+        elif generation.get("replaced_by_extractive"):
+            yield Static(Text("The generated answer quoted words the sources do not hold; "
+                              "these are the extractive quotes.", style="yellow"), classes="notice")
+        elif generation.get("text"):
+            yield from self._generated(generation)
+            return
         if not a.found:
             yield Static(Text(Answer.NOT_FOUND, style="bold"), classes="not-found")
             if a.see_also:
@@ -67,11 +77,24 @@ class AnswerView(Vertical):
             for n in (quote.source, *quote.also_in):
                 text.append(" ")
                 text.append(f"[{n}]", style=Style(bold=True, meta={"@click": f"app.open_source({n})"}))
-            if quote.scores.get("verified") is not None:  # generated answers mark checked quotes
-                text.append(" ✓" if quote.scores["verified"] else " ✗ unverified")
             yield Static(text, classes="quote")
         yield Static(Text("Sources", style="bold underline"), classes="sources-title")
         yield OptionList(*(source_option(s) for s in a.sources), classes="sources")
+
+    def _generated(self, generation: dict) -> ComposeResult:
+        yield Static(Text(safe(generation["text"])), classes="generated")
+        marks = {"verified": ("✓ verified", "green"),
+                 "corrected": ("✓ found in another source, citation corrected", "green"),
+                 "not_found": ("✗ not in the sources", "red")}
+        for q in generation["verification"]["quotes"]:
+            label, style = marks[q["status"]]
+            line = Text(f"{label}: ", style=style)
+            line.append(f"“{safe(q['text'])}”")
+            if q.get("source"):
+                line.append(f" [{q['source']}]", style="bold")
+            yield Static(line, classes="check")
+        yield Static(Text("Sources", style="bold underline"), classes="sources-title")
+        yield OptionList(*(source_option(s) for s in self.answer.sources), classes="sources")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
