@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 from embeddings import Hit, Index
+from embeddings.readers.common import valid_text
 
 from .answer import Answer, Quote, Source
 from .evidence import Candidate, candidates, score
@@ -44,7 +45,8 @@ class Assistant:
             outlet: str | None = None, since: date | None = None, until: date | None = None,
             author: str | None = None) -> Answer:
         """Answer from the articles' own sentences; `found=False` when they don't hold it."""
-        if not re.search(r"\w", question or ""):
+        question = valid_text(question or "")
+        if not re.search(r"\w", question):
             raise EmptyQuestionError("the question is empty: ask about something in your articles")
         as_of = as_of or date.today()
         hits = self.search(question, k=k, as_of=as_of, outlet=outlet, since=since, until=until,
@@ -57,14 +59,15 @@ class Assistant:
         if cands:
             score(q, cands, self.index.encoder.encode, self.index.term_weights(list(q.terms)))
             answer.strength = max(c.score for c in cands)
-        chosen = self._choose(cands)
         articles = {h.article.id: h.article for h in hits}
+        bodies = {aid: a.body for aid, a in articles.items()}
+        chosen = self._choose(cands, bodies)
         if not chosen:
             answer.see_also = self._sources(self._distinct_articles(hits)[:3], articles)
             return answer
-        return self._build(answer, chosen, articles)
+        return self._build(answer, chosen, bodies, articles)
 
-    def _choose(self, cands: list[Candidate]) -> list[list[Candidate]]:
+    def _choose(self, cands: list[Candidate], bodies: dict[str, str]) -> list[list[Candidate]]:
         """Groups of near-identical sentences (wire copies), best first, at most MAX_QUOTES."""
         ranked = sorted(cands, key=lambda c: -c.score)
         if not ranked or ranked[0].score < self.found_threshold:
@@ -77,8 +80,11 @@ class Assistant:
             words = _word_set(cand.text)
             group = next((g for key, g in groups if _same_sentence(key, words)), None)
             if group is not None:
-                if all(c.article_id != cand.article_id for c in group):
-                    group.append(cand)
+                lead = group[0]
+                quoted = bodies[lead.article_id][lead.quote_start:lead.end]
+                if all(c.article_id != cand.article_id for c in group) and \
+                        quoted in bodies[cand.article_id]:
+                    group.append(cand)  # the same words, verbatim: a wire copy
             elif len(groups) < MAX_QUOTES and not self._overlaps(cand, groups):
                 groups.append((words, [cand]))
         return [g for _, g in groups]
@@ -101,13 +107,14 @@ class Assistant:
             out.append(Source(n, a.id, a.title, a.url, a.outlet, a.published))
         return out
 
-    def _build(self, answer: Answer, groups: list[list[Candidate]], articles: dict) -> Answer:
+    def _build(self, answer: Answer, groups: list[list[Candidate]], bodies: dict[str, str],
+               articles: dict) -> Answer:
         order = list(dict.fromkeys(c.article_id for g in groups for c in g))
         answer.sources = self._sources(order, articles)
         number = {s.article_id: s.n for s in answer.sources}
         for group in groups:
             lead = group[0]
-            text = articles[lead.article_id].body[lead.quote_start:lead.end]
+            text = bodies[lead.article_id][lead.quote_start:lead.end]
             answer.quotes.append(Quote(
                 text=text, start=lead.quote_start, end=lead.end, source=number[lead.article_id],
                 article_id=lead.article_id,

@@ -6,7 +6,8 @@ import re
 from .answer import Answer, Source
 
 # C0 and C1 control characters except tab and newline, DEL, and bidi/invisible overrides.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
+                     r"\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def safe(text: str | None) -> str:
@@ -27,6 +28,17 @@ def safe(text: str | None) -> str:
         return "\ufffd"
 
     return _UNSAFE.sub(visible, text)
+
+
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def json_text(value, indent: int | None = 2) -> str:
+    """JSON for a terminal: readable Unicode, but every control or bidi character escaped."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def source_line(source: Source) -> str:

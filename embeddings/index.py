@@ -1,8 +1,10 @@
 """The index directory: `meta.sqlite` + `vectors.faiss`, kept consistent with each other.
 
 A batch is recorded in SQLite inside a transaction; its vectors are written (atomically)
-before that transaction commits. On open, anything one side holds that the other lacks
-is reconciled, so an index opened after a crash is consistent and a rerun finishes it.
+before that transaction commits, and vectors it replaces are removed only after. One
+writer at a time holds the directory's lock. On open (when no writer is busy), vectors
+SQLite does not know are dropped and chunks without vectors are embedded again, so an
+index opened after a crash is consistent and nothing recorded is lost.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import numpy as np
 
 from .chunking import ChunkerSettings, chunk_article
 from .encoder import Encoder, model_id
+from .locking import write_lock
 from .readers import Skipped, read_paths
 from .records import Article, Hit
 from .store import SCHEMA_VERSION, MetaStore
@@ -65,7 +68,9 @@ class Index:
         self.chunker = chunker
         self.vectors = VectorFile(path / VECTOR_FILE, encoder.dim)
         self._retriever = None
-        self._reconcile()
+        with write_lock(path, blocking=False) as locked:
+            if locked:  # a busy writer's half-written batch is not ours to mend
+                self._reconcile()
 
     # opening ---------------------------------------------------------------------------
     @classmethod
@@ -128,26 +133,29 @@ class Index:
         self.close()
 
     def _reconcile(self) -> None:
-        """Drop vectors SQLite does not know, and articles whose vectors are missing."""
+        """Drop vectors SQLite does not know; embed again the chunks whose vectors are missing."""
         in_faiss = set(self.vectors.ids().tolist())
         in_sql = self.store.all_chunk_ids()
         stray = in_faiss - in_sql
-        missing = in_sql - in_faiss
+        missing = sorted(in_sql - in_faiss)
         if not stray and not missing:
             return
         self.vectors.remove(stray)
-        if missing:
-            self.store.begin()
-            try:
-                gone = self.store.delete_articles(self.store.articles_of_chunks(missing))
-                self.vectors.remove(set(gone) & in_faiss)
-                self.vectors.save()
-                self.store.commit()
-            except BaseException:
-                self.store.rollback()
-                raise
-        else:
-            self.vectors.save()
+        rows = self.store.chunk_rows(missing)
+        articles = self.store.get_articles({aid for aid, _, _ in rows.values()})
+        for i in range(0, len(missing), BATCH_CHUNKS):
+            ids = missing[i:i + BATCH_CHUNKS]
+            texts = []
+            for cid in ids:
+                aid, s, e = rows[cid]
+                texts.append(embed_text(articles[aid], articles[aid].body[s:e]))
+            self.vectors.add(np.asarray(ids, dtype=np.int64), self.encoder.encode(texts))
+        self.vectors.save()
+
+    def _begin_write(self) -> None:
+        """Under the write lock: see what other writers left, and mend it first."""
+        self.vectors = VectorFile(self.path / VECTOR_FILE, self.encoder.dim)
+        self._reconcile()
 
     # reading ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -173,6 +181,11 @@ class Index:
         With `prune`, articles read earlier from files under the given paths that this
         run no longer finds are removed.
         """
+        with write_lock(self.path):
+            self._begin_write()
+            return self._add(items, progress, prune)
+
+    def _add(self, items, progress: ProgressFn | None, prune: bool) -> AddReport:
         report = AddReport()
         known = self.store.content_hashes()
         pending: dict[str, Article] = {}
@@ -215,7 +228,7 @@ class Index:
             if progress:
                 progress(done, len(todo))
         if prune:
-            report.removed = self._prune(paths, set(seen))
+            report.removed = self._prune(paths, set(seen), report.skipped)
         return report
 
     def _write_batch(self, batch: list[tuple[Article, list]], known: dict[str, str],
@@ -254,6 +267,11 @@ class Index:
 
     def remove(self, article_ids: Iterable[str]) -> int:
         """Remove articles by id; returns how many were there."""
+        with write_lock(self.path):
+            self._begin_write()
+            return self._remove(article_ids)
+
+    def _remove(self, article_ids: Iterable[str]) -> int:
         known = self.store.content_hashes()
         present = [a for a in dict.fromkeys(article_ids) if a in known]
         if not present:
@@ -270,16 +288,21 @@ class Index:
         self._retriever = None
         return len(present)
 
-    def _prune(self, paths: list, seen: set[str]) -> int:
+    def _prune(self, paths: list, seen: set[str], skipped: list[Skipped]) -> int:
+        """Articles read before from under `paths` and not seen now; a file that could not
+        be read (wholly or in part) this time keeps its articles."""
         roots = [Path(p).resolve() for p in paths]
+        unread = {Path(_SOURCE_LOCATION.sub("", s.source)).resolve() for s in skipped}
         stale = []
         for article_id, source in self.store.article_sources().items():
             if article_id in seen or not source:
                 continue
-            file = Path(_SOURCE_LOCATION.sub("", source)).resolve()
+            file = Path(_SOURCE_LOCATION.sub("", source))
+            if file in unread:
+                continue
             if any(file == r or r in file.parents for r in roots):
                 stale.append(article_id)
-        return self.remove(stale)
+        return self._remove(stale)
 
     # searching -------------------------------------------------------------------------
     @property

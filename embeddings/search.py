@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .query import MAX_QUERY_CHARS, fts_query
+from .readers.common import valid_text
 from .ranking import Candidate, QuestionFeatures, Weights, diversified, rescore
 from .records import Article, Hit
 
@@ -127,6 +128,7 @@ class Retriever:
                mode: str) -> list[Candidate]:
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; choose one of {MODES}")
+        query = valid_text(query or "")
         if k <= 0 or not query or not query.strip() or len(self.index.vectors) == 0:
             return []
         cands = self.candidates(query, filters, mode, max(CANDIDATES, k))

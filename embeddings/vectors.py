@@ -67,7 +67,7 @@ class VectorFile:
         """Write beside the old file, make it durable, then rename over it."""
         import faiss
 
-        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         faiss.write_index(self.index, str(tmp))
         fd = os.open(tmp, os.O_RDONLY)
         try:

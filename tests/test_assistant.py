@@ -102,3 +102,16 @@ def test_every_quote_is_an_exact_slice_of_its_article(assistant, shared_index, q
         assert bodies[q.article_id][q.start:q.end] == q.text
         assert numbers[q.source] == q.article_id
     assert answer.found == bool(answer.quotes)
+
+
+def test_similar_wire_sentences_with_different_numbers_are_not_merged(tmp_path, encoder):
+    a = "Police said 12 people were killed in the flooding in the northern province on Monday."
+    b = "Police said 15 people were killed in the flooding in the northern province on Monday."
+    with Index.open(tmp_path / "ix") as index:
+        index.add([Article(title="Floods", url="https://a.example/f", body=a),
+                   Article(title="Floods", url="https://b.example/f", body=b)])
+        answer = Assistant(index).ask("How many people were killed in the flooding?")
+    assert all(not q.also_in for q in answer.quotes)
+    bodies = {s.n: s.url for s in answer.sources}
+    for q in answer.quotes:
+        assert q.text in (a, b) and (q.text == a) == (bodies[q.source] == "https://a.example/f")

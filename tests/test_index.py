@@ -152,3 +152,26 @@ def test_filters_apply_inside_the_search(shared_index):
 def test_hostile_queries_never_raise(shared_index, query):
     hits = shared_index.search(query, k=5)
     assert isinstance(hits, list)
+
+
+def test_lost_vector_file_is_rebuilt_not_emptied(tmp_path, encoder):
+    with Index.open(tmp_path / "ix") as index:
+        index.add([_article(1), _article(2)])
+    (tmp_path / "ix" / VECTOR_FILE).unlink()
+    with Index.open(tmp_path / "ix") as index:
+        assert len(index) == 2 and len(index.vectors) == index.store.count_chunks() == 2
+        assert index.search("harbour project phase 2", k=1)[0].article.url == "https://t.example/2"
+
+
+def test_a_reader_does_not_mend_while_a_writer_works(tmp_path, encoder):
+    from embeddings.locking import write_lock
+
+    with Index.open(tmp_path / "ix") as index:
+        index.add([_article(1)])
+        index.vectors.add(__import__("numpy").array([999]), encoder.encode(["stray"]))
+        index.vectors.save()  # as if a writer saved vectors and has not committed yet
+    with write_lock(tmp_path / "ix"):
+        with Index.open(tmp_path / "ix") as reader:
+            assert 999 in set(reader.vectors.ids().tolist())  # left alone
+    with Index.open(tmp_path / "ix") as index:
+        assert 999 not in set(index.vectors.ids().tolist())  # mended once nobody writes

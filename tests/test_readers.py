@@ -165,3 +165,34 @@ def test_news5k_reads_as_5000_articles():
     articles, skipped = _read(NEWS5K)
     assert len(articles) == 5000 and not skipped
     assert all(a.url and a.body for a in articles)
+
+
+def test_hostile_json_and_gzip(tmp_path):
+    import os
+    import zlib
+
+    lines = ["[" * 100_000 + "]" * 100_000, '{"title": "Big", "text": "x", "n": ' + "9" * 5000 + "}",
+             json.dumps({"title": "Surrogate \ud800 title", "text": "Body with \ud83d lone half and \x00 NUL."},
+                        ensure_ascii=True)]
+    (tmp_path / "evil.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    # a gzip header with a broken deflate stream inside
+    (tmp_path / "broken.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 40)
+    os.mkfifo(tmp_path / "pipe.txt")
+    articles, skipped = _read(tmp_path)
+    (article,) = articles
+    assert "\ufffd" in article.title and "\x00" not in article.body
+    article.body.encode("utf-8")  # storable and embeddable
+    reasons = " ".join(s.reason for s in skipped)
+    assert "unreadable JSON line" in reasons and "corrupt gzip" in reasons
+    assert "not a regular file" in reasons
+    assert zlib  # the corrupt stream above is what zlib rejects
+
+
+def test_gzip_bomb_is_refused(tmp_path, monkeypatch):
+    import embeddings.readers as readers
+
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 1000)
+    with gzip.open(tmp_path / "bomb.jsonl.gz", "wb") as f:
+        f.write(b" " * 100_000)
+    _, (skip,) = _read(tmp_path / "bomb.jsonl.gz")
+    assert "unpacks to more than" in skip.reason

@@ -23,8 +23,15 @@ def app_factory(shared_index, tmp_path):
     return make
 
 
+async def _steady(pilot) -> None:
+    """No blinking cursor: a snapshot must not depend on when it is taken."""
+    pilot.app.query_one(QuestionInput).cursor_blink = False
+    await pilot.pause()
+
+
 async def _ask(pilot, question: str = LAVROV) -> None:
     app = pilot.app
+    await _steady(pilot)
     app.query_one(QuestionInput).value = question
     await pilot.press("enter")
     for _ in range(600):
@@ -45,7 +52,7 @@ async def _open_first_source(pilot) -> None:
 
 
 def test_start_screen(snap_compare, app_factory):
-    assert snap_compare(app_factory(), terminal_size=(80, 24))
+    assert snap_compare(app_factory(), terminal_size=(80, 24), run_before=_steady)
 
 
 def test_answer_80x24(snap_compare, app_factory):
@@ -61,7 +68,7 @@ def test_reader(snap_compare, app_factory):
 
 
 def test_help(snap_compare, app_factory):
-    assert snap_compare(app_factory(), terminal_size=(80, 24), press=["f1"])
+    assert snap_compare(app_factory(), terminal_size=(80, 24), press=["f1"], run_before=_steady)
 
 
 def test_not_found(snap_compare, app_factory):

@@ -55,3 +55,8 @@ def test_locate_keeps_exact_body_slice():
     body = "He said  \u201cyes,\n  indeed\u201d loudly."
     start, end = locate('"yes, indeed"', body)
     assert body[start:end] == "\u201cyes,\n  indeed\u201d"
+
+
+def test_a_quote_must_match_whole_words():
+    v = verify('He said "ill" [1] and "ready for the talk" [1].', {1: "We will be ready for the talks."})
+    assert [q.status for q in v.quotes] == ["not_found", "not_found"]

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
+
+from assistant.render import json_text
 
 from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
                      fail, iso_date, open_index)
@@ -89,8 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         index.close()
     if args.json:
-        json.dump(answer.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print(json_text(answer.to_dict()))
     else:
         from assistant.render import print_answer
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
@@ -47,3 +48,5 @@ def open_index(path: Path | None, create: bool = False):
              EXIT_USAGE)
     except IndexMismatchError as exc:
         fail(str(exc), EXIT_USAGE)
+    except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
+        fail(f"cannot open the index at {path}: {exc}")

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
+
+from assistant.render import json_text
 
 from .common import (EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option, fail,
                      iso_date, open_index)
@@ -71,8 +72,7 @@ def cmd_index(args) -> int:
     finally:
         index.close()
     if args.json:
-        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print(json_text(report.to_dict()))
         return EXIT_OK
     from assistant.render import safe
 
@@ -106,8 +106,7 @@ def cmd_search(args) -> int:
                         "passages": [{k: v for k, v in h.to_dict().items()
                                       if k in ("chunk_id", "start", "end", "text", "score", "scores")}
                                      for h in r.passages]} for r in found]
-        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print(json_text(payload))
         return EXIT_OK
     results = [(h.article, h.score, [h]) for h in hits] if args.chunks else \
         [(r.article, r.score, r.passages) for r in found]
@@ -156,7 +155,7 @@ def cmd_eval(args) -> int:
     finally:
         index.close()
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+        print(json_text(report.to_dict()))
         return EXIT_OK
     table = Table(title=f"Article-level retrieval, {report.n} questions")
     table.add_column("system")
@@ -186,7 +185,7 @@ def cmd_info(args) -> int:
     finally:
         index.close()
     if args.json:
-        print(json.dumps(stats, indent=2))
+        print(json_text(stats))
     else:
         for key, value in stats.items():
             print(f"{key:>15}: {value}")

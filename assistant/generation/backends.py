@@ -144,12 +144,25 @@ class LlamaCppBackend:
 
     def stream(self, messages: Messages) -> Iterator[str]:
         llama = self._load()
-        for event in llama.create_chat_completion(messages=messages, stream=True,
-                                                  max_tokens=self.max_tokens,
-                                                  temperature=self.temperature):
-            piece = event["choices"][0].get("delta", {}).get("content")
-            if piece:
-                yield piece
+        try:
+            for event in llama.create_chat_completion(messages=messages, stream=True,
+                                                      max_tokens=self.max_tokens,
+                                                      temperature=self.temperature):
+                piece = event["choices"][0].get("delta", {}).get("content")
+                if piece:
+                    yield piece
+        except (ValueError, RuntimeError) as exc:  # e.g. the prompt overflows the context
+            raise GenerationError(f"the local model failed: {exc}") from None
+
+
+def _number(variable: str, default: float, kind=float):
+    raw = os.environ.get(variable)
+    if raw is None:
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise GenerationError(f"{variable} must be a number, not {raw!r}") from None
 
 
 def backend_from_settings(name: str | None = None):
@@ -159,12 +172,12 @@ def backend_from_settings(name: str | None = None):
         return OpenAIBackend(
             base_url=os.environ.get("NEWSDESK_LLM_BASE_URL", OpenAIBackend.base_url),
             model=os.environ.get("NEWSDESK_LLM_MODEL", OpenAIBackend.model),
-            timeout=float(os.environ.get("NEWSDESK_LLM_TIMEOUT", OpenAIBackend.timeout)),
-            context_window=int(os.environ.get("NEWSDESK_LLM_CONTEXT", OpenAIBackend.context_window)))
+            timeout=_number("NEWSDESK_LLM_TIMEOUT", OpenAIBackend.timeout),
+            context_window=_number("NEWSDESK_LLM_CONTEXT", OpenAIBackend.context_window, int))
     if name in ("llama-cpp", "llama_cpp"):
         path = os.environ.get("NEWSDESK_LLM_GGUF")
         if not path:
             raise GenerationError("the llama-cpp backend needs NEWSDESK_LLM_GGUF, the path of a "
                                   ".gguf model file")
-        return LlamaCppBackend(path, context_window=int(os.environ.get("NEWSDESK_LLM_CONTEXT", 4096)))
+        return LlamaCppBackend(path, context_window=_number("NEWSDESK_LLM_CONTEXT", 4096, int))
     raise GenerationError(f"unknown generation backend {name!r}; choose openai or llama-cpp")

@@ -45,9 +45,12 @@ def locate(quote: str, body: str) -> tuple[int, int] | None:
     for candidate in (needle, needle.rstrip(",.;:!?").strip()):
         if len(candidate) < 3:
             continue
-        at = hay.find(candidate)
-        if at >= 0:
-            return where[at], where[at + len(candidate) - 1] + 1
+        # whole words only: "ill" is not verified by "will"
+        pattern = (r"(?<!\w)" if candidate[0].isalnum() else "") + re.escape(candidate) + \
+            (r"(?!\w)" if candidate[-1].isalnum() else "")
+        m = re.search(pattern, hay)
+        if m:
+            return where[m.start()], where[m.end() - 1] + 1
     return None
 
 

@@ -1,10 +1,10 @@
 """NewsdeskApp: ask, read and check, in the terminal. Holds no retrieval or answer logic."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from pathlib import Path
 
-from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -77,6 +77,8 @@ class NewsdeskApp(App):
         self.conversation_id: int | None = None
         self.filters: dict = {}
         self.last_answer: Answer | None = None
+        self.answers: list[Answer] = []
+        self.busy = False
         self.index_problem: str | None = None
 
     # layout ---------------------------------------------------------------------------------
@@ -123,7 +125,7 @@ class NewsdeskApp(App):
                                   f"No index at {path}. Build one first, then start again:\n"
                                   f"  newsdesk index PATH... --index {path}")
             return
-        except (IndexMismatchError, OSError, ValueError) as exc:
+        except (IndexMismatchError, OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
             self.call_from_thread(self.index_missing, f"Cannot open the index: {exc}")
             return
         self.index = index
@@ -156,6 +158,9 @@ class NewsdeskApp(App):
         question = event.value.strip()
         if not question:
             return
+        if self.busy:
+            self.notify("Still answering the previous question.", severity="warning")
+            return
         event.input.value = ""
         event.input.remember(question)
         view = self.query_one("#conversation", VerticalScroll)
@@ -168,6 +173,7 @@ class NewsdeskApp(App):
             return
         view.mount(LoadingIndicator(classes="working"))
         view.scroll_end(animate=False)
+        self.busy = True
         self.ask(question)
 
     @work(thread=True, group="ask")
@@ -203,6 +209,7 @@ class NewsdeskApp(App):
         view.scroll_end(animate=False)
 
     def _stop_working(self) -> None:
+        self.busy = False
         for indicator in self.query(".working, .streaming"):
             indicator.remove()
 
@@ -213,7 +220,8 @@ class NewsdeskApp(App):
     def show_answer(self, answer: Answer, save: bool = True) -> None:
         self._stop_working()
         view = self.query_one("#conversation", VerticalScroll)
-        view.mount(AnswerView(answer))
+        self.answers.append(answer)
+        view.mount(AnswerView(answer, len(self.answers) - 1))
         view.scroll_end(animate=False)
         self.last_answer = answer
         if save and self.history is not None:
@@ -225,8 +233,11 @@ class NewsdeskApp(App):
     def on_answer_view_open_source(self, event: AnswerView.OpenSource) -> None:
         self.open_reader(event.answer, event.n, event.from_see_also)
 
-    def action_open_source(self, n: int) -> None:
-        if self.last_answer:
+    def action_open_source(self, n: int, answer_number: int | None = None) -> None:
+        """Open source n of an answer (by default the latest), as a click on [n] does."""
+        if answer_number is not None and 0 <= answer_number < len(self.answers):
+            self.open_reader(self.answers[answer_number], n)
+        elif self.last_answer:
             self.open_reader(self.last_answer, n)
 
     def open_reader(self, answer: Answer, n: int, from_see_also: bool = False) -> None:
@@ -240,9 +251,11 @@ class NewsdeskApp(App):
             return
         spans = []
         for quote in answer.quotes:
-            if quote.article_id == article.id:
+            if quote.article_id != article.id and n not in quote.also_in:
+                continue
+            if article.body[quote.start:quote.end] == quote.text:
                 spans.append((quote.start, quote.end))
-            elif n in quote.also_in and (at := article.body.find(quote.text)) >= 0:
+            elif (at := article.body.find(quote.text)) >= 0:  # a wire copy, or re-indexed since
                 spans.append((at, at + len(quote.text)))
         self.push_screen(ReaderScreen(article, sorted(set(spans))))
 
@@ -252,6 +265,7 @@ class NewsdeskApp(App):
             self.conversation.turns.clear()
         self.conversation_id = None
         self.last_answer = None
+        self.answers = []
         self.query_one("#conversation", VerticalScroll).remove_children()
         self.say("New conversation.")
 
@@ -297,7 +311,7 @@ class NewsdeskApp(App):
             until = self.filters.get("until")
             parts.append(f"dates: {since.isoformat() if since else '…'} to "
                          f"{until.isoformat() if until else '…'}")
-        self.sub_title = escape("filters: " + "; ".join(parts)) if parts else ""
+        self.sub_title = safe("filters: " + "; ".join(parts)) if parts else ""
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -1,6 +1,8 @@
 """The reader: the full article, scrolled to the quoted passage, which is selected."""
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -85,8 +87,10 @@ class ReaderScreen(Screen):
             self.show_quote()
 
     def action_open_url(self) -> None:
-        if self.article.url:
+        if self.article.url and re.match(r"https?://", self.article.url, re.IGNORECASE):
             self.app.open_url(self.article.url)
+        elif self.article.url:
+            self.notify("Only http and https addresses are opened.", severity="warning")
         else:
             self.notify("This article has no URL.", severity="warning")
 

@@ -49,9 +49,10 @@ class AnswerView(Vertical):
             self.n = n
             self.from_see_also = from_see_also
 
-    def __init__(self, answer: Answer) -> None:
+    def __init__(self, answer: Answer, number: int = 0) -> None:
         super().__init__(classes="answer")
         self.answer = answer
+        self.answer_number = number  # which answer of the conversation, for [n] clicks
 
     def compose(self) -> ComposeResult:
         a = self.answer
@@ -76,7 +77,8 @@ class AnswerView(Vertical):
             text = Text(safe(quote.text))
             for n in (quote.source, *quote.also_in):
                 text.append(" ")
-                text.append(f"[{n}]", style=Style(bold=True, meta={"@click": f"app.open_source({n})"}))
+                text.append(f"[{n}]", style=Style(bold=True, meta={
+                    "@click": f"app.open_source({n}, {self.answer_number})"}))
             yield Static(text, classes="quote")
         yield Static(Text("Sources", style="bold underline"), classes="sources-title")
         yield OptionList(*(source_option(s) for s in a.sources), classes="sources")

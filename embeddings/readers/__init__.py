@@ -50,7 +50,7 @@ def read_file(path: Path) -> Iterator[Article | Skipped]:
         if size > MAX_FILE_BYTES:
             raise BadInput(f"file too large ({size / 2**20:.0f} MiB; the limit is "
                            f"{MAX_FILE_BYTES / 2**20:.0f} MiB)")
-        text = decode_text(read_bytes(path))
+        text = decode_text(read_bytes(path, MAX_FILE_BYTES))
         kind = _kind(path) or _sniff(text)
         if kind in ("json", "jsonl"):
             yield from read_json(text, path, lines=kind == "jsonl")
@@ -79,14 +79,18 @@ def _walk(folder: Path) -> Iterator[Path]:
 def read_paths(paths: Iterable[str | os.PathLike]) -> Iterator[Article | Skipped]:
     """Articles from files and folders (recursively), in a stable order."""
     for raw in paths:
-        path = Path(raw)
+        path = Path(raw).absolute()  # sources are recorded absolute, so --prune works anywhere
         if path.is_dir():
             for file in _walk(path):
-                if _kind(file) is None:
+                if not file.is_file():  # FIFOs, sockets, devices: never opened
+                    yield Skipped(str(file), "not a regular file")
+                elif _kind(file) is None:
                     yield Skipped(str(file), f"not an article file ({file.suffix or 'no suffix'})")
                 else:
                     yield from read_file(file)
         elif path.is_file():
             yield from read_file(path)
+        elif path.exists():
+            yield Skipped(str(path), "not a regular file")
         else:
             yield Skipped(str(path), "no such file or folder")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -29,14 +30,19 @@ class BadInput(Exception):
         self.line = line
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it is a .gz file."""
-    data = path.read_bytes()
-    if path.suffix.lower() == ".gz" or data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise BadInput(f"corrupt gzip file ({exc})") from None
+def read_bytes(path: Path, limit: int) -> bytes:
+    """The file's bytes, gunzipped when it is a .gz file; at most `limit` bytes either way."""
+    with open(path, "rb") as f:
+        head = f.read(2)
+    if path.suffix.lower() != ".gz" and head != b"\x1f\x8b":
+        return path.read_bytes()
+    try:
+        with gzip.open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BadInput(f"corrupt gzip file ({exc})") from None
+    if len(data) > limit:
+        raise BadInput(f"gzip file unpacks to more than {limit / 2**20:.0f} MiB")
     return data
 
 
@@ -66,9 +72,20 @@ _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANKS = re.compile(r"\n{3,}")
 
 
+def valid_text(text: str) -> str:
+    """Lone surrogates (from JSON escapes or undecodable argv) and NULs made U+FFFD."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
 def clean_body(text: str) -> str:
     """Normalised newlines, no trailing spaces, paragraphs separated by one blank line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = valid_text(text).replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACES.sub(" ", ln).strip() for ln in text.split("\n")]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..records import Article
-from .common import BadInput, Skipped, clean_body, outlet_from_url, parse_date
+from .common import BadInput, Skipped, clean_body, outlet_from_url, parse_date, valid_text
 
 URL_FIELDS = ("url", "link", "canonical_url", "source_url")
 TITLE_FIELDS = ("title", "headline")
@@ -51,6 +51,7 @@ def record_to_article(record: object, source: str) -> Article:
         raise BadInput("record without text (expected one of: " + ", ".join(TEXT_FIELDS) + ")")
     url = _first(record, URL_FIELDS)
     url = url.strip() if isinstance(url, str) and url.strip() else None
+    url = valid_text(url) if url else None
     title = _name(_first(record, TITLE_FIELDS)) or ""
     body = clean_body(text)
     if not title:
@@ -59,8 +60,8 @@ def record_to_article(record: object, source: str) -> Article:
         title=clean_body(title),
         body=body,
         url=url,
-        outlet=_name(_first(record, OUTLET_FIELDS)) or outlet_from_url(url),
-        authors=_authors(_first(record, AUTHOR_FIELDS)),
+        outlet=clean_body(_name(_first(record, OUTLET_FIELDS)) or outlet_from_url(url) or "") or None,
+        authors=tuple(clean_body(a) for a in _authors(_first(record, AUTHOR_FIELDS))),
         published=parse_date(_first(record, DATE_FIELDS)),
         source=source,
     )
@@ -87,6 +88,9 @@ def read_json_lines(text: str, path: Path) -> Iterator[Article | Skipped]:
         except json.JSONDecodeError as exc:
             yield Skipped(where, f"malformed JSON line ({exc.msg})")
             continue
+        except (RecursionError, ValueError) as exc:  # absurd nesting, 5,000-digit numbers
+            yield Skipped(where, f"unreadable JSON line ({type(exc).__name__})")
+            continue
         try:
             yield record_to_article(record, where)
         except BadInput as exc:
@@ -105,6 +109,8 @@ def read_json(text: str, path: Path, lines: bool) -> Iterator[Article | Skipped]
                 yield from read_json_lines(text, path)
                 return
             raise BadInput(f"malformed JSON ({exc.msg})", exc.lineno) from None
+        except (RecursionError, ValueError) as exc:
+            raise BadInput(f"unreadable JSON ({type(exc).__name__})") from None
         for i, record in enumerate(_records_of(document), start=1):
             where = f"{path}#{i}"
             try:
