@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 import sys
 import time
 from pathlib import Path
@@ -49,7 +50,7 @@ def main() -> None:
     from assistant import Assistant
     from embeddings import Index
     from embeddings.evaluation import normalise_url
-    from embeddings.ranking import Weights
+    from embeddings.ranking import PLAIN
     from embeddings.readers.common import parse_date
     from embeddings.search import Retriever
 
@@ -65,7 +66,7 @@ def main() -> None:
         assert not any(all(t in b for t in terms) for b in bodies.values()), u
 
     assistant = Assistant(index)
-    naive = Retriever(index, Weights(rrf_k=60, dense=1.0, keyword=1.0, per_article=1000))
+    naive = Retriever(index, replace(PLAIN, per_article=1000))
     rows = []
     t0 = time.perf_counter()
     for n, q in enumerate(quiz, start=1):

@@ -137,15 +137,15 @@ def main() -> None:
 
     from embeddings import Index
     from embeddings.evaluation import load_questions
-    from embeddings.ranking import Weights
+    from embeddings.ranking import PLAIN
 
     questions = load_questions(data / "questions.jsonl")
     index = Index.open(args.index, create=False)
-    plain = Weights(rrf_k=60, dense=1.0, keyword=1.0)
+    plain = PLAIN
     everyone = np.ones(len(questions), dtype=bool)
     fold_of = np.arange(len(questions)) % args.folds
     results = []
-    for title_weight in (0.5, 1.0, 2.0):
+    for title_weight in (0.0, 0.5, 1.0, 2.0):
         table = collect(index, questions, title_weight)
         start = replace(plain, title_bm25=title_weight)
         print(f"title weight {title_weight}: plain RRF {figures(table.ranks(start))}", flush=True)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .query import MAX_QUERY_CHARS, fts_query
 from .readers.common import valid_text
-from .ranking import Candidate, QuestionFeatures, Weights, diversified, rescore
+from .ranking import PLAIN, Candidate, QuestionFeatures, Weights, diversified, rescore
 from .records import Article, Hit
 
 if TYPE_CHECKING:
@@ -101,10 +101,11 @@ class Retriever:
         return [(int(r[0]), -float(r[1])) for r in rows]
 
     def candidates(self, query: str, filters: Filters, mode: str = "hybrid",
-                   n: int = CANDIDATES) -> list[Candidate]:
+                   n: int = CANDIDATES, title_weight: float | None = None) -> list[Candidate]:
         """Dense and keyword candidates merged, each with its ranks and article facts."""
         dense = self.dense(query, n, filters) if mode in ("hybrid", "dense") else []
-        keyword = self.keyword(query, n, filters) if mode in ("hybrid", "keyword") else []
+        keyword = self.keyword(query, n, filters, title_weight) \
+            if mode in ("hybrid", "keyword") else []
         by_id: dict[int, dict] = {}
         for rank, (cid, s) in enumerate(dense, start=1):
             by_id.setdefault(cid, {}).update(dense=s, dense_rank=rank)
@@ -131,11 +132,11 @@ class Retriever:
         query = valid_text(query or "")
         if k <= 0 or not query or not query.strip() or len(self.index.vectors) == 0:
             return []
-        cands = self.candidates(query, filters, mode, max(CANDIDATES, k))
         weights = self.weights
-        if mode != "hybrid":  # a single system, ranked by its own order
-            weights = Weights(rrf_k=weights.rrf_k, dense=float(mode == "dense"),
-                              keyword=float(mode == "keyword"), per_article=weights.per_article)
+        if mode != "hybrid":  # a single plain system, ranked by its own order: a baseline
+            weights = replace(PLAIN, dense=float(mode == "dense"), keyword=float(mode == "keyword"),
+                              per_article=weights.per_article)
+        cands = self.candidates(query, filters, mode, max(CANDIDATES, k), weights.title_bm25)
         rescore(cands, QuestionFeatures.of(query, as_of), weights)
         return cands
 
