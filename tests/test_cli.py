@@ -98,3 +98,20 @@ def test_search_json_and_default_index_from_env(cli_index):
     result = run("newsdesk", "search", "chess", "--chunks", "--json", "--index", cli_index)
     hits = json.loads(result.stdout)
     assert {"title", "outlet", "published", "start", "end", "text", "score"} <= set(hits[0])
+
+
+def test_eval_json(cli_index, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(r) for r in [
+        {"question": "When does the plastic bag ban take effect?", "gold_url": "https://news.example/ban"},
+        {"question": "Who won the chess title?", "gold_urls": ["https://news.example/chess"],
+         "date": "2021-06-25"}]), encoding="utf-8")
+    result = run("newsdesk", "eval", questions, "--index", cli_index, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == {"systems", "latency_ms", "n"} and report["n"] == 2
+    assert set(report["systems"]) == {"hybrid", "dense", "keyword"}
+    assert set(report["systems"]["hybrid"]) == {"hits@1", "hits@5", "hits@10", "mrr@10"}
+    assert report["systems"]["hybrid"]["hits@1"] == 1.0
+    bad = run("newsdesk", "eval", tmp_path / "missing.jsonl", "--index", cli_index)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
