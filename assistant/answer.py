@@ -61,6 +61,7 @@ class Answer:
     as_of: date | None = None
     strength: float = 0.0  # score of the best evidence sentence; found needs a threshold
     generation: dict | None = None  # a generated answer: text, backend, verification report
+    evidence: dict | None = None  # how strong the evidence was (what `found` was decided on)
 
     NOT_FOUND = "The indexed articles don't answer this."
 
@@ -85,12 +86,14 @@ class Answer:
                    sources=[Source.from_dict(s) for s in d.get("sources", [])],
                    see_also=[Source.from_dict(s) for s in d.get("see_also", [])],
                    as_of=date.fromisoformat(d["as_of"]) if d.get("as_of") else None,
-                   strength=d.get("strength", 0.0), generation=d.get("generation"))
+                   strength=d.get("strength", 0.0), generation=d.get("generation"),
+                   evidence=d.get("evidence") or None)
 
     def to_dict(self) -> dict:
         return {"question": self.question, "query": self.query, "answer": self.text,
                 "found": self.found, "as_of": self.as_of.isoformat() if self.as_of else None,
                 "strength": round(self.strength, 4),
+                "evidence": {k: round(v, 4) for k, v in (self.evidence or {}).items()},
                 "quotes": [q.to_dict() for q in self.quotes],
                 "sources": [s.to_dict() for s in self.sources],
                 "see_also": [s.to_dict() for s in self.see_also],

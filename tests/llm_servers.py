@@ -11,6 +11,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,10 +40,12 @@ class LlamaServer:
     def __init__(self, model: Path, n_ctx: int = 2048):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        # the server logs a lot: to a file, so a full pipe never blocks it
+        self.log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
              "--port", str(self.port), "--n_ctx", str(n_ctx), "--model_alias", "smollm2"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait(self, seconds: float = 120) -> None:
         import httpx
@@ -50,7 +53,7 @@ class LlamaServer:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("llama_cpp.server exited: " + self.process.stderr.read().decode()[-2000:])
+                raise RuntimeError("llama_cpp.server exited: " + Path(self.log.name).read_text()[-2000:])
             try:
                 if httpx.get(self.base_url + "/models", timeout=2).status_code == 200:
                     return
@@ -64,6 +67,8 @@ class LlamaServer:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
 
 def sse(text: str) -> bytes:
