@@ -107,7 +107,20 @@ class Assistant:
                     group.append(cand)  # the same words, verbatim: a wire copy
             elif len(groups) < MAX_QUOTES and not self._overlaps(cand, groups):
                 groups.append((words, [cand]))
-        return [g for _, g in groups]
+        return self._with_top_passage(ranked, [g for _, g in groups])
+
+    def _with_top_passage(self, ranked: list[Candidate],
+                          groups: list[list[Candidate]]) -> list[list[Candidate]]:
+        """The article of the best-ranked passage is always quoted: its best sentence
+        takes the last place when no quote comes from it (fitted on news-5k: the gold
+        article is cited far more often, at no cost in answer containment)."""
+        if any(c.hit_rank == 0 for g in groups for c in g):
+            return groups
+        top = next((c for c in ranked if c.hit_rank == 0 and
+                    not self._overlaps(c, [(None, g) for g in groups])), None)
+        if top is None:
+            return groups
+        return groups[:MAX_QUOTES - 1] + [[top]]
 
     @staticmethod
     def _overlaps(cand: Candidate, groups) -> bool:
