@@ -67,7 +67,15 @@ class Conversation:
     filters: dict = field(default_factory=dict)
 
     def query_for(self, question: str) -> str:
-        return contextual_query(question, [t.question for t in self.turns])
+        """The standalone query: the model's rewrite when a generative assistant can make
+        one (prompts/condense.txt), else the rules of `contextual_query`."""
+        earlier = [t.question for t in self.turns]
+        condense = getattr(self.assistant, "condense", None)
+        if earlier and condense is not None:
+            rewritten = condense(question, earlier)
+            if rewritten:
+                return rewritten
+        return contextual_query(question, earlier)
 
     def ask(self, question: str, as_of: date | None = None, k: int | None = None,
             **options) -> Answer:

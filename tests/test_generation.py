@@ -170,3 +170,30 @@ def test_context_fits_the_window(shared_index):
     assert len(small.sources) <= len(large.sources)
     assert sum(count_tokens(m["content"]) for m in small.messages) == small.tokens
     assert large.sources[0][1].chunk_id == hits[0].chunk_id  # the best passage is kept first
+
+
+def test_follow_up_condensed_by_the_model(shared_index):
+    from assistant.conversation import Conversation
+
+    server = ScriptedServer([(200, 0, f'Lavrov said "{LAVROV_QUOTE}" [1].'),
+                             (200, 0, "What did Sergei Lavrov say about Washington?"),
+                             (200, 0, f'He said "{LAVROV_QUOTE}" [1].')])
+    try:
+        backend = OpenAIBackend(base_url=server.base_url, model="scripted")
+        conversation = Conversation(GenerativeAssistant(Assistant(shared_index), backend))
+        conversation.ask("What did Lavrov say?")
+        answer = conversation.ask("and about Washington?")
+    finally:
+        server.stop()
+    assert answer.query == "What did Sergei Lavrov say about Washington?"
+    assert answer.question == "and about Washington?"
+
+
+def test_condensation_falls_back_to_rules_when_the_model_is_down(shared_index):
+    from assistant.conversation import Conversation
+
+    backend = OpenAIBackend(base_url=f"http://127.0.0.1:{free_port()}/v1", retries=0)
+    conversation = Conversation(GenerativeAssistant(Assistant(shared_index), backend))
+    conversation.turns.append(__import__("assistant.conversation", fromlist=["Turn"]).Turn(
+        "What did Lavrov say?", None))
+    assert conversation.query_for("What did he say next?") == "What did Lavrov say next?"

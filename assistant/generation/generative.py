@@ -19,6 +19,23 @@ class GenerativeAssistant:
         self.strict = strict
         self.prompt_dir = prompt_dir
 
+    def condense(self, question: str, earlier: list[str]) -> str | None:
+        """A follow-up rewritten as a standalone question by the model (prompts/condense.txt);
+        None when the model cannot, so that the caller falls back to its own rules."""
+        import prompts
+
+        history = "\n".join(f"User: {q}" for q in earlier[-4:])
+        prompt = prompts.load("condense", self.prompt_dir).format(history=history, question=question)
+        try:
+            text = "".join(self.backend.stream([{"role": "user", "content": prompt}]))
+        except GenerationError:
+            return None
+        line = next((ln.strip().strip('"“”') for ln in text.splitlines() if ln.strip()), "")
+        return line if 3 <= len(line) <= 500 else None
+
+    def search(self, question: str, **options):
+        return self.assistant.search(question, **options)
+
     def ask(self, question: str, as_of: date | None = None, k: int | None = None,
             on_text: Callable[[str], None] | None = None, **filters) -> Answer:
         """The extractive answer, with the generated text and its verification added.
