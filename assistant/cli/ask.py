@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("question", nargs="*",
                         help="the question (quote it in the shell); none opens the chat")
     add_index_option(parser)
-    parser.add_argument("-k", type=int, default=8, metavar="N",
+    parser.add_argument("-k", type=int, default=None, metavar="N",
                         help="passages to read for the answer (default 8)")
     parser.add_argument("--as-of", type=iso_date, metavar="DATE",
                         help="reference date for 'this week', 'yesterday' (default today)")
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if not question:
         fail("the question is empty. Usage: ask \"What did Lavrov say?\"", EXIT_USAGE)
-    if args.k < 1:
+    if args.k is not None and args.k < 1:
         fail("-k must be at least 1", EXIT_USAGE)
 
     from assistant import Assistant, EmptyQuestionError

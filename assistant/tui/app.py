@@ -64,7 +64,7 @@ class NewsdeskApp(App):
     ]
 
     def __init__(self, index_path: Path | None = None, index=None, history: History | None = None,
-                 as_of: date | None = None, k: int = 8, backend=None, strict: bool = False) -> None:
+                 as_of: date | None = None, k: int | None = None, backend=None, strict: bool = False) -> None:
         super().__init__()
         self.backend = backend
         self.strict = strict
@@ -138,7 +138,7 @@ class NewsdeskApp(App):
     def index_ready(self) -> None:
         from ..assistant import Assistant
 
-        assistant = Assistant(self.index, k=self.k)
+        assistant = Assistant(self.index, **({"k": self.k} if self.k else {}))
         if self.backend is not None:
             from ..generation import GenerativeAssistant
 
