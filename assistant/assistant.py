@@ -51,12 +51,21 @@ class Assistant:
             outlet: str | None = None, since: date | None = None, until: date | None = None,
             author: str | None = None) -> Answer:
         """Answer from the articles' own sentences; `found=False` when they don't hold it."""
+        question, as_of = self._checked(question), as_of or date.today()
+        hits = self.search(question, k=k, as_of=as_of, outlet=outlet, since=since, until=until,
+                           author=author)
+        return self.answer_from(question, hits, as_of)
+
+    @staticmethod
+    def _checked(question: str) -> str:
         question = valid_text(question or "")
         if not re.search(r"\w", question):
             raise EmptyQuestionError("the question is empty: ask about something in your articles")
-        as_of = as_of or date.today()
-        hits = self.search(question, k=k, as_of=as_of, outlet=outlet, since=since, until=until,
-                           author=author)
+        return question
+
+    def answer_from(self, question: str, hits: list[Hit], as_of: date | None = None) -> Answer:
+        """The extractive answer from passages already retrieved for `question`."""
+        question = self._checked(question)
         answer = Answer(question=question, query=question, found=False, as_of=as_of)
         if not hits:
             return answer

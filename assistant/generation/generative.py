@@ -43,10 +43,11 @@ class GenerativeAssistant:
         `on_text` receives the model's text as it streams. With `strict`, an answer with any
         unverified quotation is replaced by the extractive answer.
         """
-        extractive = self.assistant.ask(question, k=k, as_of=as_of, **filters)
+        as_of = as_of or date.today()
+        hits = self.assistant.search(question, k=k, as_of=as_of, **filters)
+        extractive = self.assistant.answer_from(question, hits, as_of)  # one search for both
         if not extractive.found:  # nothing to write from: say so, as the extractive answer does
             return extractive
-        hits = self.assistant.search(question, k=k, as_of=as_of, **filters)
         context = build(question, hits, self.backend.context_window, self.backend.max_tokens,
                         self.prompt_dir)
         pieces: list[str] = []
