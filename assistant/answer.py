@@ -76,6 +76,18 @@ class Answer:
         return "\n".join(f"{q.text} " + "".join(f"[{n}]" for n in (q.source, *q.also_in))
                          for q in self.quotes)
 
+    def quote_spans(self, n: int, article_id: str, body: str) -> list[tuple[int, int]]:
+        """Where this answer's quotes stand in source n's article body (as it is now)."""
+        spans = set()
+        for quote in self.quotes:
+            if quote.article_id != article_id and n not in quote.also_in:
+                continue
+            if body[quote.start:quote.end] == quote.text:
+                spans.add((quote.start, quote.end))
+            elif (at := body.find(quote.text)) >= 0:  # a wire copy, or re-indexed since
+                spans.add((at, at + len(quote.text)))
+        return sorted(spans)
+
     def source(self, n: int) -> Source:
         return next(s for s in self.sources if s.n == n)
 

@@ -31,6 +31,12 @@ class Article:
             object.__setattr__(self, "id", article_id_for(self.url, self.body))
         object.__setattr__(self, "authors", tuple(self.authors))
 
+    def meta_dict(self) -> dict:
+        """Everything but the body, as JSON-ready values."""
+        return {"article_id": self.id, "title": self.title, "url": self.url, "outlet": self.outlet,
+                "authors": list(self.authors),
+                "published": self.published.isoformat() if self.published else None}
+
     @property
     def content_hash(self) -> str:
         """Hash of everything stored about the article (not where it was read from)."""
@@ -66,18 +72,13 @@ class Hit:
     score: float
     scores: dict[str, float] = field(default_factory=dict)
 
+    def passage_dict(self) -> dict:
+        """The passage alone: where it is in the body, its text and scores."""
+        return {"chunk_id": self.chunk_id, "start": self.start, "end": self.end,
+                "text": self.text, "score": self.score, "scores": self.scores}
+
     def to_dict(self) -> dict:
         a = self.article
-        return {
-            "chunk_id": self.chunk_id,
-            "article_id": a.id,
-            "title": a.title,
-            "url": a.url,
-            "outlet": a.outlet,
-            "published": a.published.isoformat() if a.published else None,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "score": self.score,
-            "scores": self.scores,
-        }
+        return {"chunk_id": self.chunk_id, "article_id": a.id, "title": a.title, "url": a.url,
+                "outlet": a.outlet, "published": a.published.isoformat() if a.published else None,
+                **self.passage_dict()}

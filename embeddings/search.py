@@ -62,6 +62,10 @@ class ArticleHit:
     score: float
     passages: list[Hit]
 
+    def to_dict(self) -> dict:
+        return {**self.article.meta_dict(), "score": self.score,
+                "passages": [h.passage_dict() for h in self.passages]}
+
 
 class Retriever:
     def __init__(self, index: "Index", weights: Weights | None = None):

@@ -29,6 +29,23 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", type=iso_date, metavar="DATE", help="published on or before")
 
 
+def progress_bar(starting: str, running: str | None = None):
+    """A transient progress bar on stderr, and the `(done, total)` callback that moves it."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeRemainingColumn)
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), console=Console(stderr=True, highlight=False),
+                        transient=True)
+    task = progress.add_task(starting, total=None)
+
+    def advance(done: int, total: int) -> None:
+        progress.update(task, description=running or starting, completed=done, total=total)
+
+    return progress, advance
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> "NoReturn":  # noqa: F821
     print(f"newsdesk: {message}", file=sys.stderr)
     raise SystemExit(code)

@@ -8,7 +8,7 @@ from pathlib import Path
 from assistant.render import json_text
 
 from .common import (EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option, fail,
-                     iso_date, open_index)
+                     iso_date, open_index, progress_bar)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,21 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_index(args) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     index = open_index(args.index, create=True)
-    err = Console(stderr=True, highlight=False)
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeRemainingColumn(), console=err, transient=True)
-    task = progress.add_task("reading articles", total=None)
-
-    def on_progress(done: int, total: int) -> None:
-        progress.update(task, description="embedding articles", completed=done, total=total)
-
+    progress, advance = progress_bar("reading articles", "embedding articles")
     try:
         with progress:
-            report = index.add(args.paths, progress=on_progress, prune=args.prune)
+            report = index.add(args.paths, progress=advance, prune=args.prune)
     except KeyboardInterrupt:
         fail("interrupted; what was committed is kept, run the same command to finish", 130)
     finally:
@@ -99,14 +89,7 @@ def cmd_search(args) -> int:
     finally:
         index.close()
     if args.json:
-        if args.chunks:
-            payload = [h.to_dict() for h in hits]
-        else:
-            payload = [{**_article_dict(r.article), "score": r.score,
-                        "passages": [{k: v for k, v in h.to_dict().items()
-                                      if k in ("chunk_id", "start", "end", "text", "score", "scores")}
-                                     for h in r.passages]} for r in found]
-        print(json_text(payload))
+        print(json_text([r.to_dict() for r in (hits if args.chunks else found)]))
         return EXIT_OK
     results = [(h.article, h.score, [h]) for h in hits] if args.chunks else \
         [(r.article, r.score, r.passages) for r in found]
@@ -122,15 +105,8 @@ def cmd_search(args) -> int:
     return EXIT_OK
 
 
-def _article_dict(a) -> dict:
-    return {"article_id": a.id, "title": a.title, "url": a.url, "outlet": a.outlet,
-            "authors": list(a.authors),
-            "published": a.published.isoformat() if a.published else None}
-
-
 def cmd_eval(args) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.table import Table
 
     from embeddings.evaluation import QuestionFileError, evaluate, load_questions
@@ -144,14 +120,10 @@ def cmd_eval(args) -> int:
     if args.limit:
         questions = questions[: args.limit]
     index = open_index(args.index)
-    err = Console(stderr=True)
-    progress = Progress(TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(),
-                        TimeRemainingColumn(), console=err, transient=True)
-    task = progress.add_task("eval", total=None)
+    progress, advance = progress_bar("evaluating")
     try:
         with progress:
-            report = evaluate(index, questions,
-                              progress=lambda d, t: progress.update(task, completed=d, total=t))
+            report = evaluate(index, questions, progress=advance)
     finally:
         index.close()
     if args.json:

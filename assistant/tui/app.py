@@ -249,15 +249,7 @@ class NewsdeskApp(App):
         if article is None:
             self.notify("That article is no longer in the index.", severity="warning")
             return
-        spans = []
-        for quote in answer.quotes:
-            if quote.article_id != article.id and n not in quote.also_in:
-                continue
-            if article.body[quote.start:quote.end] == quote.text:
-                spans.append((quote.start, quote.end))
-            elif (at := article.body.find(quote.text)) >= 0:  # a wire copy, or re-indexed since
-                spans.append((at, at + len(quote.text)))
-        self.push_screen(ReaderScreen(article, sorted(set(spans))))
+        self.push_screen(ReaderScreen(article, answer.quote_spans(n, article.id, article.body)))
 
     # conversations, filters, help ------------------------------------------------------------
     def action_new_conversation(self) -> None:
