@@ -8,7 +8,7 @@ from datetime import date
 from assistant.render import json_text
 
 from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
-                     fail, iso_date, open_index)
+                     fail, iso_date, open_index, quiet_broken_pipe)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@quiet_broken_pipe
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     question = " ".join(args.question).strip()

@@ -46,6 +46,21 @@ def progress_bar(starting: str, running: str | None = None):
     return progress, advance
 
 
+def quiet_broken_pipe(main):
+    """`newsdesk search … | head` stops reading early: that is not an error to show."""
+    import functools
+    import os
+
+    @functools.wraps(main)
+    def run(*args, **kwargs):
+        try:
+            return main(*args, **kwargs)
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
+    return run
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> "NoReturn":  # noqa: F821
     print(f"newsdesk: {message}", file=sys.stderr)
     raise SystemExit(code)

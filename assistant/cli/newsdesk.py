@@ -8,7 +8,7 @@ from pathlib import Path
 from assistant.render import json_text
 
 from .common import (EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option, fail,
-                     iso_date, open_index, progress_bar)
+                     iso_date, open_index, progress_bar, quiet_broken_pipe)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -164,6 +164,7 @@ def cmd_info(args) -> int:
     return EXIT_OK
 
 
+@quiet_broken_pipe
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "k", 1) < 1:
