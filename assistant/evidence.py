@@ -96,6 +96,12 @@ def _words(text: str) -> set[str]:
     return {_stem(w.lower().replace("’", "'")) for w in _WORD.findall(text)}
 
 
+def _has_term(term: str, words: set[str]) -> bool:
+    """A term is in the text when all its parts are: "british-belgian" is two words there."""
+    parts = _WORD.findall(term)
+    return bool(parts) and all(_stem(p.lower()) in words for p in parts)
+
+
 def term_coverage(question: Question, text: str, idf: dict[str, float] | None = None) -> float:
     """Share of the question's terms that the text contains, weighted by rarity (idf)."""
     if not question.terms:
@@ -105,7 +111,7 @@ def term_coverage(question: Question, text: str, idf: dict[str, float] | None = 
     for term in question.terms:
         weight = idf.get(term, 1.0) if idf else 1.0
         total += weight
-        if _stem(term) in words:
+        if _has_term(term, words):
             got += weight
     return got / total if total else 0.0
 
@@ -155,7 +161,7 @@ def speaker_score(question: Question, text: str) -> float:
 def missing_rare_term(question: Question, passages: str, idf: dict[str, float]) -> float:
     """The rarity (idf) of the rarest question term the passages do not contain, or 0."""
     words = _words(passages)
-    return max((idf.get(t, 0.0) for t in question.terms if _stem(t) not in words), default=0.0)
+    return max((idf.get(t, 0.0) for t in question.terms if not _has_term(t, words)), default=0.0)
 
 
 def needs_lead_in(question: Question, cand: Candidate) -> bool:
