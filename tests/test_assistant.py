@@ -115,3 +115,15 @@ def test_similar_wire_sentences_with_different_numbers_are_not_merged(tmp_path, 
     bodies = {s.n: s.url for s in answer.sources}
     for q in answer.quotes:
         assert q.text in (a, b) and (q.text == a) == (bodies[q.source] == "https://a.example/f")
+
+
+def test_hyphenated_question_terms_match_the_words_of_a_sentence():
+    from assistant.evidence import missing_rare_term, term_coverage
+    from assistant.question import analyse
+
+    q = analyse("A British-Belgian teenager flew solo around the world")
+    text = "The British-Belgian pilot, 19, flew solo around the world."
+    assert term_coverage(q, text) > term_coverage(q, "The pilot, 19, flew around the world.")
+    idf = {t: 2.0 if t == "teenager" else 9.0 for t in q.terms}
+    assert missing_rare_term(q, text, idf) == 2.0  # only "teenager" is missing
+    assert missing_rare_term(q, "A Belgian pilot", idf) == 9.0
