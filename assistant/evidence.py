@@ -98,8 +98,8 @@ def _words(text: str) -> set[str]:
 
 def _has_term(term: str, words: set[str]) -> bool:
     """A term is in the text when all its parts are: "british-belgian" is two words there."""
-    parts = _WORD.findall(term)
-    return bool(parts) and all(_stem(p.lower()) in words for p in parts)
+    parts = _words(term)
+    return bool(parts) and parts <= words
 
 
 def term_coverage(question: Question, text: str, idf: dict[str, float] | None = None) -> float:
