@@ -6,9 +6,9 @@ Figures (top-3 quotes): answer containment on the questions whose answer string 
 a gold article; gold article among the cited sources (all questions); found=true on the
 quiz questions and found=false on bench/unanswerable.jsonl (the set the found rule was
 tuned on) and on bench/unanswerable-heldout.jsonl (written after the rule was fixed and
-never used to choose it). The naive baseline, measured
-in the same run: plain RRF of dense and BM25, top-5 chunks, the 3 sentences sharing most
-words with the question (it always answers).
+never used to choose it). The naive baseline, measured in the same run: plain RRF of
+dense and BM25, top-5 chunks, the 3 sentences sharing most words with the question (it
+always answers).
 """
 from __future__ import annotations
 
@@ -103,15 +103,13 @@ def main() -> None:
           f"{share(rows, 'gold_cited'):9.3f} {share(rows, 'naive_gold_cited'):9.3f}")
     print(f"{'found=true on quiz questions (of %d)' % len(rows):44} "
           f"{share(rows, 'found'):9.3f} {1.0:9.3f}")
-    print(f"{'found=false on unanswerable (of %d)' % len(un):44} "
-          f"{sum(not a.found for a in un) / max(len(un), 1):9.3f} {0.0:9.3f}")
-    print(f"{'found=false on held-out unanswerable (of %d)' % len(un_held):44} "
-          f"{sum(not a.found for a in un_held) / max(len(un_held), 1):9.3f} {0.0:9.3f}")
-    both = un + un_held
-    print(f"{'found=false on both sets (of %d)' % len(both):44} "
-          f"{sum(not a.found for a in both) / max(len(both), 1):9.3f} {0.0:9.3f}")
+    for label, answers in (("unanswerable", un), ("held-out unanswerable", un_held),
+                           ("both sets", un + un_held)):
+        refused = sum(not a.found for a in answers) / max(len(answers), 1)
+        print(f"{'found=false on %s (of %d)' % (label, len(answers)):44} "
+              f"{refused:9.3f} {0.0:9.3f}")
     print(f"seconds per answer: "
-          f"{(time.perf_counter() - t0) / (len(rows) + len(both)):.2f}")
+          f"{(time.perf_counter() - t0) / (len(rows) + len(un) + len(un_held)):.2f}")
 
     print("\nthreshold calibration on evidence strength (found when strength >= t):")
     quiz_s = sorted(r["strength"] for r in rows)
