@@ -38,10 +38,12 @@ def normalise(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
-def locate(quote: str, body: str) -> tuple[int, int] | None:
-    """(start, end) of `quote` in `body`, up to whitespace and quotation marks."""
+def locate(quote: str, body: str,
+           normalised: tuple[str, list[int]] | None = None) -> tuple[int, int] | None:
+    """(start, end) of `quote` in `body`, up to whitespace and quotation marks.
+    `normalised` is `normalise(body)` when the caller already has it."""
     needle = _SPACE.sub(" ", quote.translate(_MARKS)).strip()
-    hay, where = normalise(body)
+    hay, where = normalised or normalise(body)
     for candidate in (needle, needle.rstrip(",.;:!?").strip()):
         if len(candidate) < 3:
             continue
@@ -92,6 +94,13 @@ def verify(answer: str, bodies: dict[int, str]) -> Verification:
         if int(m.group(1)) not in bodies:
             removed.append(int(m.group(1)))
             edits.append((m.start(), m.end(), ""))
+    normalised: dict[int, tuple[str, list[int]]] = {}  # each body once, not once a quote
+
+    def find(text: str, n: int) -> tuple[int, int] | None:
+        if n not in normalised:
+            normalised[n] = normalise(bodies[n])
+        return locate(text, bodies[n], normalised[n])
+
     checked: list[CheckedQuote] = []
     quotes = list(_QUOTED.finditer(answer))
     for i, m in enumerate(quotes):
@@ -101,11 +110,11 @@ def verify(answer: str, bodies: dict[int, str]) -> Verification:
         tail = answer[m.end():reach_end]
         near = list(_CITATION.finditer(tail))
         cited = [int(c.group(1)) for c in near if int(c.group(1)) in bodies]
-        found = next(((n, span) for n in cited if (span := locate(text, bodies[n]))), None)
+        found = next(((n, span) for n in cited if (span := find(text, n))), None)
         status = "verified"
         if found is None:
             found = next(((n, span) for n in bodies if n not in cited
-                          and (span := locate(text, bodies[n]))), None)
+                          and (span := find(text, n))), None)
             status = "corrected" if found else "not_found"
         if found is None:
             checked.append(CheckedQuote(text, status, cited))
