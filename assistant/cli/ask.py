@@ -5,7 +5,7 @@ import argparse
 import sys
 from datetime import date
 
-from assistant.render import json_text
+from assistant.render import json_text, safe
 
 from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
                      fail, iso_date, open_index, quiet_broken_pipe)
@@ -33,6 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _backend(args: argparse.Namespace):
+    """The generation backend that --generate asks for, or None without it."""
+    if not args.generate:
+        return None
+    from assistant.generation import GenerationError, backend_from_settings
+
+    try:
+        return backend_from_settings(args.backend)
+    except GenerationError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
 @quiet_broken_pipe
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
@@ -40,15 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.question:  # no question at all: the chat
         from assistant.tui import run_chat
 
-        backend = None
-        if args.generate:
-            from assistant.generation import GenerationError, backend_from_settings
-
-            try:
-                backend = backend_from_settings(args.backend)
-            except GenerationError as exc:
-                fail(str(exc), EXIT_USAGE)
-        run_chat(args.index, as_of=args.as_of, backend=backend, strict=args.strict)
+        run_chat(args.index, as_of=args.as_of, backend=_backend(args), strict=args.strict)
         return EXIT_OK
     if not question:
         fail("the question is empty. Usage: ask \"What did Lavrov say?\"", EXIT_USAGE)
@@ -64,24 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         assistant = Assistant(index)
         if args.generate:
-            from assistant.generation import GenerationError, GenerativeAssistant, backend_from_settings
-
-            try:
-                backend = backend_from_settings(args.backend)
-            except GenerationError as exc:
-                fail(str(exc), EXIT_USAGE)
+            from assistant.generation import GenerativeAssistant
 
             def show(piece: str) -> None:
                 nonlocal streamed
-                if not args.json:
-                    from assistant.render import safe
+                sys.stdout.write(safe(piece))
+                sys.stdout.flush()
+                streamed = True
 
-                    sys.stdout.write(safe(piece))
-                    sys.stdout.flush()
-                    streamed = True
-
-            answer = GenerativeAssistant(assistant, backend, strict=args.strict).ask(
-                question, on_text=show, **options)
+            answer = GenerativeAssistant(assistant, _backend(args), strict=args.strict).ask(
+                question, on_text=None if args.json else show, **options)
             if streamed:
                 sys.stdout.write("\n")
         else:
