@@ -100,7 +100,7 @@ class Assistant:
     def _choose(self, cands: list[Candidate], bodies: dict[str, str]) -> list[list[Candidate]]:
         """Groups of near-identical sentences (wire copies), best first, at most MAX_QUOTES."""
         ranked = sorted(cands, key=lambda c: -c.score)
-        if not ranked or ranked[0].score < self.found_threshold:
+        if not ranked:
             return []
         best = ranked[0].score
         groups: list[tuple[frozenset[str], list[Candidate]]] = []

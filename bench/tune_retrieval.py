@@ -141,13 +141,12 @@ def main() -> None:
 
     questions = load_questions(data / "questions.jsonl")
     index = Index.open(args.index, create=False)
-    plain = PLAIN
     everyone = np.ones(len(questions), dtype=bool)
     fold_of = np.arange(len(questions)) % args.folds
     results = []
     for title_weight in (0.0, 0.5, 1.0, 2.0):
         table = collect(index, questions, title_weight)
-        start = replace(plain, title_bm25=title_weight)
+        start = replace(PLAIN, title_bm25=title_weight)
         print(f"title weight {title_weight}: plain RRF {figures(table.ranks(start))}", flush=True)
         cv_rank = np.full(len(questions), np.inf)
         for fold in range(args.folds):
@@ -157,7 +156,7 @@ def main() -> None:
         results.append((score, title_weight, w_all, figures(table.ranks(w_all)), figures(cv_rank)))
         print(f"  fitted on all:   {results[-1][3]}", flush=True)
         print(f"  {args.folds}-fold held-out: {results[-1][4]}", flush=True)
-    score, title_weight, w, fitted, held_out = max(results, key=lambda r: r[0])
+    _, _, w, fitted, held_out = max(results, key=lambda r: r[0])
     print("\nchosen weights:", asdict(w))
     print("fitted on all 360:", fitted)
     print(f"{args.folds}-fold held-out:", held_out)

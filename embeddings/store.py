@@ -159,16 +159,6 @@ class MetaStore:
     def all_chunk_ids(self) -> set[int]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
 
-    def articles_of_chunks(self, chunk_ids: Iterable[int]) -> set[str]:
-        ids = list(chunk_ids)
-        out: set[str] = set()
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            out |= {r[0] for r in self.db.execute(
-                f"SELECT DISTINCT article_id FROM chunks WHERE id IN ({','.join('?' * len(part))})",
-                part)}
-        return out
-
     def chunk_rows(self, chunk_ids: Iterable[int]) -> dict[int, tuple[str, int, int]]:
         """chunk id -> (article id, start, end)."""
         ids = list(chunk_ids)

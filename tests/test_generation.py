@@ -1,7 +1,6 @@
 """Generated answers with real models and real servers; the verifier on their output."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess

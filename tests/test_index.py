@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from embeddings import Article, ChunkerSettings, Index, IndexMismatchError
-from embeddings.index import META_FILE, VECTOR_FILE
+from embeddings.index import VECTOR_FILE
 
 
 def _article(n: int, text: str | None = None, **kw) -> Article:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import OptionList, Static, TextArea
+from textual.widgets import OptionList, TextArea
 
 from assistant.history import History
 from assistant.tui.app import NewsdeskApp, QuestionInput

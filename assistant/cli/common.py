@@ -6,6 +6,7 @@ import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
 
@@ -61,7 +62,7 @@ def quiet_broken_pipe(main):
     return run
 
 
-def fail(message: str, code: int = EXIT_ERROR) -> "NoReturn":  # noqa: F821
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     print(f"newsdesk: {message}", file=sys.stderr)
     raise SystemExit(code)
 

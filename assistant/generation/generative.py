@@ -33,9 +33,6 @@ class GenerativeAssistant:
         line = next((ln.strip().strip('"“”') for ln in text.splitlines() if ln.strip()), "")
         return line if 3 <= len(line) <= 500 else None
 
-    def search(self, question: str, **options):
-        return self.assistant.search(question, **options)
-
     def ask(self, question: str, as_of: date | None = None, k: int | None = None,
             on_text: Callable[[str], None] | None = None, **filters) -> Answer:
         """The extractive answer, with the generated text and its verification added.
