@@ -291,8 +291,10 @@ class Index:
     def _prune(self, paths: list, seen: set[str], skipped: list[Skipped]) -> int:
         """Articles read before from under `paths` and not seen now; a file that could not
         be read (wholly or in part) this time keeps its articles."""
-        roots = [Path(p).resolve() for p in paths]
-        unread = {Path(_SOURCE_LOCATION.sub("", s.source)).resolve() for s in skipped}
+        # sources are recorded as read_paths spells them, absolute but not resolved: so
+        # are these, or a folder reached through a symlink would never match
+        roots = [Path(p).absolute() for p in paths]
+        unread = {Path(_SOURCE_LOCATION.sub("", s.source)).absolute() for s in skipped}
         stale = []
         for article_id, source in self.store.article_sources().items():
             if article_id in seen or not source:

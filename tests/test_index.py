@@ -106,6 +106,20 @@ def test_prune_removes_articles_of_deleted_files(tmp_path, encoder):
         assert [a.title for a in index.articles()] == ["Beta"]
 
 
+def test_prune_works_through_a_symlinked_folder(tmp_path, encoder):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.txt").write_text("Alpha title\n\nAlpha body text.", encoding="utf-8")
+    (real / "b.txt").write_text("Beta title\n\nBeta body text.", encoding="utf-8")
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add([link]).added == 2
+        (real / "a.txt").unlink()
+        assert index.add([link], prune=True).removed == 1
+        assert [a.title for a in index.articles()] == ["Beta title"]
+
+
 def test_duplicate_urls_in_one_run(tmp_path, encoder):
     with Index.open(tmp_path / "ix") as index:
         r = index.add([_article(1), _article(1, "A different body for the same URL.")])
