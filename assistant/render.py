@@ -49,6 +49,23 @@ def source_line(source: Source) -> str:
     return " ".join(parts)
 
 
+_CHECK_MARKS = {"verified": ("✓ verified", "green"),
+                "corrected": ("✓ found in another source, citation corrected", "green"),
+                "not_found": ("✗ not in the sources", "red")}
+
+
+def check_line(check: dict, source_style: str):
+    """One checked quote of a generated answer as rich Text: verdict, words, source."""
+    from rich.text import Text
+
+    label, style = _CHECK_MARKS[check["status"]]
+    line = Text(f"{label}: ", style=style)
+    line.append(f"“{safe(check['text'])}”")
+    if check.get("source"):
+        line.append(f" [{check['source']}]", style=source_style)
+    return line
+
+
 def _print_generated(console, answer: Answer, generation: dict, streamed: bool) -> None:
     from rich.text import Text
 
@@ -62,14 +79,7 @@ def _print_generated(console, answer: Answer, generation: dict, streamed: bool) 
     if checks:
         console.print(Text("Quotes checked against the sources", style="bold underline"))
     for q in checks:
-        mark, style = {"verified": ("✓ verified", "green"), "corrected": ("✓ found in another "
-                       "source, citation corrected", "green"), "not_found": ("✗ not in the "
-                       "sources", "red")}[q["status"]]
-        line = Text(f"{mark}: ", style=style)
-        line.append(f"“{safe(q['text'])}”")
-        if q.get("source"):
-            line.append(f" [{q['source']}]", style="cyan")
-        console.print(line)
+        console.print(check_line(q, source_style="cyan"))
     console.print()
     console.print(Text("Sources", style="bold underline"))
     for s in answer.sources:

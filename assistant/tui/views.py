@@ -10,7 +10,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..answer import Answer, Source
-from ..render import safe, source_line
+from ..render import check_line, safe, source_line
 
 
 class QuestionView(Static):
@@ -85,16 +85,8 @@ class AnswerView(Vertical):
 
     def _generated(self, generation: dict) -> ComposeResult:
         yield Static(Text(safe(generation["text"])), classes="generated")
-        marks = {"verified": ("✓ verified", "green"),
-                 "corrected": ("✓ found in another source, citation corrected", "green"),
-                 "not_found": ("✗ not in the sources", "red")}
         for q in generation["verification"]["quotes"]:
-            label, style = marks[q["status"]]
-            line = Text(f"{label}: ", style=style)
-            line.append(f"“{safe(q['text'])}”")
-            if q.get("source"):
-                line.append(f" [{q['source']}]", style="bold")
-            yield Static(line, classes="check")
+            yield Static(check_line(q, source_style="bold"), classes="check")
         yield Static(Text("Sources", style="bold underline"), classes="sources-title")
         yield OptionList(*(source_option(s) for s in self.answer.sources), classes="sources")
 
