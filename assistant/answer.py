@@ -17,6 +17,11 @@ class Source:
     published: date | None
 
     @classmethod
+    def of(cls, n: int, article) -> "Source":
+        """Source number `n` for a stored `embeddings.Article`."""
+        return cls(n, article.id, article.title, article.url, article.outlet, article.published)
+
+    @classmethod
     def from_dict(cls, d: dict) -> "Source":
         return cls(d["n"], d["article_id"], d["title"], d.get("url"), d.get("outlet"),
                    date.fromisoformat(d["published"]) if d.get("published") else None)

@@ -144,11 +144,7 @@ class Assistant:
 
     @staticmethod
     def _sources(article_ids: list[str], articles: dict) -> list[Source]:
-        out = []
-        for n, aid in enumerate(article_ids, start=1):
-            a = articles[aid]
-            out.append(Source(n, a.id, a.title, a.url, a.outlet, a.published))
-        return out
+        return [Source.of(n, articles[aid]) for n, aid in enumerate(article_ids, start=1)]
 
     def _build(self, answer: Answer, groups: list[list[Candidate]], bodies: dict[str, str],
                articles: dict) -> Answer:

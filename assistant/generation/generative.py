@@ -58,8 +58,7 @@ class GenerativeAssistant:
             return extractive
         raw = "".join(pieces).strip()
         report = verify(raw, context.bodies)
-        sources = [Source(n, h.article.id, h.article.title, h.article.url, h.article.outlet,
-                          h.article.published) for n, h in context.sources]
+        sources = [Source.of(n, h.article) for n, h in context.sources]
         generation = {"backend": self.backend.name, "raw": raw, "text": report.text,
                       "verification": report.to_dict(), "prompt_tokens": context.tokens}
         if self.strict and not report.all_verified:
