@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -30,12 +29,9 @@ CREATE INDEX IF NOT EXISTS turns_conversation ON turns(conversation_id);
 
 def default_history_path() -> Path:
     """`NEWSDESK_HISTORY`, else `conversations.sqlite` in the user data dir."""
-    env = os.environ.get("NEWSDESK_HISTORY")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
+    from .settings import data_path
 
-    return Path(user_data_dir("newsdesk", appauthor=False)) / "conversations.sqlite"
+    return data_path("NEWSDESK_HISTORY", "conversations.sqlite")
 
 
 def _now() -> str:

@@ -5,14 +5,19 @@ import os
 from pathlib import Path
 
 
-def default_index_dir() -> Path:
-    """`NEWSDESK_INDEX`, else `index/` in the user's data directory."""
-    env = os.environ.get("NEWSDESK_INDEX")
+def data_path(variable: str, name: str) -> Path:
+    """The path in environment `variable`, else `name` in the user's data directory."""
+    env = os.environ.get(variable)
     if env:
         return Path(env).expanduser()
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("newsdesk", appauthor=False)) / "index"
+    return Path(user_data_dir("newsdesk", appauthor=False)) / name
+
+
+def default_index_dir() -> Path:
+    """`NEWSDESK_INDEX`, else `index/` in the user's data directory."""
+    return data_path("NEWSDESK_INDEX", "index")
 
 
 def model_setting() -> str | None:
