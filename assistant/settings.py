@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 
@@ -23,3 +24,28 @@ def default_index_dir() -> Path:
 def model_setting() -> str | None:
     """`NEWSDESK_MODEL`: a sentence-transformers model path or name for new indexes."""
     return os.environ.get("NEWSDESK_MODEL") or None
+
+
+class IndexUnavailable(Exception):
+    """The index at `path` could not be opened: `missing` (none there), `mismatch` (built
+    with another model or chunker), or another error, kept as `cause`."""
+
+    def __init__(self, path: Path, cause: Exception):
+        super().__init__(str(cause))
+        from embeddings import IndexMismatchError
+
+        self.path, self.cause = path, cause
+        self.missing = isinstance(cause, FileNotFoundError)
+        self.mismatch = isinstance(cause, IndexMismatchError)
+
+
+def open_index(path: Path | None = None, create: bool = False):
+    """The `embeddings.Index` at `path` (default: `default_index_dir()`), with the model
+    that `NEWSDESK_MODEL` names; any failure is an `IndexUnavailable`."""
+    from embeddings import Index, IndexMismatchError
+
+    path = path or default_index_dir()
+    try:
+        return Index.open(path, model=model_setting(), create=create)
+    except (IndexMismatchError, OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
+        raise IndexUnavailable(path, exc) from exc

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
@@ -69,17 +68,14 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 def open_index(path: Path | None, create: bool = False):
     """The index at `path` (or the default), with clear messages instead of tracebacks."""
-    from embeddings import Index, IndexMismatchError
+    from ..settings import IndexUnavailable, open_index as open_configured
 
-    from ..settings import default_index_dir, model_setting
-
-    path = path or default_index_dir()
     try:
-        return Index.open(path, model=model_setting(), create=create)
-    except FileNotFoundError:
-        fail(f"no index at {path}. Build one first:\n  newsdesk index PATH... --index {path}",
-             EXIT_USAGE)
-    except IndexMismatchError as exc:
-        fail(str(exc), EXIT_USAGE)
-    except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
-        fail(f"cannot open the index at {path}: {exc}")
+        return open_configured(path, create=create)
+    except IndexUnavailable as exc:
+        if exc.missing:
+            fail(f"no index at {exc.path}. Build one first:\n"
+                 f"  newsdesk index PATH... --index {exc.path}", EXIT_USAGE)
+        if exc.mismatch:
+            fail(str(exc.cause), EXIT_USAGE)
+        fail(f"cannot open the index at {exc.path}: {exc.cause}")

@@ -1,7 +1,6 @@
 """NewsdeskApp: ask, read and check, in the terminal. Holds no retrieval or answer logic."""
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -112,20 +111,20 @@ class NewsdeskApp(App):
     # the index ------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="index")
     def open_index(self) -> None:
-        from embeddings import Index, IndexMismatchError
+        from .. import settings
 
-        from ..settings import default_index_dir, model_setting
-
-        path = self.index_path or default_index_dir()
         try:
-            index = Index.open(path, model=model_setting(), create=False)
-            index.encoder.model  # load the model now, not on the first question
-        except FileNotFoundError:
-            self.call_from_thread(self.index_missing,
-                                  f"No index at {path}. Build one first, then start again:\n"
-                                  f"  newsdesk index PATH... --index {path}")
+            index = settings.open_index(self.index_path)
+        except settings.IndexUnavailable as exc:
+            self.call_from_thread(self.index_missing, (
+                f"No index at {exc.path}. Build one first, then start again:\n"
+                f"  newsdesk index PATH... --index {exc.path}" if exc.missing
+                else f"Cannot open the index: {exc.cause}"))
             return
-        except (IndexMismatchError, OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
+        try:
+            index.encoder.model  # load the model now, not on the first question
+        except (OSError, ValueError, RuntimeError) as exc:
+            index.close()
             self.call_from_thread(self.index_missing, f"Cannot open the index: {exc}")
             return
         self.index = index
