@@ -8,7 +8,7 @@ from embeddings import Hit, Index
 from embeddings.readers.common import valid_text
 
 from .answer import Answer, Quote, Source
-from .evidence import Candidate, candidates, missing_rare_term, score
+from .evidence import Candidate, candidates, passage_evidence, score
 from .question import analyse
 
 MAX_QUOTES = 3
@@ -20,7 +20,6 @@ FOUND_THRESHOLD = 0.40  # the best sentence must score at least this,
 RARE_TERM_IDF = 8.75  # no question term this rare (in under ~8 of 47k chunks) may be missing
 PASSAGE_SIMILARITY = 0.44  # and a top passage must be this close in meaning,
 STRONG_SENTENCE = 1.0  # unless a sentence scores this high (an attributed quote, say)
-EVIDENCE_PASSAGES = 3
 
 
 class EmptyQuestionError(ValueError):
@@ -76,12 +75,7 @@ class Assistant:
         if cands:
             score(q, cands, self.index.encoder.encode, idf)
             answer.strength = max(c.score for c in cands)
-        top = hits[:EVIDENCE_PASSAGES]
-        answer.evidence = {
-            "best_sentence": answer.strength,
-            "passage_similarity": max(h.scores.get("dense", 0.0) for h in top),
-            "missing_rare_term_idf": missing_rare_term(
-                q, " ".join(f"{h.article.title} {h.text}" for h in top), idf)}
+        answer.evidence = {"best_sentence": answer.strength, **passage_evidence(q, hits, idf)}
         articles = {h.article.id: h.article for h in hits}
         bodies = {aid: a.body for aid, a in articles.items()}
         chosen = self._choose(cands, bodies) if self._answers(answer.evidence) else []

@@ -164,6 +164,18 @@ def missing_rare_term(question: Question, passages: str, idf: dict[str, float]) 
     return max((idf.get(t, 0.0) for t in question.terms if not _has_term(t, words)), default=0.0)
 
 
+EVIDENCE_PASSAGES = 3  # the passages whose closeness decides whether the question is answered
+
+
+def passage_evidence(question: Question, hits: list[Hit], idf: dict[str, float]) -> dict[str, float]:
+    """How near the top passages come: their best dense similarity to the question, and
+    the idf of the rarest question term they lack."""
+    top = hits[:EVIDENCE_PASSAGES]
+    return {"passage_similarity": max((h.scores.get("dense", 0.0) for h in top), default=0.0),
+            "missing_rare_term_idf": missing_rare_term(
+                question, " ".join(f"{h.article.title} {h.text}" for h in top), idf)}
+
+
 def needs_lead_in(question: Question, cand: Candidate) -> bool:
     """A sentence that leans on the one before ("He said ...") for who or what it means."""
     if cand.lead_in is None or not _CONTINUES.match(cand.text):
@@ -185,6 +197,14 @@ class EvidenceWeights:
     rank: float = 0.1
     speaker: float = 0.35
 
+    def lexical(self, s: dict[str, float]) -> float:
+        """The weighted sum of a sentence's features other than similarity."""
+        return (self.coverage * s["coverage"] + self.names * s["names"] + self.kind * s["kind"]
+                + self.rank * s["rank_prior"] + self.speaker * s.get("speaker", 0.0))
+
+    def total(self, s: dict[str, float]) -> float:
+        return self.similarity * s.get("similarity", 0.0) + self.lexical(s)
+
 
 def score(question: Question, cands: list[Candidate], encode, idf: dict[str, float] | None = None,
           weights: EvidenceWeights = EvidenceWeights(), embed_at_most: int = 32) -> None:
@@ -202,8 +222,7 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
              "rank_prior": 1.0 / (1.0 + cand.hit_rank)}
         if question.speaker:
             s["speaker"] = speaker_score(question, text)
-        s["lexical"] = (w.coverage * s["coverage"] + w.names * s["names"] + w.kind * s["kind"]
-                        + w.rank * s["rank_prior"] + w.speaker * s.get("speaker", 0.0))
+        s["lexical"] = w.lexical(s)
         cand.scores = s
     ranked = sorted(cands, key=lambda c: -c.scores["lexical"])
     embedded, rest = ranked[:embed_at_most], ranked[embed_at_most:]

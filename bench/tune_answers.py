@@ -31,7 +31,7 @@ GRID = {"similarity": [0.3, 0.4, 0.5, 0.6, 0.8], "coverage": [0.1, 0.2, 0.3, 0.4
 
 
 def collect(index, assistant, items):
-    from assistant.evidence import candidates, missing_rare_term, score
+    from assistant.evidence import candidates, passage_evidence, score
     from assistant.question import analyse
     from embeddings.evaluation import normalise_url
 
@@ -43,10 +43,10 @@ def collect(index, assistant, items):
         idf = index.term_weights(list(q.terms))
         score(q, cands, index.encoder.encode, idf, embed_at_most=100_000)
         urls = {h.article.id: normalise_url(h.article.url or "") for h in hits}
-        top = " ".join(f"{h.article.title} {h.text}" for h in hits[:3])
+        near = passage_evidence(q, hits, idf)
         out.append({
-            "missing_rare": missing_rare_term(q, top, idf),
-            "passage_similarity": max((h.scores.get("dense", 0.0) for h in hits[:3]), default=0.0),
+            "missing_rare": near["missing_rare_term_idf"],
+            "passage_similarity": near["passage_similarity"],
             "cands": [{**{f: c.scores.get(f, 0.0) for f in FEATURES},
                        "key": " ".join(c.text.lower().split()),
                        "contains": bool(answer) and answer in
@@ -58,21 +58,24 @@ def collect(index, assistant, items):
     return out
 
 
-def pick(question, w, cutoff=0.6):
-    """Top-3 distinct sentences with the weights, as the assistant chooses them."""
-    scored = sorted(((w["similarity"] * c["similarity"] + w["coverage"] * c["coverage"]
-                      + w["names"] * c["names"] + w["kind"] * c["kind"]
-                      + w["rank"] * c["rank_prior"] + w["speaker"] * c["speaker"], i)
-                     for i, c in enumerate(question["cands"])), reverse=True)
+def pick(question, w):
+    """The best distinct sentences with the weights `w` (a dict of EvidenceWeights fields),
+    as the assistant chooses them less its wire-copy and top-passage rules."""
+    from assistant.assistant import MAX_QUOTES, RELATIVE_CUTOFF
+    from assistant.evidence import EvidenceWeights
+
+    weights = EvidenceWeights(**w)
+    scored = sorted(((weights.total(c), i) for i, c in enumerate(question["cands"])),
+                    reverse=True)
     chosen, keys = [], set()
     for s, i in scored:
         c = question["cands"][i]
-        if chosen and s < scored[0][0] * cutoff:
+        if chosen and s < scored[0][0] * RELATIVE_CUTOFF:
             break
         if c["key"] not in keys:
             keys.add(c["key"])
             chosen.append(c)
-        if len(chosen) == 3:
+        if len(chosen) == MAX_QUOTES:
             break
     return (scored[0][0] if scored else 0.0), chosen
 
