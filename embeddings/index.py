@@ -152,8 +152,9 @@ class Index:
             self.vectors.add(np.asarray(ids, dtype=np.int64), self.encoder.encode(texts))
         self.vectors.save()
 
-    def _begin_write(self) -> None:
-        """Under the write lock: see what other writers left, and mend it first."""
+    def _reload_vectors(self) -> None:
+        """Under the write lock: read the durable vector file (another writer may have
+        changed it, or a failed batch left ours stale) and mend what disagrees with SQLite."""
         self.vectors = VectorFile(self.path / VECTOR_FILE, self.encoder.dim)
         self._reconcile()
 
@@ -182,7 +183,7 @@ class Index:
         run no longer finds are removed.
         """
         with write_lock(self.path):
-            self._begin_write()
+            self._reload_vectors()
             return self._add(items, progress, prune)
 
     def _add(self, items, progress: ProgressFn | None, prune: bool) -> AddReport:
@@ -249,9 +250,7 @@ class Index:
             self.store.commit()
         except BaseException:
             self.store.rollback()
-            # the in-memory vectors may hold the failed batch: reload the durable file
-            self.vectors = VectorFile(self.path / VECTOR_FILE, self.encoder.dim)
-            self._reconcile()
+            self._reload_vectors()  # the in-memory vectors may hold the failed batch
             raise
         if old_ids:
             self.vectors.remove(old_ids)
@@ -268,7 +267,7 @@ class Index:
     def remove(self, article_ids: Iterable[str]) -> int:
         """Remove articles by id; returns how many were there."""
         with write_lock(self.path):
-            self._begin_write()
+            self._reload_vectors()
             return self._remove(article_ids)
 
     def _remove(self, article_ids: Iterable[str]) -> int:
