@@ -74,10 +74,11 @@ class Table:
 
 
 def figures(rank: np.ndarray, mask: np.ndarray | None = None) -> dict[str, float]:
+    """evaluation.metrics of the (masked) gold ranks; beyond 10 counts as a miss."""
+    from embeddings.evaluation import metrics
+
     r = rank if mask is None else rank[mask]
-    return {"hits@1": float(np.mean(r <= 1)), "hits@5": float(np.mean(r <= 5)),
-            "hits@10": float(np.mean(r <= 10)),
-            "mrr@10": float(np.mean(np.where(r <= 10, 1.0 / r, 0.0)))}
+    return metrics([int(x) if x <= 10 else None for x in r])
 
 
 def objective(rank, mask) -> float:

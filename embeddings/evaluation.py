@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .readers.common import parse_date
+from .search import MODES
 
 if TYPE_CHECKING:
     from .index import Index
 
-SYSTEMS = ("hybrid", "dense", "keyword")
+SYSTEMS = MODES  # every search mode is measured
 DEPTH = 10
 
 
