@@ -77,6 +77,14 @@ class Conversation:
                 return rewritten
         return contextual_query(question, earlier)
 
+    def clear(self) -> None:
+        """Start over: the next question has no earlier turns."""
+        self.turns.clear()
+
+    def resume(self, answers: list[Answer]) -> None:
+        """Carry on from saved answers (oldest first), as if they had just been asked."""
+        self.turns.extend(Turn(a.question, a) for a in answers)
+
     def ask(self, question: str, as_of: date | None = None, k: int | None = None,
             **options) -> Answer:
         """`options` go to the assistant as they are (a generative one takes `on_text`)."""

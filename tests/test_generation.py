@@ -189,10 +189,9 @@ def test_follow_up_condensed_by_the_model(shared_index):
 
 
 def test_condensation_falls_back_to_rules_when_the_model_is_down(shared_index):
-    from assistant.conversation import Conversation
+    from assistant.conversation import Conversation, Turn
 
     backend = OpenAIBackend(base_url=f"http://127.0.0.1:{free_port()}/v1", retries=0)
     conversation = Conversation(GenerativeAssistant(Assistant(shared_index), backend))
-    conversation.turns.append(__import__("assistant.conversation", fromlist=["Turn"]).Turn(
-        "What did Lavrov say?", None))
+    conversation.turns.append(Turn("What did Lavrov say?", None))
     assert conversation.query_for("What did he say next?") == "What did Lavrov say next?"

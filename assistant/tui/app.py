@@ -75,7 +75,6 @@ class NewsdeskApp(App):
         self.conversation: Conversation | None = None
         self.conversation_id: int | None = None
         self.filters: dict = {}
-        self.last_answer: Answer | None = None
         self.answers: list[Answer] = []
         self.busy = False
         self.index_problem: str | None = None
@@ -222,7 +221,6 @@ class NewsdeskApp(App):
         self.answers.append(answer)
         view.mount(AnswerView(answer, len(self.answers) - 1))
         view.scroll_end(animate=False)
-        self.last_answer = answer
         if save and self.history is not None:
             if self.conversation_id is None:
                 self.conversation_id = self.history.start(answer.question)
@@ -236,8 +234,8 @@ class NewsdeskApp(App):
         """Open source n of an answer (by default the latest), as a click on [n] does."""
         if answer_number is not None and 0 <= answer_number < len(self.answers):
             self.open_reader(self.answers[answer_number], n)
-        elif self.last_answer:
-            self.open_reader(self.last_answer, n)
+        elif self.answers:
+            self.open_reader(self.answers[-1], n)
 
     def open_reader(self, answer: Answer, n: int, from_see_also: bool = False) -> None:
         sources = answer.see_also if from_see_also else answer.sources
@@ -253,9 +251,8 @@ class NewsdeskApp(App):
     # conversations, filters, help ------------------------------------------------------------
     def action_new_conversation(self) -> None:
         if self.conversation is not None:
-            self.conversation.turns.clear()
+            self.conversation.clear()
         self.conversation_id = None
-        self.last_answer = None
         self.answers = []
         self.query_one("#conversation", VerticalScroll).remove_children()
         self.say("New conversation.")
@@ -270,13 +267,12 @@ class NewsdeskApp(App):
             self.action_new_conversation()
             self.conversation_id = conversation_id
             view = self.query_one("#conversation", VerticalScroll)
-            for answer in self.history.turns(conversation_id):
+            answers = self.history.turns(conversation_id)
+            for answer in answers:
                 view.mount(QuestionView(answer.question))
                 self.show_answer(answer, save=False)
-                if self.conversation is not None:
-                    from ..conversation import Turn
-
-                    self.conversation.turns.append(Turn(answer.question, answer))
+            if self.conversation is not None:
+                self.conversation.resume(answers)
 
         self.push_screen(ConversationsScreen(self.history.conversations()), load)
 
