@@ -26,6 +26,14 @@ class EmptyQuestionError(ValueError):
     """The question has no words to search for."""
 
 
+def checked_question(question: str) -> str:
+    """The question as valid text; EmptyQuestionError when it has no words."""
+    question = valid_text(question or "")
+    if not re.search(r"\w", question):
+        raise EmptyQuestionError("the question is empty: ask about something in your articles")
+    return question
+
+
 NEAR_DUPLICATE = 0.8  # word-set overlap above which two sentences are one (wire copies)
 
 
@@ -51,21 +59,14 @@ class Assistant:
             outlet: str | None = None, since: date | None = None, until: date | None = None,
             author: str | None = None) -> Answer:
         """Answer from the articles' own sentences; `found=False` when they don't hold it."""
-        question, as_of = self._checked(question), as_of or date.today()
+        question, as_of = checked_question(question), as_of or date.today()
         hits = self.search(question, k=k, as_of=as_of, outlet=outlet, since=since, until=until,
                            author=author)
         return self.answer_from(question, hits, as_of)
 
-    @staticmethod
-    def _checked(question: str) -> str:
-        question = valid_text(question or "")
-        if not re.search(r"\w", question):
-            raise EmptyQuestionError("the question is empty: ask about something in your articles")
-        return question
-
     def answer_from(self, question: str, hits: list[Hit], as_of: date | None = None) -> Answer:
         """The extractive answer from passages already retrieved for `question`."""
-        question = self._checked(question)
+        question = checked_question(question)
         answer = Answer(question=question, query=question, found=False, as_of=as_of)
         if not hits:
             return answer

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from ..answer import Answer, Quote, Source
-from ..assistant import Assistant
+from ..assistant import Assistant, checked_question
 from .backends import GenerationError
 from .context import build
 from .verify import verify
@@ -40,7 +40,7 @@ class GenerativeAssistant:
         `on_text` receives the model's text as it streams. With `strict`, an answer with any
         unverified quotation is replaced by the extractive answer.
         """
-        as_of = as_of or date.today()
+        question, as_of = checked_question(question), as_of or date.today()
         hits = self.assistant.search(question, k=k, as_of=as_of, **filters)
         extractive = self.assistant.answer_from(question, hits, as_of)  # one search for both
         if not extractive.found:  # nothing to write from: say so, as the extractive answer does
