@@ -5,9 +5,11 @@ import re
 
 from .answer import Answer, Source
 
-# C0 and C1 control characters except tab and newline, DEL, and bidi/invisible overrides.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
-                     r"\u2060-\u2064\u2066-\u2069\ufeff]")
+# DEL, C1 controls and bidi/invisible overrides; for the terminal also the C0 controls
+# except tab and newline (json.dumps escapes those itself).
+_INVISIBLE = r"\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_UNSAFE = re.compile(rf"[\x00-\x08\x0b-\x1f{_INVISIBLE}]")
+_JSON_UNSAFE = re.compile(rf"[{_INVISIBLE}]")
 
 
 def safe(text: str | None) -> str:
@@ -28,9 +30,6 @@ def safe(text: str | None) -> str:
         return "\ufffd"
 
     return _UNSAFE.sub(visible, text)
-
-
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def json_text(value, indent: int | None = 2) -> str:
