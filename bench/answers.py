@@ -13,7 +13,6 @@ always answers).
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import replace
 import sys
 import time
@@ -21,10 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import news5k_or_exit  # noqa: E402
-
-UNANSWERABLE = Path(__file__).with_name("unanswerable.jsonl")
-HELD_OUT = Path(__file__).with_name("unanswerable-heldout.jsonl")
+from bench.common import (HELD_OUT, UNANSWERABLE, gold_bodies, news5k_or_exit,  # noqa: E402
+                          read_jsonl)
 
 
 def naive_quotes(retriever, question: str) -> list[tuple[str, str]]:
@@ -58,11 +55,9 @@ def main() -> None:
     from embeddings.search import Retriever
 
     index = Index.open(args.index, create=False)
-    bodies = {normalise_url(u): b.lower() for u, b in index.store.db.execute(
-        "SELECT url, body FROM articles WHERE url IS NOT NULL")}
-    quiz = [json.loads(line) for line in open(data / "questions.jsonl", encoding="utf-8")]
-    unanswerable, held_out = ([json.loads(line) for line in open(path, encoding="utf-8")]
-                              for path in (UNANSWERABLE, HELD_OUT))
+    bodies = gold_bodies(index)
+    quiz = read_jsonl(data / "questions.jsonl")
+    unanswerable, held_out = read_jsonl(UNANSWERABLE), read_jsonl(HELD_OUT)
     if args.limit:
         quiz, unanswerable, held_out = (x[: args.limit] for x in (quiz, unanswerable, held_out))
     for u in unanswerable + held_out:  # the sets must stay unanswerable for this corpus

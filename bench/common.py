@@ -1,12 +1,16 @@
-"""Shared helpers of the benchmark scripts: where the news-5k data lies."""
+"""Shared helpers of the benchmark scripts: where the news-5k data and the question sets
+lie, and how a quiz answer is checked against its gold articles."""
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWS5K = Path(os.environ.get("NEWSDESK_NEWS5K", ROOT.parent / "shared" / "data" / "news-5k"))
+UNANSWERABLE = ROOT / "bench" / "unanswerable.jsonl"  # the set the found rule was tuned on
+HELD_OUT = ROOT / "bench" / "unanswerable-heldout.jsonl"  # never used to choose it
 
 
 def news5k_or_exit() -> Path:
@@ -15,3 +19,16 @@ def news5k_or_exit() -> Path:
         print(f"skip: {NEWS5K} is absent; nothing to measure")
         sys.exit(0)
     return NEWS5K
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def gold_bodies(index) -> dict[str, str]:
+    """Normalised URL -> lower-cased body of every indexed article, for answer containment."""
+    from embeddings.evaluation import normalise_url
+
+    return {normalise_url(u): b.lower() for u, b in index.store.db.execute(
+        "SELECT url, body FROM articles WHERE url IS NOT NULL")}

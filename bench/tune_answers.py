@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import news5k_or_exit  # noqa: E402
+from bench.common import UNANSWERABLE, gold_bodies, news5k_or_exit, read_jsonl  # noqa: E402
 
 FEATURES = ("similarity", "coverage", "names", "kind", "rank_prior", "speaker")
 GRID = {"similarity": [0.3, 0.4, 0.5, 0.6, 0.8], "coverage": [0.1, 0.2, 0.3, 0.4, 0.6],
@@ -127,16 +127,14 @@ def main() -> None:
         quiz, unanswerable = json.loads(Path(args.cache).read_text())
     else:
         assistant = Assistant(index)
-        bodies = {normalise_url(u): b.lower() for u, b in index.store.db.execute(
-            "SELECT url, body FROM articles WHERE url IS NOT NULL")}
-        rows = [json.loads(line) for line in open(data / "questions.jsonl", encoding="utf-8")]
+        bodies = gold_bodies(index)
+        rows = read_jsonl(data / "questions.jsonl")
         items = [(r["question"], parse_date(r["date"]), r["answer"].lower(),
                   {normalise_url(u) for u in r["gold_urls"]}) for r in rows]
         quiz = collect(index, assistant, items)
         for q, (_, _, answer, gold) in zip(quiz, items):
             q["answerable"] = any(answer in bodies.get(g, "") for g in gold)
-        un_rows = [json.loads(line) for line in open(Path(__file__).with_name("unanswerable.jsonl"),
-                                                     encoding="utf-8")]
+        un_rows = read_jsonl(UNANSWERABLE)
         unanswerable = collect(index, assistant, [(u["question"], None, "", set()) for u in un_rows])
         if args.cache:
             Path(args.cache).write_text(json.dumps([quiz, unanswerable]))
