@@ -15,7 +15,7 @@ from embeddings import Hit
 from embeddings.query import STOPWORDS
 from embeddings.sentences import sentence_spans
 
-from .question import Question
+from .question import TITLES, Question
 
 _SPEECH = re.compile(
     r"\b(?:said|says|saying|told|tells|quoted|quoting|added|adds|stated|states|declared|"
@@ -141,17 +141,31 @@ def kind_match(question: Question, text: str) -> float:
     return 0.0
 
 
+_NAME_BEFORE = re.compile(r"([A-Z][\w'’\-]*)\s+$")
+
+
+def names_speaker(keys: tuple[str, ...], text: str) -> bool:
+    """Whether `text` names the speaker: their surname (keys[0]), and not as part of another
+    person's name ("Dr. George Rutherford" is not Zara Rutherford) when a given name is known."""
+    given = set(keys[1:])
+    for m in re.finditer(rf"\b{re.escape(keys[0])}\b", text, re.IGNORECASE):
+        before = _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        word = before.group(1).lower() if before else ""
+        if not given or not word or word in given or word in TITLES or word in STOPWORDS:
+            return True
+    return False
+
+
 def speaker_score(question: Question, text: str) -> float:
     """+1 for the speaker's own (attributed) words, -1 for someone else's, 0 otherwise."""
     keys = question.speaker_keys
     if not keys:
         return 0.0
-    lowered = text.lower()
-    names_speaker = bool(re.search(rf"\b{re.escape(keys[0])}\b", lowered))
+    named = names_speaker(keys, text)
     is_speech = bool(_SPEECH.search(text) or _QUOTE_MARK.search(text))
-    if names_speaker and is_speech:
+    if named and is_speech:
         return 1.0
-    if names_speaker:
+    if named:
         return 0.3
     if _SPEECH.search(text):
         return -1.0  # attributed speech of someone else

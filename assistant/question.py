@@ -14,7 +14,7 @@ _SPEAKER = re.compile(
 _SPEAKER_ALT = re.compile(
     r"\b(?:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
     r"(?P<who>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*)")
-_TITLES = {"the", "president", "minister", "prime", "foreign", "secretary", "mr", "mrs", "ms",
+TITLES = {"the", "president", "minister", "prime", "foreign", "secretary", "mr", "mrs", "ms",
            "dr", "sen", "senator", "rep", "gov", "governor", "general", "coach", "chancellor",
            "ceo", "chief", "spokesman", "spokeswoman", "spokesperson", "judge", "justice"}
 _TYPES = [
@@ -40,7 +40,7 @@ class Question:
             return ()
         all_words = [w for w in re.findall(r"[\w'’\-]+", self.speaker)
                      if w.lower() not in STOPWORDS]
-        words = [w for w in all_words if w.lower() not in _TITLES] or all_words
+        words = [w for w in all_words if w.lower() not in TITLES] or all_words
         return tuple(w.lower() for w in reversed(words))
 
 

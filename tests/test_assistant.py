@@ -127,3 +127,17 @@ def test_hyphenated_question_terms_match_the_words_of_a_sentence():
     idf = {t: 2.0 if t == "teenager" else 9.0 for t in q.terms}
     assert missing_rare_term(q, text, idf) == 2.0  # only "teenager" is missing
     assert missing_rare_term(q, "A Belgian pilot", idf) == 9.0
+
+
+def test_another_person_with_the_speakers_surname_is_not_the_speaker():
+    from assistant.evidence import speaker_score
+    from assistant.question import analyse
+
+    q = analyse("What did Zara Rutherford say?")
+    assert speaker_score(q, '"I did it," said Zara Rutherford.') == 1.0
+    assert speaker_score(q, '"I did it," Rutherford said.') == 1.0
+    assert speaker_score(q, 'But Rutherford said she was tired.') == 1.0
+    assert speaker_score(q, '"It is not clear," said Dr. George Rutherford, an epidemiologist.') < 0
+    # without a given name in the question, any Rutherford may be the one meant
+    assert speaker_score(analyse("What did Rutherford say?"),
+                         '"It is not clear," said Dr. George Rutherford.') == 1.0
