@@ -17,6 +17,7 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/newsdesk setup  # export the bundled model to ONNX once, into the user cache
 	touch $@
 
 # The generation tests run a real model: llama-cpp-python (built from source here, once;

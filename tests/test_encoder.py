@@ -1,0 +1,175 @@
+"""The ONNX encoder: the same vectors as sentence-transformers, no torch on the query path."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings import Index
+from embeddings.encoder import Encoder, backend_setting
+from embeddings.index import embed_text
+from embeddings.onnx_export import BundledModel, ensure_onnx, onnx_path
+
+from conftest import CORPUS_RECORDS, ROOT, SEED
+
+NEWS5K = ROOT.parent / "shared" / "data" / "news-5k" / "articles.jsonl.gz"
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+def _texts_of_the_test_corpus() -> list[str]:
+    texts = [SEED.read_text(encoding="utf-8")[:3000], "", "x", "What did Lavrov say?",
+             "émigré naïve café — “quotes” 2023 ¥500 \u202e reversed", "word " * 600]
+    for record in CORPUS_RECORDS:
+        texts += [record["title"], f"{record['title']}\n{record['text']}"]
+    return texts
+
+
+@pytest.fixture(scope="module")
+def torch_encoder():
+    return Encoder(backend="torch")
+
+
+def test_onnx_vectors_equal_sentence_transformers(torch_encoder):
+    texts = _texts_of_the_test_corpus()
+    onnx = Encoder(backend="onnx").encode(texts)
+    reference = torch_encoder.encode(texts)
+    assert onnx.shape == reference.shape == (len(texts), 384)
+    assert onnx.dtype == np.float32
+    assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-4)
+    assert _cosines(onnx, reference).min() >= 0.999
+    # batching and order do not change a text's vector
+    alone = Encoder(backend="onnx").encode(texts[3:4])
+    assert _cosines(alone, onnx[3:4]).min() >= 0.9999
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not NEWS5K.exists(), reason="news-5k is not beside the repository")
+def test_onnx_equals_sentence_transformers_on_1000_news5k_passages(torch_encoder):
+    from embeddings.chunking import ChunkerSettings, chunk_article
+    from embeddings.readers import read_paths
+
+    texts: list[str] = []
+    for article in read_paths([NEWS5K]):
+        if hasattr(article, "body"):
+            texts += [embed_text(article, c.text) for c in chunk_article(article, ChunkerSettings())]
+        if len(texts) >= 1000:
+            break
+    texts = texts[:1000]
+    cosines = _cosines(Encoder(backend="onnx").encode(texts), torch_encoder.encode(texts))
+    assert len(cosines) == 1000 and cosines.min() >= 0.999
+
+
+def test_int8_is_close_to_fp32():
+    texts = _texts_of_the_test_corpus()
+    fp32 = Encoder(backend="onnx").encode(texts)
+    int8 = Encoder(backend="onnx-int8").encode(texts)
+    assert _cosines(fp32, int8).mean() >= 0.98
+
+
+def test_an_index_built_by_either_backend_opens_with_the_other(tmp_path, corpus_dir, monkeypatch):
+    question = "When does the plastic bag ban take effect?"
+    for built_by, opened_by in (("torch", "onnx"), ("onnx", "torch")):
+        monkeypatch.setenv("NEWSDESK_ENCODER", built_by)
+        with Index.open(tmp_path / built_by) as index:
+            index.add([corpus_dir])
+            assert index.encoder.backend == built_by
+            before = [h.chunk_id for h in index.search(question, k=3)]
+        monkeypatch.setenv("NEWSDESK_ENCODER", opened_by)
+        with Index.open(tmp_path / built_by) as index:
+            assert index.encoder.backend == opened_by
+            assert index.stats()["model"] == "all-MiniLM-L6-v2"
+            assert [h.chunk_id for h in index.search(question, k=3)] == before
+
+
+def test_other_models_keep_sentence_transformers():
+    assert Encoder("some/other-model", backend="onnx").backend == "torch"
+    assert Encoder(backend="onnx-int8").backend == "onnx-int8"
+
+
+def test_a_bad_backend_setting_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("NEWSDESK_ENCODER", "tensorflow")
+    with pytest.raises(ValueError, match="NEWSDESK_ENCODER='tensorflow'"):
+        backend_setting()
+
+
+_NO_TORCH = """
+import sys
+from assistant.cli.{module} import main
+code = main({argv!r})
+assert "torch" not in sys.modules, "torch was imported"
+assert "sentence_transformers" not in sys.modules
+print("exit", code)
+"""
+
+
+@pytest.mark.parametrize("module, argv", [
+    ("ask", ["What did Lavrov say?"]),
+    ("ask", ["What did Lavrov say?", "--json"]),
+    ("newsdesk", ["search", "Lavrov talks with Washington"]),
+])
+def test_one_shot_commands_never_import_torch(built_index_dir, module, argv):
+    env = {**os.environ, "NEWSDESK_INDEX": str(built_index_dir)}
+    env.pop("NEWSDESK_ENCODER", None)
+    run = subprocess.run([sys.executable, "-c", _NO_TORCH.format(module=module, argv=argv)],
+                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.rstrip().endswith("exit 0")
+
+
+_CHAT_NO_TORCH = """
+import asyncio, sys
+from assistant.tui.app import NewsdeskApp, QuestionInput
+
+async def main():
+    app = NewsdeskApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        for _ in range(300):
+            await pilot.pause(0.1)
+            if app.index is not None:
+                break
+        app.query_one(QuestionInput).value = "What did Lavrov say?"
+        await pilot.press("enter")
+        for _ in range(300):
+            await pilot.pause(0.1)
+            if app.query("AnswerView"):
+                break
+        assert app.query("AnswerView"), "no answer shown"
+asyncio.run(main())
+assert "torch" not in sys.modules, "torch was imported"
+print("ok")
+"""
+
+
+def test_the_chat_never_imports_torch(built_index_dir, tmp_path):
+    env = {**os.environ, "NEWSDESK_INDEX": str(built_index_dir),
+           "NEWSDESK_HISTORY": str(tmp_path / "history.sqlite")}
+    env.pop("NEWSDESK_ENCODER", None)
+    run = subprocess.run([sys.executable, "-c", _CHAT_NO_TORCH], capture_output=True, text=True,
+                         env=env, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    assert run.stdout.rstrip().endswith("ok")
+
+
+@pytest.mark.slow
+def test_export_is_atomic_into_the_cache_and_happens_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_CACHE", str(tmp_path / "cache"))
+    model = BundledModel.locate()
+    target = onnx_path(model, "fp32")
+    assert not target.exists()
+    assert ensure_onnx(model, "fp32") == target and target.exists()
+    assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary left
+    mtime = target.stat().st_mtime_ns
+    int8 = ensure_onnx(model, "int8")
+    assert int8.exists() and target.stat().st_mtime_ns == mtime  # not exported again
+    assert sorted(p.name for p in target.parent.iterdir()) == ["model-fp32.onnx",
+                                                               "model-int8.onnx"]
+    assert Path(str(tmp_path / "cache")) in target.parents
