@@ -12,8 +12,7 @@
   hour on two cores and would not change a byte;
 - cold `ask` (a new process each time, OS cache warm), median of 5, on the demo index and
   on the news-5k index, beside the bare interpreter start and the old torch encoder path;
-- warm hybrid search p50/p95 over the quiz questions (as `newsdesk eval` times them),
-  beside the dense and keyword searches alone;
+- warm hybrid search p50/p95 over the quiz questions (as `newsdesk eval` times them);
 - with --ann, the 1M-passage approximate-search figures of bench/ann_scale.py.
 Machines here are noisy: compare the ratios, not the absolute times.
 """
@@ -197,16 +196,10 @@ def warm_search(index5k: Path, limit: int) -> dict:
     from embeddings.evaluation import evaluate, load_questions
 
     questions = load_questions(NEWS5K / "questions.jsonl")[:limit]
-    out = {}
     with Index.open(index5k) as index:
-        for system in ("hybrid", "dense", "keyword"):
-            report = evaluate(index, questions, systems=(system,))
-            out[system] = {k: round(v, 1) for k, v in _latencies(report).items()}
-    return out
-
-
-def _latencies(report) -> dict:
-    return report.latency_ms
+        report = evaluate(index, questions, systems=("hybrid",))
+    return {"questions": len(questions), **{k: round(v, 1) for k, v in report.latency_ms.items()},
+            "hits@5": round(report.systems["hybrid"]["hits@5"], 3)}
 
 
 # main ----------------------------------------------------------------------------------------
