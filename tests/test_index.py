@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from embeddings import Article, ChunkerSettings, Index, IndexMismatchError
-from embeddings.index import VECTOR_FILE
+from embeddings.index import CACHE_FILE
 
 
 def _article(n: int, text: str | None = None, **kw) -> Article:
@@ -84,10 +84,10 @@ def test_crash_between_vector_write_and_commit_is_reconciled(tmp_path, encoder, 
 def test_stray_and_missing_vectors_reconciled_on_open(tmp_path, encoder):
     with Index.open(tmp_path / "ix") as index:
         index.add([_article(1), _article(2)])
-        good = shutil.copy(tmp_path / "ix" / VECTOR_FILE, tmp_path / "good.faiss")
+        good = shutil.copy(tmp_path / "ix" / CACHE_FILE, tmp_path / "good.faiss")
         index.remove([_article(2).id])
     # put back the older vector file: it holds a vector SQLite no longer knows
-    shutil.copy(good, tmp_path / "ix" / VECTOR_FILE)
+    shutil.copy(good, tmp_path / "ix" / CACHE_FILE)
     with Index.open(tmp_path / "ix") as index:
         assert len(index.vectors) == 1 == index.store.count_chunks()
 
@@ -171,21 +171,24 @@ def test_hostile_queries_never_raise(shared_index, query):
 def test_lost_vector_file_is_rebuilt_not_emptied(tmp_path, encoder):
     with Index.open(tmp_path / "ix") as index:
         index.add([_article(1), _article(2)])
-    (tmp_path / "ix" / VECTOR_FILE).unlink()
+    (tmp_path / "ix" / CACHE_FILE).unlink()
     with Index.open(tmp_path / "ix") as index:
         assert len(index) == 2 and len(index.vectors) == index.store.count_chunks() == 2
         assert index.search("harbour project phase 2", k=1)[0].article.url == "https://t.example/2"
 
 
-def test_a_reader_does_not_mend_while_a_writer_works(tmp_path, encoder):
+def test_a_reader_opened_while_a_writer_works_sees_its_commits_and_writes_nothing(tmp_path, encoder):
     from embeddings.locking import write_lock
 
-    with Index.open(tmp_path / "ix") as index:
-        index.add([_article(1)])
-        index.vectors.add(__import__("numpy").array([999]), encoder.encode(["stray"]))
-        index.vectors.save()  # as if a writer saved vectors and has not committed yet
-    with write_lock(tmp_path / "ix"):
-        with Index.open(tmp_path / "ix") as reader:
-            assert 999 in set(reader.vectors.ids().tolist())  # left alone
-    with Index.open(tmp_path / "ix") as index:
-        assert 999 not in set(index.vectors.ids().tolist())  # mended once nobody writes
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([_article(n) for n in range(1, 31)])  # saved: there was no cache file
+        index.add([_article(31)])  # 1 change on 30 saved vectors: too few to save again
+    saved = (ix / CACHE_FILE).read_bytes()
+    with write_lock(ix):  # as if a writer were busy
+        with Index.open(ix) as reader:
+            assert len(reader.vectors) == 31  # the committed vector the file lacks, added
+            assert set(reader.vectors.ids().tolist()) == reader.store.all_chunk_ids()
+            assert reader.search("harbour project phase 31", k=1)[0].article.url == \
+                "https://t.example/31"
+    assert (ix / CACHE_FILE).read_bytes() == saved  # only a writer saves
