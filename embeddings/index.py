@@ -219,6 +219,8 @@ class Index:
         kind = ann.kind_for(len(self.vectors))
         if kind != self.vectors.kind:
             self._rebuild_vectors(kind)
+        if not (self.path / CACHE_FILE).exists():
+            self.vectors.saved = None  # lost since it was loaded or saved
         if not self.vectors.needs_saving():
             return
         self.cache_bytes_written += self.vectors.save(self.path / CACHE_FILE,
