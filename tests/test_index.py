@@ -7,6 +7,7 @@ from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from embeddings import Article, ChunkerSettings, Index, IndexMismatchError
 from embeddings.index import CACHE_FILE, embed_text
@@ -501,3 +502,65 @@ def test_a_newer_schema_is_refused(tmp_path, encoder):
         index.store.write_manifest({"schema_version": 99})
     with pytest.raises(IndexMismatchError, match="schema version 99"):
         Index.open(tmp_path / "ix")
+
+
+def _version(n: int, v: int) -> Article:
+    """Article n as its v-th edit says it; odd edits run to several chunks."""
+    body = f"Story {n}, edit {v}, about the harbour."
+    if v % 2:
+        body += f" The harbour works went on in edit {v}, and on." * 30
+    return _article(n, body)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.tuples(st.sampled_from(["add", "edit", "remove", "other writer edits",
+                                               "reopen", "lose cache", "truncate cache"]),
+                              st.integers(1, 5)), min_size=1, max_size=12),
+       save_fraction=st.sampled_from([0.0, 0.1, 10.0]))
+def test_cache_sqlite_and_durable_vectors_agree_after_any_history(encoder, ops, save_fraction):
+    import tempfile
+    from pathlib import Path
+    from unittest import mock
+
+    from embeddings.encoder import Encoder
+
+    with tempfile.TemporaryDirectory() as tmp, \
+            mock.patch("embeddings.vectors.SAVE_FRACTION", save_fraction):
+        ix = Path(tmp) / "ix"
+        handles = {"first": Index.open(ix)}
+        edits: dict[int, int] = {}  # article -> its current edit; absent: not in the index
+        try:
+            for op, n in ops:
+                if op in ("lose cache", "truncate cache"):
+                    cache = ix / CACHE_FILE
+                    if cache.exists():
+                        cache.write_bytes(b"" if op == "lose cache" else cache.read_bytes()[:999])
+                    continue
+                if op == "reopen":
+                    for h in handles.values():
+                        h.close()
+                    handles = {"first": Index.open(ix)}
+                    assert_consistent(handles["first"])
+                    continue
+                who = "other" if op == "other writer edits" else "first"
+                if who not in handles:
+                    handles[who] = Index.open(ix)
+                index = handles[who]
+                if op == "remove":
+                    assert index.remove([_article(n).id]) == (n in edits)
+                    edits.pop(n, None)
+                else:
+                    if op != "add" or n not in edits:
+                        edits[n] = edits.get(n, -1) + 1
+                    index.add([_version(n, edits[n])])
+                assert_consistent(index)
+                assert {a.body for a in index.articles()} == \
+                    {_version(m, v).body for m, v in edits.items()}
+        finally:
+            for h in handles.values():
+                h.close()
+        with mock.patch.object(Encoder, "encode", side_effect=AssertionError("embedded again")):
+            with Index.open(ix) as index:
+                assert_consistent(index)
+                assert len(index) == len(edits)
