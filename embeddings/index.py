@@ -85,7 +85,10 @@ class Index:
                 store.migrate(MigrationContext(path, encoder.dim, self._embed_chunks))
             self._load_vectors()
             if locked:
-                self._save_vectors_if_due()
+                try:
+                    self._save_vectors_if_due()
+                except OSError:
+                    pass  # e.g. a read-only directory: the view in memory serves as well
 
     # opening ---------------------------------------------------------------------------
     @classmethod

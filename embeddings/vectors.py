@@ -87,10 +87,12 @@ class VectorFile:
                 if (f.tell() != start + header["payload_bytes"] or crc != header["crc32"]
                         or index.d != dim or index.ntotal != header["count"]):
                     return None
-            except (ValueError, KeyError, TypeError, AttributeError, RuntimeError, OSError):
+                watermark = Watermark(int(header["chunk_id"]), int(header["deletion"]))
+                kind = str(header["kind"])
+            except (ValueError, KeyError, TypeError, AttributeError, RuntimeError, OSError,
+                    MemoryError):
                 return None  # unreadable header or index bytes faiss refuses
-        watermark = Watermark(int(header["chunk_id"]), int(header["deletion"]))
-        return cls(index, str(header["kind"]), dim, watermark, saved=int(index.ntotal))
+        return cls(index, kind, dim, watermark, saved=int(index.ntotal))
 
     def save(self, path: Path, model: str) -> int:
         """Write the cache to `path` atomically; returns the bytes written."""
