@@ -63,7 +63,10 @@ _VECTOR_TABLES = (
         chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
         vec BLOB NOT NULL  -- float32, little-endian
     )""",
-    "CREATE TABLE deleted_chunks (seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id INTEGER NOT NULL)",
+    """CREATE TABLE deleted_chunks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        chunk_id INTEGER NOT NULL
+    )""",
     """CREATE TRIGGER chunks_deleted AFTER DELETE ON chunks BEGIN
         INSERT INTO deleted_chunks(chunk_id) VALUES (old.id);
     END""",

@@ -179,7 +179,7 @@ def test_lost_vector_file_is_rebuilt_not_emptied(tmp_path, encoder):
         assert index.search("harbour project phase 2", k=1)[0].article.url == "https://t.example/2"
 
 
-def test_a_reader_opened_while_a_writer_works_sees_its_commits_and_writes_nothing(tmp_path, encoder):
+def test_a_reader_beside_a_busy_writer_sees_its_commits_and_writes_nothing(tmp_path, encoder):
     from embeddings.locking import write_lock
 
     ix = tmp_path / "ix"
