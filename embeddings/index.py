@@ -1,10 +1,15 @@
-"""The index directory: `meta.sqlite` + `vectors.faiss`, kept consistent with each other.
+"""The index directory: `meta.sqlite` (articles, chunks and their vectors) + `vectors.cache`.
 
-A batch is recorded in SQLite inside a transaction; its vectors are written (atomically)
-before that transaction commits, and vectors it replaces are removed only after. One
-writer at a time holds the directory's lock. On open (when no writer is busy), vectors
-SQLite does not know are dropped and chunks without vectors are embedded again, so an
-index opened after a crash is consistent and nothing recorded is lost.
+A batch's articles, chunks and vectors commit in one SQLite transaction: a crash at any
+point loses nothing committed and leaves nothing half recorded. `vectors.cache` is a FAISS
+cache of the vectors: opening the index loads it and brings it up to date from SQLite
+(adds the vectors past its watermark, drops the chunks deleted since), or rebuilds it from
+SQLite when it is lost, damaged or of another kind; never by embedding again. Only the
+holder of the directory's write lock (one writer at a time) saves it, by the rule in
+`VectorFile.needs_saving`; readers never wait for the lock, and never write.
+
+Indexing overlaps its halves: a producer thread reads and chunks (`ingest.ChunkFeed`)
+while the calling thread embeds and commits.
 """
 from __future__ import annotations
 
@@ -13,20 +18,23 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
+from . import ann
 from .chunking import ChunkerSettings, chunk_article
 from .encoder import Encoder, model_id
+from .ingest import Batch, ChunkFeed, scan
 from .locking import write_lock
 from .readers import Skipped, read_paths
 from .records import Article, Hit
-from .store import SCHEMA_VERSION, MetaStore
-from .vectors import VectorFile
+from .store import SCHEMA_VERSION, MetaStore, MigrationContext
+from .vectors import VectorFile, Watermark
 
 META_FILE = "meta.sqlite"
-VECTOR_FILE = "vectors.faiss"
+CACHE_FILE = "vectors.cache"
 BATCH_CHUNKS = 2048  # chunks embedded and committed together
 _SOURCE_LOCATION = re.compile(r"(?::\d+|#\d+)$")  # "file.jsonl:12" / "file.json#3" -> file
 
@@ -66,17 +74,27 @@ class Index:
         self.store = store
         self.encoder = encoder
         self.chunker = chunker
-        self.vectors = VectorFile(path / VECTOR_FILE, encoder.dim)
+        self.vectors: VectorFile
+        self.cache_bytes_written = 0  # by this object, into vectors.cache
         self._retriever = None
-        with write_lock(path, blocking=False) as locked:
-            if locked:  # a busy writer's half-written batch is not ours to mend
-                self._reconcile()
+        # an older schema must be migrated before anything reads it, so then we wait for
+        # the lock; otherwise a busy writer is left alone and only a free lock saves
+        behind = store.schema_version() < SCHEMA_VERSION
+        with write_lock(path, blocking=behind) as locked:
+            if locked:
+                store.migrate(MigrationContext(path, encoder.dim, self._embed_chunks))
+            self._load_vectors()
+            if locked:
+                try:
+                    self._save_vectors_if_due()
+                except OSError:
+                    pass  # e.g. a read-only directory: the view in memory serves as well
 
     # opening ---------------------------------------------------------------------------
     @classmethod
     def open(cls, path: str | os.PathLike, model: str | None = None,
              chunker: ChunkerSettings | None = None, create: bool = True) -> "Index":
-        """Open (or create) the index at `path`.
+        """Open (or create) the index at `path`; an index of an older schema is migrated.
 
         `model=None` uses the model the index was built with (the default for a new one);
         naming a different model than the manifest records is an `IndexMismatchError`.
@@ -106,15 +124,15 @@ class Index:
                         f"{stored_chunker.as_manifest()}, not {chunker.as_manifest()}; "
                         f"index into a new directory to change them")
                 chunker = stored_chunker
-                if manifest.get("schema_version") != SCHEMA_VERSION:
+                if store.schema_version() > SCHEMA_VERSION:
                     raise IndexMismatchError(
-                        f"the index at {path} has schema version "
-                        f"{manifest.get('schema_version')}, this newsdesk reads {SCHEMA_VERSION}")
+                        f"the index at {path} has schema version {store.schema_version()}, "
+                        f"this newsdesk reads up to {SCHEMA_VERSION}; upgrade newsdesk")
             encoder = Encoder(model)
             chunker = chunker or ChunkerSettings()
             if not manifest:
-                store.write_manifest({"schema_version": SCHEMA_VERSION, "model": encoder.model_id,
-                                      "dim": encoder.dim, **chunker.as_manifest()})
+                store.write_manifest({"model": encoder.model_id, "dim": encoder.dim,
+                                      **chunker.as_manifest()})
             elif int(manifest["dim"]) != encoder.dim:
                 raise IndexMismatchError(f"the index at {path} holds {manifest['dim']}-dimensional "
                                          f"vectors; the model gives {encoder.dim}")
@@ -132,31 +150,92 @@ class Index:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _reconcile(self) -> None:
-        """Drop vectors SQLite does not know; embed again the chunks whose vectors are missing."""
-        in_faiss = set(self.vectors.ids().tolist())
-        in_sql = self.store.all_chunk_ids()
-        stray = in_faiss - in_sql
-        missing = sorted(in_sql - in_faiss)
-        if not stray and not missing:
-            return
-        self.vectors.remove(stray)
-        rows = self.store.chunk_rows(missing)
+    def _embed_chunks(self, chunk_ids: list[int]) -> np.ndarray:
+        """Embed stored chunks again (only a migration needs to: vectors are kept)."""
+        rows = self.store.chunk_rows(chunk_ids)
         articles = self.store.get_articles({aid for aid, _, _ in rows.values()})
-        for i in range(0, len(missing), BATCH_CHUNKS):
-            ids = missing[i:i + BATCH_CHUNKS]
+        parts = [np.zeros((0, self.encoder.dim), dtype=np.float32)]
+        for i in range(0, len(chunk_ids), BATCH_CHUNKS):
             texts = []
-            for cid in ids:
+            for cid in chunk_ids[i:i + BATCH_CHUNKS]:
                 aid, s, e = rows[cid]
                 texts.append(embed_text(articles[aid], articles[aid].body[s:e]))
-            self.vectors.add(np.asarray(ids, dtype=np.int64), self.encoder.encode(texts))
-        self.vectors.save()
+            parts.append(self.encoder.encode(texts))
+        return np.concatenate(parts)
 
-    def _reload_vectors(self) -> None:
-        """Under the write lock: read the durable vector file (another writer may have
-        changed it, or a failed batch left ours stale) and mend what disagrees with SQLite."""
-        self.vectors = VectorFile(self.path / VECTOR_FILE, self.encoder.dim)
-        self._reconcile()
+    # the vector cache ------------------------------------------------------------------
+    def _load_vectors(self) -> None:
+        """The saved cache brought up to date from SQLite, or else rebuilt from SQLite."""
+        with self.store.snapshot():
+            cache = VectorFile.load(self.path / CACHE_FILE, self.encoder.model_id,
+                                    self.encoder.dim)
+            if cache is not None:
+                self.vectors = cache
+                if self._catch_up() and self._holds_every_chunk():
+                    return
+            self._rebuild_vectors(ann.kind_for(self.store.chunk_census()[0]))
+
+    def _catch_up(self) -> bool:
+        """Apply to the cache what SQLite committed past its watermark: the deletions
+        logged, then the vectors added. False where it cannot: the log entries it needs
+        were trimmed, or its kind of index cannot remove."""
+        cache = self.vectors
+        mark = cache.watermark
+        if mark.deletion < self.store.deletions_trimmed():
+            return False
+        last_deletion, gone = self.store.deletions_after(mark.deletion)
+        ids, vectors = self.store.vectors_after(mark.chunk_id, cache.dim)
+        try:
+            cache.remove(gone)
+        except RuntimeError:
+            return False
+        cache.add(ids, vectors)
+        cache.watermark = Watermark(int(ids[-1]) if len(ids) else mark.chunk_id, last_deletion)
+        return True
+
+    def _holds_every_chunk(self) -> bool:
+        """A cheap check that the cache holds exactly SQLite's chunks (count and id sum)."""
+        count, id_sum = self.store.chunk_census()
+        ids = self.vectors.ids()
+        return len(ids) == count and int(ids.sum()) == id_sum
+
+    def _rebuild_vectors(self, kind: str) -> None:
+        """The cache built afresh, of `kind`, from every vector SQLite holds."""
+        with self.store.snapshot():
+            last_deletion = self.store.last_deletion()
+            ids, vectors = self.store.vectors_after(0, self.encoder.dim)
+        self.vectors = VectorFile.build(kind, self.encoder.dim, ids, vectors,
+                                        Watermark(int(ids[-1]) if len(ids) else 0, last_deletion))
+
+    def _sync_vectors(self) -> None:
+        """Under the write lock: follow what was committed since the cache was loaded
+        (by this writer's last batch, or by other writers meanwhile)."""
+        with self.store.snapshot():
+            if self._catch_up():
+                return
+        self._load_vectors()
+
+    def _save_vectors_if_due(self) -> None:
+        """Under the write lock, at most once per add() or remove() and on open: rebuild the
+        cache when its kind no longer fits its size, save it when `needs_saving` says so,
+        then trim the deletion log it has applied."""
+        kind = ann.kind_for(len(self.vectors))
+        if kind != self.vectors.kind:
+            self._rebuild_vectors(kind)
+        if not (self.path / CACHE_FILE).exists():
+            self.vectors.saved = None  # lost since it was loaded or saved
+        if not self.vectors.needs_saving():
+            return
+        self.cache_bytes_written += self.vectors.save(self.path / CACHE_FILE,
+                                                      self.encoder.model_id)
+        self.store.begin()
+        try:
+            self.store.trim_deletions(self.vectors.watermark.deletion)
+            self.store.write_manifest({"vector_index": self.vectors.kind})
+            self.store.commit()
+        except BaseException:
+            self.store.rollback()
+            raise
 
     # reading ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -183,78 +262,57 @@ class Index:
         run no longer finds are removed.
         """
         with write_lock(self.path):
-            self._reload_vectors()
-            return self._add(items, progress, prune)
+            self._sync_vectors()
+            report = self._add(items, progress, prune)
+            self._save_vectors_if_due()
+            return report
 
     def _add(self, items, progress: ProgressFn | None, prune: bool) -> AddReport:
         report = AddReport()
         known = self.store.content_hashes()
-        pending: dict[str, Article] = {}
-        seen: dict[str, str] = {}
         items = list(items)
         paths = [i for i in items if not isinstance(i, Article)]
         articles = [i for i in items if isinstance(i, Article)]
-        for item in list(read_paths(paths)) + articles:
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
-                continue
-            if item.id in seen:
-                report.skipped.append(Skipped(item.source or item.id,
-                                              f"duplicate of {seen[item.id]} (same URL)"))
-                continue
-            seen[item.id] = item.source or item.id
-            if known.get(item.id) == item.content_hash:
-                report.unchanged += 1
-            else:
-                pending[item.id] = item
-        todo = list(pending.values())
-        if progress:
-            progress(0, len(todo))
-        done = 0
-        batch: list[tuple[Article, list]] = []
-        batch_chunks = 0
-        for article in todo:
-            chunks = chunk_article(article, self.chunker)
-            batch.append((article, chunks))
-            batch_chunks += len(chunks)
-            if batch_chunks >= BATCH_CHUNKS:
+        seen_before = dict(known)  # the reading thread's own copy: this one changes
+
+        def read(stopped: Callable[[], bool]):
+            return scan(chain(read_paths(paths), articles), seen_before, stopped)
+
+        def chunk(article: Article):
+            return chunk_article(article, self.chunker)
+
+        with ChunkFeed(read, chunk, BATCH_CHUNKS) as feed:
+            found = feed.scan()
+            report.unchanged = found.unchanged
+            report.skipped += found.skipped
+            if progress:
+                progress(0, len(found.todo))
+            done = 0
+            for batch in feed:
                 self._write_batch(batch, known, report)
                 done += len(batch)
                 if progress:
-                    progress(done, len(todo))
-                batch, batch_chunks = [], 0
-        if batch:
-            self._write_batch(batch, known, report)
-            done += len(batch)
-            if progress:
-                progress(done, len(todo))
+                    progress(done, len(found.todo))
         if prune:
-            report.removed = self._prune(paths, set(seen), report.skipped)
+            report.removed = self._prune(paths, set(found.seen), report.skipped)
         return report
 
-    def _write_batch(self, batch: list[tuple[Article, list]], known: dict[str, str],
-                     report: AddReport) -> None:
+    def _write_batch(self, batch: Batch, known: dict[str, str], report: AddReport) -> None:
+        """Embed a batch, then commit its articles, chunks and vectors together."""
         texts = [embed_text(a, c.text) for a, chunks in batch for c in chunks]
         vectors = self.encoder.encode(texts)
         self.store.begin()
         try:
-            replaced = [a.id for a, _ in batch if a.id in known]
-            old_ids = self.store.delete_articles(replaced)
+            self.store.delete_articles([a.id for a, _ in batch if a.id in known])
             new_ids: list[int] = []
             for article, chunks in batch:
                 new_ids += self.store.insert_article(article, chunks)
-            # the new vectors are durable before the batch commits; the replaced ones go
-            # only after, so a crash in between never loses the old version
-            self.vectors.add(np.asarray(new_ids, dtype=np.int64), vectors)
-            self.vectors.save()
+            self.store.insert_vectors(new_ids, vectors)  # in order: texts follow new_ids
             self.store.commit()
         except BaseException:
             self.store.rollback()
-            self._reload_vectors()  # the in-memory vectors may hold the failed batch
             raise
-        if old_ids:
-            self.vectors.remove(old_ids)
-            self.vectors.save()
+        self._sync_vectors()
         for article, chunks in batch:
             if article.id in known:
                 report.updated += 1
@@ -267,8 +325,10 @@ class Index:
     def remove(self, article_ids: Iterable[str]) -> int:
         """Remove articles by id; returns how many were there."""
         with write_lock(self.path):
-            self._reload_vectors()
-            return self._remove(article_ids)
+            self._sync_vectors()
+            removed = self._remove(article_ids)
+            self._save_vectors_if_due()
+            return removed
 
     def _remove(self, article_ids: Iterable[str]) -> int:
         known = self.store.content_hashes()
@@ -277,13 +337,12 @@ class Index:
             return 0
         self.store.begin()
         try:
-            gone = self.store.delete_articles(present)
+            self.store.delete_articles(present)
             self.store.commit()
         except BaseException:
             self.store.rollback()
             raise
-        self.vectors.remove(gone)  # a crash before this leaves strays, dropped on open
-        self.vectors.save()
+        self._sync_vectors()
         self._retriever = None
         return len(present)
 

@@ -1,17 +1,27 @@
-"""`meta.sqlite`: articles, chunks, the FTS5 keyword table and the manifest."""
+"""`meta.sqlite`: articles, chunks, their vectors, the FTS5 keyword table and the manifest.
+
+Schemas carry a version (`schema_version` in the manifest) and an ordered list of
+migrations: every database starts from the version 1 schema and is brought to
+SCHEMA_VERSION by running, in order, the migrations past its version.
+"""
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from .records import Article, Chunk
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-_SCHEMA = """
+# Version 1, where every database starts. Never edit it: a change is a new migration.
+_BASE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -41,6 +51,28 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 );
 """
 
+# Version 2: the vectors, committed in the same transaction as their chunks. A table of
+# their own rather than a column of `chunks`: scans of chunks (filters, joins) do not page
+# through 1.5 KB blobs, a range of new vectors is a range of its primary key, and adding it
+# to an existing index writes the vectors only, not every chunk row again.
+# `deleted_chunks` logs each chunk deleted (the trigger writes it in the deleting
+# transaction), so a FAISS cache saved earlier learns what to drop; it is trimmed up to
+# what a saved cache has applied.
+_VECTOR_TABLES = (
+    """CREATE TABLE vectors (
+        chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+        vec BLOB NOT NULL  -- float32, little-endian
+    )""",
+    """CREATE TABLE deleted_chunks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        chunk_id INTEGER NOT NULL
+    )""",
+    """CREATE TRIGGER chunks_deleted AFTER DELETE ON chunks BEGIN
+        INSERT INTO deleted_chunks(chunk_id) VALUES (old.id);
+    END""",
+)
+V1_VECTOR_FILE = "vectors.faiss"  # where version 1 kept the vectors
+
 _ARTICLE_COLUMNS = "id, url, title, outlet, authors, published, body, source"
 
 
@@ -49,6 +81,69 @@ def _article_from_row(row: sqlite3.Row | tuple) -> Article:
     return Article(id=id_, url=url, title=title, outlet=outlet, authors=tuple(json.loads(authors)),
                    published=date.fromisoformat(published) if published else None,
                    body=body, source=source)
+
+
+@dataclass
+class MigrationContext:
+    """What a migration may need besides the database: the index directory, the vectors'
+    dimension, and a way to embed chunks (by id) whose vectors exist nowhere."""
+
+    directory: Path
+    dim: int
+    embed: Callable[[list[int]], np.ndarray]
+
+
+def _read_v1_vectors(path: Path, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) from a version 1 vector file (IndexIDMap2 over IndexFlatIP); none
+    where it is missing, unreadable or of another dimension."""
+    none = np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32)
+    if not path.exists():
+        return none
+    import faiss
+
+    try:
+        index = faiss.read_index(str(path))
+        if index.d != dim:
+            return none
+        ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+        vectors = faiss.downcast_index(index.index).reconstruct_n(0, index.ntotal)
+    except (RuntimeError, AttributeError):
+        return none
+    return ids, np.asarray(vectors, dtype=np.float32).reshape(-1, dim)
+
+
+def _vectors_into_sqlite(store: "MetaStore", ctx: MigrationContext) -> None:
+    """1 -> 2: the vectors move into SQLite. Each chunk keeps the vector the old
+    `vectors.faiss` holds for it; only chunks it lacks are embedded again."""
+    chunk_ids = np.fromiter((r[0] for r in store.db.execute("SELECT id FROM chunks")),
+                            dtype=np.int64)
+    old_ids, old_vectors = _read_v1_vectors(ctx.directory / V1_VECTOR_FILE, ctx.dim)
+    old_ids, first = np.unique(old_ids, return_index=True)  # sorted, each id once
+    old_vectors = old_vectors[first]
+    keep = np.isin(old_ids, chunk_ids)  # a vector SQLite does not know is a stray
+    old_ids, old_vectors = old_ids[keep], old_vectors[keep]
+    missing = np.setdiff1d(chunk_ids, old_ids)
+    new_vectors = ctx.embed(missing.tolist()) if len(missing) else None
+    store.begin()
+    try:
+        for statement in _VECTOR_TABLES:
+            store.db.execute(statement)
+        store.insert_vectors(old_ids, old_vectors)
+        if new_vectors is not None:
+            store.insert_vectors(missing, new_vectors)
+        store.write_manifest({"schema_version": 2})
+        store.commit()
+    except BaseException:
+        store.rollback()
+        raise
+
+
+# (the version each migration brings a database to, the migration), in order
+MIGRATIONS: list[tuple[int, Callable[["MetaStore", MigrationContext], None]]] = [
+    (2, _vectors_into_sqlite),
+]
+# files earlier versions kept that the current one does not read: removed once it is current
+RETIRED_FILES = (V1_VECTOR_FILE,)
 
 
 class MetaStore:
@@ -60,14 +155,41 @@ class MetaStore:
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = FULL")
-        self.db.executescript(_SCHEMA)
+        self.db.executescript(_BASE_SCHEMA)
 
     def close(self) -> None:
         self.db.close()
 
+    # schema
+    def schema_version(self) -> int:
+        """The schema this database has; one without a recorded version has the base one."""
+        return int(self.manifest_value("schema_version", 1))
+
+    def migrate(self, ctx: MigrationContext) -> list[int]:
+        """Bring the schema to SCHEMA_VERSION; returns the versions migrated to.
+
+        The caller holds the index's write lock. Each migration commits on its own, so an
+        interrupted run resumes at the first one not committed.
+        """
+        done = []
+        for version, migration in MIGRATIONS:
+            if self.schema_version() < version:
+                migration(self, ctx)
+                done.append(version)
+        if self.schema_version() == SCHEMA_VERSION:
+            for name in RETIRED_FILES:
+                (ctx.directory / name).unlink(missing_ok=True)
+        if done:  # a migration may have written much: leave no large log behind
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return done
+
     # manifest
     def manifest(self) -> dict[str, object]:
         return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM manifest")}
+
+    def manifest_value(self, key: str, default: object = None) -> object:
+        row = self.db.execute("SELECT value FROM manifest WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
 
     def write_manifest(self, values: dict[str, object]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO manifest(key, value) VALUES (?, ?)",
@@ -83,6 +205,67 @@ class MetaStore:
     def rollback(self) -> None:
         if self.db.in_transaction:
             self.db.execute("ROLLBACK")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside all see one committed state, however others write meanwhile."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute("SELECT count(*) FROM manifest").fetchone()  # the snapshot starts
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
+    # vectors and the log of deleted chunks
+    def insert_vectors(self, chunk_ids: Iterable[int], vectors: np.ndarray) -> None:
+        """Store each chunk's vector (float32, little-endian)."""
+        vectors = np.ascontiguousarray(vectors, dtype="<f4")
+        ids = [int(c) for c in chunk_ids]
+        if len(ids) != len(vectors):
+            raise ValueError(f"{len(ids)} chunk ids for {len(vectors)} vectors")
+        self.db.executemany("INSERT INTO vectors(chunk_id, vec) VALUES (?, ?)",
+                            zip(ids, (v.tobytes() for v in vectors)))
+
+    def vectors_after(self, chunk_id: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of the chunks with ids above `chunk_id`, in id order."""
+        ids, blobs = [], []
+        for cid, blob in self.db.execute(
+                "SELECT chunk_id, vec FROM vectors WHERE chunk_id > ? ORDER BY chunk_id",
+                (int(chunk_id),)):
+            ids.append(cid)
+            blobs.append(blob)
+        vectors = np.frombuffer(b"".join(blobs), dtype="<f4").astype(np.float32, copy=False)
+        return np.asarray(ids, dtype=np.int64), vectors.reshape(len(ids), dim)
+
+    def deletions_after(self, seq: int) -> tuple[int, list[int]]:
+        """(the last log entry, the chunk ids deleted) for deletion log entries past `seq`."""
+        rows = self.db.execute("SELECT seq, chunk_id FROM deleted_chunks WHERE seq > ? "
+                               "ORDER BY seq", (int(seq),)).fetchall()
+        return (rows[-1][0] if rows else int(seq)), [r[1] for r in rows]
+
+    def last_deletion(self) -> int:
+        """The deletion log's last entry ever (trimming keeps the count going)."""
+        row = self.db.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'deleted_chunks'").fetchone()
+        return int(row[0]) if row else 0
+
+    def deletions_trimmed(self) -> int:
+        """Deletion log entries up to this one are gone: a cache behind it cannot catch up."""
+        return int(self.manifest_value("vector_deletions_trimmed", 0))
+
+    def trim_deletions(self, seq: int) -> None:
+        """Forget deletion log entries up to `seq` (a saved cache has applied them)."""
+        self.db.execute("DELETE FROM deleted_chunks WHERE seq <= ?", (int(seq),))
+        if int(seq) > self.deletions_trimmed():
+            self.write_manifest({"vector_deletions_trimmed": int(seq)})
+
+    def chunk_census(self) -> tuple[int, int]:
+        """(how many chunks, the sum of their ids): a cheap check that a cache holds them."""
+        n, total = self.db.execute("SELECT count(*), coalesce(sum(id), 0) FROM chunks").fetchone()
+        return int(n), int(total)
 
     # articles
     def content_hashes(self) -> dict[str, str]:

@@ -1,28 +1,149 @@
-"""The FAISS vector file, keyed by chunk id, written atomically."""
+"""The vector cache: a FAISS index of the durable vectors (kept in SQLite), keyed by chunk id.
+
+Its file is a magic line, a JSON header padded to a fixed size and the FAISS index bytes. The
+header names what the cache was built for (model, dimension, index kind) and its
+watermark: the highest chunk id it holds and the last entry of the deletion log it has
+applied. The file is written beside the old one, fsynced and renamed over it, so header
+and index always change together. A file that is truncated, fails its checksum, cannot be
+parsed or was built for another model or dimension does not load (`load` gives None):
+the cache is then rebuilt from SQLite, never by embedding again.
+"""
 from __future__ import annotations
 
+import json
 import os
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from . import ann
+
+MAGIC = b"newsdesk vector cache\n"
+FORMAT = 1
+HEADER_BYTES = 4096  # JSON, padded with spaces: written last, once the payload is known
+SAVE_FRACTION = 0.10  # see VectorFile.needs_saving
+
+
+@dataclass
+class Watermark:
+    """How far a cache has followed SQLite: chunks with ids up to `chunk_id` are in it
+    (less those deleted), and deletion log entries up to `deletion` are applied."""
+
+    chunk_id: int = 0
+    deletion: int = 0
+
 
 class VectorFile:
-    """`IndexIDMap2` over flat inner product (cosine on normalised vectors)."""
+    """A FAISS index of chunk vectors with its watermark and what its file is behind by."""
 
-    def __init__(self, path: Path, dim: int):
+    def __init__(self, index, kind: str, dim: int, watermark: Watermark,
+                 saved: int | None = None):
+        self.index = index
+        self.kind = kind
+        self.dim = dim
+        self.watermark = watermark
+        self.saved = saved  # vectors in the file this view was loaded from or saved to
+        self.changes = 0    # vectors added or removed since then
+
+    @classmethod
+    def build(cls, kind: str, dim: int, ids: np.ndarray, vectors: np.ndarray,
+              watermark: Watermark) -> "VectorFile":
+        """A cache holding exactly `vectors` under `ids`; it has no file yet."""
+        return cls(ann.build(kind, dim, np.asarray(ids, dtype=np.int64), vectors), kind, dim,
+                   watermark)
+
+    # the file ------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: Path, model: str, dim: int) -> "VectorFile | None":
+        """The cache saved at `path` for `model`, or None where there is no usable one."""
         import faiss
 
-        self.path = Path(path)
-        self.dim = dim
-        if self.path.exists():
-            index = faiss.read_index(str(self.path))
-            if index.d != dim:
-                raise ValueError(f"{self.path} holds {index.d}-dimensional vectors, expected {dim}")
-            self.index = index
-        else:
-            self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        try:
+            f = open(path, "rb")
+        except FileNotFoundError:
+            return None
+        with f:
+            try:
+                if f.read(len(MAGIC)) != MAGIC:
+                    return None
+                header = json.loads(f.read(HEADER_BYTES))
+                if (header.get("format") != FORMAT or header.get("model") != model
+                        or header.get("dim") != dim):
+                    return None
+                start = f.tell()
+                if os.fstat(f.fileno()).st_size != start + header["payload_bytes"]:
+                    return None  # truncated, or something appended
+                crc = 0
 
+                def read(n: int) -> bytes:
+                    nonlocal crc
+                    data = f.read(n)
+                    crc = zlib.crc32(data, crc)
+                    return data
+
+                index = faiss.read_index(faiss.PyCallbackIOReader(read))
+                if (f.tell() != start + header["payload_bytes"] or crc != header["crc32"]
+                        or index.d != dim or index.ntotal != header["count"]):
+                    return None
+                watermark = Watermark(int(header["chunk_id"]), int(header["deletion"]))
+                kind = str(header["kind"])
+            except (ValueError, KeyError, TypeError, AttributeError, RuntimeError, OSError,
+                    MemoryError):
+                return None  # unreadable header or index bytes faiss refuses
+        return cls(index, kind, dim, watermark, saved=int(index.ntotal))
+
+    def save(self, path: Path, model: str) -> int:
+        """Write the cache to `path` atomically; returns the bytes written."""
+        import faiss
+
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        payload = 0
+        crc = 0
+        try:
+            with open(tmp, "wb") as f:
+                f.write(MAGIC + b" " * HEADER_BYTES)
+
+                def write(data: bytes) -> None:
+                    nonlocal payload, crc
+                    f.write(data)
+                    payload += len(data)
+                    crc = zlib.crc32(data, crc)
+
+                faiss.write_index(self.index, faiss.PyCallbackIOWriter(write))
+                header = json.dumps({
+                    "format": FORMAT, "model": model, "dim": self.dim, "kind": self.kind,
+                    "count": len(self), "chunk_id": self.watermark.chunk_id,
+                    "deletion": self.watermark.deletion, "payload_bytes": payload, "crc32": crc,
+                }).encode()
+                if len(header) > HEADER_BYTES:
+                    raise ValueError(f"vector cache header too long ({len(header)} bytes)")
+                f.seek(len(MAGIC))
+                f.write(header.ljust(HEADER_BYTES))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+            _fsync(path.parent)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.saved = len(self)
+        self.changes = 0
+        return path.stat().st_size
+
+    def needs_saving(self) -> bool:
+        """The save rule: a writer saves the cache when it has no usable file, or when the
+        changes not in the file exceed SAVE_FRACTION of the vectors the file holds.
+
+        Each save writes the whole cache, but only after changes of at least a tenth of its
+        size, so the bytes written per indexed passage stay bounded (about 1 / SAVE_FRACTION
+        + 1 vectors' worth, at any corpus size); between saves, whoever opens the index
+        extends the file's view in memory from SQLite, which costs at most that tenth.
+        """
+        return self.saved is None or self.changes > SAVE_FRACTION * self.saved
+
+    # the vectors ---------------------------------------------------------------------------
     def __len__(self) -> int:
         return int(self.index.ntotal)
 
@@ -35,6 +156,7 @@ class VectorFile:
         if len(ids):
             self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                                     np.asarray(ids, dtype=np.int64))
+            self.changes += len(ids)
 
     def remove(self, ids) -> int:
         import faiss
@@ -42,41 +164,21 @@ class VectorFile:
         ids = np.asarray(list(ids), dtype=np.int64)
         if not len(ids):
             return 0
-        return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
+        gone = int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
+        self.changes += gone
+        return gone
 
     def search(self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None):
         """(scores, ids) of the k nearest; `allowed_ids` filters inside the search."""
-        import faiss
-
-        k = min(k, len(self))
-        if k <= 0 or (allowed_ids is not None and not len(allowed_ids)):
-            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        if allowed_ids is None:
-            scores, ids = self.index.search(q, k)
-        else:
-            selector = faiss.IDSelectorBatch(np.asarray(allowed_ids, dtype=np.int64))
-            scores, ids = self.index.search(q, k, params=faiss.SearchParameters(sel=selector))
-        keep = ids[0] >= 0
-        return scores[0][keep], ids[0][keep]
+        return ann.search(self.index, query, k, allowed_ids)
 
     def reconstruct(self, chunk_id: int) -> np.ndarray:
         return self.index.reconstruct(int(chunk_id))
 
-    def save(self) -> None:
-        """Write beside the old file, make it durable, then rename over it."""
-        import faiss
 
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        faiss.write_index(self.index, str(tmp))
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,143 @@
+"""The front half of indexing, run in a producer thread: read, sort out what needs embedding,
+and chunk it into batches, a bounded number ahead of the thread that embeds and commits.
+
+Reading finishes before the first batch is chunked, so the number of articles to embed is
+known up front (progress reports it); on news-5k reading takes about 7 s and chunking
+about 100 s, so it is the chunking that the overlap with embedding hides.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .readers import Skipped
+from .records import Article, Chunk
+
+Batch = list[tuple[Article, list[Chunk]]]
+
+
+@dataclass
+class Scan:
+    """What reading found: articles to embed, in order, and what needs none."""
+
+    todo: list[Article] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    seen: dict[str, str] = field(default_factory=dict)  # article id -> where it was read
+
+
+class Stopped(Exception):
+    """The consumer went away; the producer stops where it is."""
+
+
+def scan(items: Iterable[Article | Skipped], known: dict[str, str],
+         stopped: Callable[[], bool] = lambda: False) -> Scan:
+    """Skip unreadable items and later copies of one URL; articles whose content hash is
+    `known` are unchanged, the rest are to embed."""
+    out = Scan()
+    pending: dict[str, Article] = {}
+    for item in items:
+        if stopped():
+            raise Stopped
+        if isinstance(item, Skipped):
+            out.skipped.append(item)
+            continue
+        if item.id in out.seen:
+            out.skipped.append(Skipped(item.source or item.id,
+                                       f"duplicate of {out.seen[item.id]} (same URL)"))
+            continue
+        out.seen[item.id] = item.source or item.id
+        if known.get(item.id) == item.content_hash:
+            out.unchanged += 1
+        else:
+            pending[item.id] = item
+    out.todo = list(pending.values())
+    return out
+
+
+class ChunkFeed:
+    """Runs `read` and then `chunk` over its articles in a thread; iterate for batches of
+    at least `batch_chunks` chunks (the last may be smaller), at most `depth` waiting.
+
+    Use as a context manager: leaving it (normally or by an exception) stops the thread.
+    An exception in the thread is raised again in the consumer.
+    """
+
+    def __init__(self, read: Callable[[Callable[[], bool]], Scan],
+                 chunk: Callable[[Article], list[Chunk]], batch_chunks: int, depth: int = 2):
+        self._read = read
+        self._chunk = chunk
+        self._batch_chunks = batch_chunks
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="newsdesk-chunker", daemon=True)
+
+    def __enter__(self) -> "ChunkFeed":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    # the consumer's side ---------------------------------------------------------------------
+    def scan(self) -> Scan:
+        """What reading found (waits until reading is done)."""
+        return self._next("scan")
+
+    def __iter__(self) -> Iterator[Batch]:
+        while (batch := self._next("batch", "end")) is not None:
+            yield batch
+
+    def _next(self, *kinds: str):
+        while True:
+            try:
+                kind, value = self._queue.get(timeout=0.5)
+                break
+            except queue.Empty:
+                if not self._thread.is_alive() and self._queue.empty():
+                    raise RuntimeError("the chunking thread stopped unexpectedly") from None
+        if kind == "error":
+            raise value
+        if kind not in kinds:
+            raise RuntimeError(f"chunking thread sent {kind!r}, expected {kinds}")
+        return value
+
+    # the producer's side ---------------------------------------------------------------------
+    def _put(self, kind: str, value) -> None:
+        while True:
+            if self._stop.is_set():
+                raise Stopped
+            try:
+                self._queue.put((kind, value), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        try:
+            found = self._read(self._stop.is_set)
+            self._put("scan", found)
+            batch: Batch = []
+            size = 0
+            for article in found.todo:
+                if self._stop.is_set():
+                    return
+                chunks = self._chunk(article)
+                batch.append((article, chunks))
+                size += len(chunks)
+                if size >= self._batch_chunks:
+                    self._put("batch", batch)
+                    batch, size = [], 0
+            if batch:
+                self._put("batch", batch)
+            self._put("end", None)
+        except Stopped:
+            return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer to raise
+            try:
+                self._put("error", exc)
+            except Stopped:
+                return
