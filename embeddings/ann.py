@@ -1,51 +1,157 @@
-"""Which FAISS index serves the vector cache, and how to build and search it.
+"""Which FAISS index holds the vectors at a given size, and how to build and search it.
 
-A minimal flat-only version of the interface the vector cache codes against: exact inner
-product at every size. The approximate kinds (and the measured size at which they take
-over) come with the full module; until then `kind_for` always answers "flat".
+Below `ANN_THRESHOLD` passages the index is exact: flat inner product in an `IndexIDMap2`.
+At and above it, an inverted file with 8-bit scalar-quantised codes ("IVF<nlist>,SQ8"):
+384 bytes a passage instead of 1,536, and a search that scans `NPROBE` of the lists.
+IVF rather than HNSW because the index must remove ids (replaced and deleted articles).
+The figures behind every constant come from `bench/ann_scale.py` (see its docstring).
+
+`import faiss` stays inside the functions: it costs start-up time on the one-shot path.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 FLAT = "flat"
+# Flat single-query search over 384-d float32 stops fitting a 5 ms budget between 50k and
+# 100k passages on the 2-core reference machine (bench/ann_scale.py, flat p50 by size).
+ANN_THRESHOLD = 100_000
+# nlist = the power of two nearest NLIST_PER_SQRT * sqrt(n): lists of ~sqrt(n)/4 passages.
+NLIST_PER_SQRT = 4
+NPROBE = 32  # lists scanned a query; chosen at 1M passages for recall@10 >= 0.95
+TRAIN_PER_LIST = 40  # k-means sample: 40 vectors a centroid (faiss warns below 39)
+TRAIN_SEED = 1234
+KMEANS_ITERATIONS = 10
+BITMAP_MAX_ID = 1 << 26  # allowed ids below this are a bitmap (8 MiB at most), else a hash set
 
 
 def kind_for(n: int) -> str:
-    """The index kind for a cache of `n` vectors."""
-    return FLAT
+    """"flat" below ANN_THRESHOLD, else "IVF<nlist>,SQ8" with nlist ~ NLIST_PER_SQRT*sqrt(n).
+
+    nlist is rounded to a power of two, so the kind changes only when n has grown or shrunk
+    about fourfold: a rebuild at each change costs a constant amount per passage added.
+    """
+    if n < ANN_THRESHOLD:
+        return FLAT
+    nlist = 2 ** round(math.log2(NLIST_PER_SQRT * math.sqrt(n)))
+    return f"IVF{nlist},SQ8"
+
+
+def params(kind: str) -> dict:
+    """The search-time settings of a kind: {"nlist", "nprobe"} for IVF, {} for flat."""
+    if kind == FLAT:
+        return {}
+    nlist = _nlist(kind)
+    return {"nlist": nlist, "nprobe": min(NPROBE, nlist)}
+
+
+def _nlist(kind: str) -> int:
+    head = kind.split(",", 1)[0]
+    if not head.startswith("IVF"):
+        raise ValueError(f"unsupported vector index kind {kind!r}: flat or IVF<n>,... only")
+    digits = head[3:].split("_", 1)[0]
+    if not digits.isdigit():
+        raise ValueError(f"unsupported vector index kind {kind!r}: no list count")
+    return int(digits)
 
 
 def empty(kind: str, dim: int):
-    """An empty index of `kind`, or None for a kind that must be trained on data first."""
+    """An empty index to add to: flat only; a trained kind needs vectors first (-> None)."""
+    if kind != FLAT:
+        _nlist(kind)
+        return None
     import faiss
 
-    if kind != FLAT:
-        raise ValueError(f"unknown vector index kind {kind!r}")
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
 def build(kind: str, dim: int, ids: np.ndarray, vectors: np.ndarray):
-    """An index of `kind` holding `vectors` under `ids`, trained where the kind needs it."""
-    index = empty(kind, dim)
+    """A filled index of `kind`; a trained kind learns its lists from a seeded sample."""
+    import faiss
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    if vectors.shape != (len(ids), dim):
+        raise ValueError(f"vectors of shape {vectors.shape} for {len(ids)} ids of dim {dim}")
+    if kind == FLAT:
+        index = empty(kind, dim)
+    else:
+        nlist = _nlist(kind)
+        if len(ids) < nlist:
+            raise ValueError(f"{kind} needs at least {nlist} vectors to train, got {len(ids)}")
+        index = faiss.index_factory(dim, kind, faiss.METRIC_INNER_PRODUCT)
+        ivf = faiss.extract_index_ivf(index)
+        ivf.cp.niter = KMEANS_ITERATIONS
+        ivf.cp.seed = TRAIN_SEED
+        size = min(len(ids), TRAIN_PER_LIST * nlist)
+        sample = np.random.default_rng(TRAIN_SEED).choice(len(ids), size, replace=False)
+        index.train(vectors[np.sort(sample)])
     if len(ids):
-        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
-                           np.asarray(ids, dtype=np.int64))
+        index.add_with_ids(vectors, ids)
     return index
 
 
-def search(index, query: np.ndarray, k: int, allowed_ids: np.ndarray | None):
-    """(scores, ids) of the `k` nearest; `allowed_ids` filters inside the search."""
+def _selector(allowed_ids: np.ndarray):
+    """A faiss IDSelector for these ids, and the buffer it reads (keep it alive)."""
     import faiss
 
-    k = min(k, int(index.ntotal))
-    if k <= 0 or (allowed_ids is not None and not len(allowed_ids)):
-        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-    q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-    if allowed_ids is None:
-        scores, ids = index.search(q, k)
+    top = int(allowed_ids.max())
+    if int(allowed_ids.min()) >= 0 and top < BITMAP_MAX_ID:
+        # A bitmap costs ~1 ms for 100k ids where an IDSelectorBatch costs ~27 ms.
+        mask = np.zeros(top + 1, dtype=bool)
+        mask[allowed_ids] = True
+        bits = np.packbits(mask, bitorder="little")
+        return faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits)), bits
+    return faiss.IDSelectorBatch(allowed_ids), None
+
+
+def search(index, query: np.ndarray, k: int,
+           allowed_ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, ids) of the k nearest, best first; `allowed_ids` filters inside the search.
+
+    On an IVF index a filter that admits a share f of the passages scans NPROBE/f lists
+    (all of them when f is small), so about as many admitted passages are compared as
+    an unfiltered search compares: recall holds, and a rare filter still finds its k.
+    """
+    import faiss
+
+    empty_result = np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+    total = int(index.ntotal)
+    k = min(int(k), total)
+    if allowed_ids is not None:
+        allowed_ids = np.unique(np.asarray(allowed_ids, dtype=np.int64))
+        if not len(allowed_ids):
+            return empty_result
+    if k <= 0:
+        return empty_result
+    q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
+    ivf = faiss.try_extract_index_ivf(index)
+    selector, bits = (None, None) if allowed_ids is None else _selector(allowed_ids)
+    if ivf is None:
+        search_params = None if selector is None else faiss.SearchParameters(sel=selector)
+        scores, ids = index.search(q, k, params=search_params)
     else:
-        selector = faiss.IDSelectorBatch(np.asarray(allowed_ids, dtype=np.int64))
-        scores, ids = index.search(q, k, params=faiss.SearchParameters(sel=selector))
+        nprobe = min(NPROBE, ivf.nlist)
+        if allowed_ids is not None:
+            share = min(1.0, len(allowed_ids) / total)
+            nprobe = min(ivf.nlist, math.ceil(nprobe / share))
+        scores, ids = _search_ivf(index, q, k, nprobe, selector)
+        wanted = k if allowed_ids is None else min(k, len(allowed_ids))
+        if nprobe < ivf.nlist and int((ids[0] >= 0).sum()) < wanted:
+            # The probed lists held fewer than k admitted passages: scan them all, so a
+            # search returns k whenever k admitted passages exist.
+            scores, ids = _search_ivf(index, q, k, ivf.nlist, selector)
+    del bits  # the selector reads this buffer: it lives until the searches are done
     keep = ids[0] >= 0
     return scores[0][keep], ids[0][keep]
+
+
+def _search_ivf(index, q: np.ndarray, k: int, nprobe: int, selector):
+    import faiss
+
+    search_params = faiss.SearchParametersIVF(nprobe=nprobe)
+    if selector is not None:
+        search_params.sel = selector
+    return index.search(q, k, params=search_params)

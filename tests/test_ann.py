@@ -1,0 +1,187 @@
+"""The approximate vector index: which kind at which size, recall, filters, removals."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from embeddings import ann
+
+DIM = 384
+IVF = "IVF128,SQ8"
+
+
+def clustered(n: int, seed: int, clusters: int = 100) -> np.ndarray:
+    """Normalised vectors around random centres: neighbours exist, as in real embeddings."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, DIM)).astype(np.float32)
+    x = centres[rng.integers(clusters, size=n)] + 0.8 * rng.standard_normal((n, DIM))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def exact_top(vectors: np.ndarray, ids: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
+    return ids[np.argsort(-(vectors @ query), kind="stable")[:k]]
+
+
+@pytest.fixture(scope="module")
+def data():
+    vectors = clustered(12_000, seed=1)
+    ids = np.arange(12_000, dtype=np.int64) * 3 + 5  # chunk ids need not be positions
+    return ids, vectors
+
+
+@pytest.fixture(scope="module")
+def ivf(data):
+    ids, vectors = data
+    return ann.build(IVF, DIM, ids, vectors)
+
+
+@pytest.fixture(scope="module")
+def queries():
+    return clustered(40, seed=2)
+
+
+def test_kind_for_is_flat_below_the_threshold_and_ivf_at_and_above():
+    assert ann.kind_for(0) == ann.FLAT
+    assert ann.kind_for(ann.ANN_THRESHOLD - 1) == ann.FLAT
+    kind = ann.kind_for(ann.ANN_THRESHOLD)
+    assert kind.startswith("IVF") and kind.endswith(",SQ8")
+
+
+def test_nlist_is_a_power_of_two_that_grows_with_n():
+    sizes = [ann.ANN_THRESHOLD, 400_000, 1_000_000, 4_000_000, 20_000_000]
+    lists = [ann.params(ann.kind_for(n))["nlist"] for n in sizes]
+    assert all(n & (n - 1) == 0 for n in lists)
+    assert lists == sorted(lists) and lists[0] < lists[-1]
+    assert ann.kind_for(1_000_000) == "IVF4096,SQ8"
+
+
+def test_params_and_unsupported_kinds():
+    assert ann.params(ann.FLAT) == {}
+    assert ann.params("IVF4096,SQ8") == {"nlist": 4096, "nprobe": ann.NPROBE}
+    with pytest.raises(ValueError):
+        ann.params("HNSW32")  # cannot remove ids
+    with pytest.raises(ValueError):
+        ann.empty("HNSW32", DIM)
+
+
+def test_empty_flat_is_an_id_map_and_trained_kinds_have_none():
+    import faiss
+
+    index = ann.empty(ann.FLAT, DIM)
+    assert isinstance(index, faiss.IndexIDMap2) and index.ntotal == 0 and index.d == DIM
+    assert ann.empty(IVF, DIM) is None
+    scores, ids = ann.search(index, np.ones(DIM, dtype=np.float32), 5)
+    assert len(scores) == len(ids) == 0
+
+
+def test_build_rejects_mismatched_shapes_and_too_few_vectors():
+    with pytest.raises(ValueError):
+        ann.build(ann.FLAT, DIM, np.arange(3), np.zeros((4, DIM), dtype=np.float32))
+    with pytest.raises(ValueError):
+        ann.build(IVF, DIM, np.arange(10), clustered(10, seed=3))
+
+
+def test_ivf_finds_the_true_nearest(data, ivf, queries):
+    ids, vectors = data
+    assert ivf.ntotal == len(ids)
+    hits = 0
+    for q in queries:
+        scores, found = ann.search(ivf, q, 10)
+        assert len(found) == 10 and np.all(np.diff(scores) <= 1e-6)
+        hits += len(set(found) & set(exact_top(vectors, ids, q, 10)))
+    assert hits / (10 * len(queries)) >= 0.9
+
+
+def test_flat_build_is_exact(data, queries):
+    ids, vectors = data
+    flat = ann.build(ann.FLAT, DIM, ids[:2000], vectors[:2000])
+    for q in queries[:10]:
+        _, found = ann.search(flat, q, 10)
+        assert list(found) == list(exact_top(vectors[:2000], ids[:2000], q, 10))
+
+
+@pytest.mark.parametrize("share", [0.2, 0.01, 0.0005])
+def test_ivf_filter_applies_inside_the_search(data, ivf, queries, share):
+    ids, vectors = data
+    rng = np.random.default_rng(4)
+    allowed = rng.choice(ids, max(3, int(len(ids) * share)), replace=False)
+    allowed_set = set(allowed.tolist())
+    mask = np.isin(ids, allowed)
+    hits = 0
+    for q in queries[:20]:
+        _, found = ann.search(ivf, q, 10, allowed_ids=allowed)
+        assert set(found.tolist()) <= allowed_set
+        assert len(found) == min(10, len(allowed))
+        hits += len(set(found) & set(exact_top(vectors[mask], ids[mask], q, 10)))
+    assert hits / (20 * min(10, len(allowed))) >= 0.9
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.integers(0, 11_999), max_size=40, unique=True),
+       k=st.integers(1, 15), kind=st.sampled_from(["ivf", "flat"]))
+def test_filtered_search_returns_only_allowed_ids_and_k_when_k_exist(data, ivf, queries, picks, k,
+                                                                      kind):
+    ids, vectors = data
+    index = ivf if kind == "ivf" else _flat(data)
+    allowed = ids[picks]
+    _, found = ann.search(index, queries[0], k, allowed_ids=allowed)
+    assert set(found.tolist()) <= set(allowed.tolist())
+    assert len(found) == min(k, len(allowed))
+
+
+_FLATS = {}
+
+
+def _flat(data):
+    if "flat" not in _FLATS:
+        _FLATS["flat"] = ann.build(ann.FLAT, DIM, *data)
+    return _FLATS["flat"]
+
+
+def test_filter_with_ids_beyond_the_bitmap_range(data, ivf, queries):
+    ids, _ = data
+    allowed = np.array([ids[7], ids[70], 1 << 40], dtype=np.int64)  # last one is not indexed
+    _, found = ann.search(ivf, queries[0], 10, allowed_ids=allowed)
+    assert sorted(found.tolist()) == sorted([int(ids[7]), int(ids[70])])
+
+
+@pytest.mark.parametrize("kind", [ann.FLAT, "IVF32,SQ8"])
+def test_remove_ids(kind):
+    vectors = clustered(3000, seed=5)
+    ids = np.arange(100, 3100, dtype=np.int64)
+    index = ann.build(kind, DIM, ids, vectors)
+    import faiss
+
+    gone = ids[:1500:3]
+    assert index.remove_ids(faiss.IDSelectorBatch(gone)) == len(gone)
+    assert index.ntotal == len(ids) - len(gone)
+    for q in vectors[:30]:  # the removed ones are their own nearest before removal
+        _, found = ann.search(index, q, 10)
+        assert len(found) == 10 and not set(found.tolist()) & set(gone.tolist())
+
+
+def test_extending_a_trained_index(data, queries):
+    ids, vectors = data
+    index = ann.build(IVF, DIM, ids[:6000], vectors[:6000])
+    index.add_with_ids(vectors[6000:], ids[6000:])
+    for q in queries[:5]:
+        _, found = ann.search(index, q, 10)
+        assert len(set(found) & set(exact_top(vectors, ids, q, 10))) >= 8
+
+
+def test_real_embeddings_find_their_passage(encoder, data):
+    """Real model vectors among clustered ones: a paraphrase finds its passage first."""
+    ids, vectors = data
+    passages = ["The city council banned single-use plastic bags from March.",
+                "Heavy snow closed every school in the county on Monday.",
+                "A sixteen-year-old won the national chess championship.",
+                "The central bank raised interest rates by half a point."]
+    questions = ["Which city banned plastic bags?", "Why were the schools closed?",
+                 "Who won the chess title?", "Did the bank raise rates?"]
+    real = encoder.encode(passages)
+    index = ann.build("IVF32,SQ8", DIM, ids[:3000], vectors[:3000])
+    index.add_with_ids(real, np.arange(10**6, 10**6 + len(real), dtype=np.int64))
+    for i, q in enumerate(encoder.encode(questions)):
+        _, found = ann.search(index, q, 3)
+        assert found[0] == 10**6 + i
