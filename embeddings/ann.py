@@ -155,3 +155,41 @@ def _search_ivf(index, q: np.ndarray, k: int, nprobe: int, selector):
     if selector is not None:
         search_params.sel = selector
     return index.search(q, k, params=search_params)
+
+
+def ids(index) -> np.ndarray:
+    """Every id the index holds: a flat index's id map, or an IVF index's inverted lists."""
+    import faiss
+
+    if hasattr(index, "id_map"):
+        return faiss.vector_to_array(index.id_map).astype(np.int64)
+    ivf = faiss.extract_index_ivf(index)
+    parts = [np.zeros(0, dtype=np.int64)]
+    for n in range(ivf.nlist):
+        size = ivf.invlists.list_size(n)
+        if size:
+            parts.append(faiss.rev_swig_ptr(ivf.invlists.get_ids(n), size).astype(np.int64))
+    return np.concatenate(parts)
+
+
+def reconstruct(index, chunk_id: int) -> np.ndarray:
+    """The vector stored under `chunk_id` (an IVF index's SQ8 codes give it approximately)."""
+    import faiss
+
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None and ivf.direct_map.type == faiss.DirectMap.NoMap:
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # built on first use only
+    return index.reconstruct(int(chunk_id))
+
+
+def remove(index, chunk_ids: np.ndarray) -> int:
+    """Remove these ids; returns how many were there."""
+    import faiss
+
+    chunk_ids = np.ascontiguousarray(chunk_ids, dtype=np.int64)
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None and ivf.direct_map.type == faiss.DirectMap.Hashtable:
+        # faiss removes through a hashtable direct map only by an explicit id array
+        return int(index.remove_ids(faiss.IDSelectorArray(len(chunk_ids),
+                                                          faiss.swig_ptr(chunk_ids))))
+    return int(index.remove_ids(faiss.IDSelectorBatch(chunk_ids)))

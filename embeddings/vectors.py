@@ -148,9 +148,7 @@ class VectorFile:
         return int(self.index.ntotal)
 
     def ids(self) -> np.ndarray:
-        import faiss
-
-        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        return ann.ids(self.index)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
@@ -159,12 +157,10 @@ class VectorFile:
             self.changes += len(ids)
 
     def remove(self, ids) -> int:
-        import faiss
-
         ids = np.asarray(list(ids), dtype=np.int64)
         if not len(ids):
             return 0
-        gone = int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
+        gone = ann.remove(self.index, ids)
         self.changes += gone
         return gone
 
@@ -173,7 +169,7 @@ class VectorFile:
         return ann.search(self.index, query, k, allowed_ids)
 
     def reconstruct(self, chunk_id: int) -> np.ndarray:
-        return self.index.reconstruct(int(chunk_id))
+        return ann.reconstruct(self.index, chunk_id)
 
 
 def _fsync(path: Path) -> None:
