@@ -5,6 +5,7 @@ the text) and keeps a quotation whole when the splitter cuts inside it.
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*")
@@ -106,14 +107,52 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _paragraph_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentences of the paragraph text[start:end], as offsets into `text`."""
+    paragraph = text[start:end]
+    spans = []
+    for s, e in _merge_open_quotes(paragraph, _blingfire_spans(paragraph)):
+        s, e = _trim(text, start + s, start + e)
+        if e > s:
+            spans.append((s, e))
+    return spans
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence in `text`; never crosses a paragraph break."""
     spans: list[tuple[int, int]] = []
     for para in _PARAGRAPH.finditer(text):
-        base = para.start()
-        local = _merge_open_quotes(para.group(), _blingfire_spans(para.group()))
-        for s, e in local:
-            s, e = _trim(text, base + s, base + e)
-            if e > s:
-                spans.append((s, e))
+        spans += _paragraph_sentences(text, para.start(), para.end())
     return spans
+
+
+class Sentences:
+    """The sentences of one text, split a paragraph at a time when asked for: the same
+    spans as `sentence_spans`, without splitting a long article to read one passage."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._paragraphs = [m.span() for m in _PARAGRAPH.finditer(text)]
+        self._ends = [e for _, e in self._paragraphs]
+        self._split: dict[int, list[tuple[int, int]]] = {}
+
+    def _of(self, i: int) -> list[tuple[int, int]]:
+        if i not in self._split:
+            self._split[i] = _paragraph_sentences(self.text, *self._paragraphs[i])
+        return self._split[i]
+
+    def around(self, start: int, end: int) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+        """The sentences of the paragraphs that overlap text[start:end] (every sentence
+        inside that range is one of them), and the sentence just before the first of them."""
+        first = bisect.bisect_right(self._ends, start)
+        spans: list[tuple[int, int]] = []
+        i = first
+        while i < len(self._paragraphs) and self._paragraphs[i][0] < end:
+            spans += self._of(i)
+            i += 1
+        before = None
+        for j in range(first - 1, -1, -1):
+            if self._of(j):
+                before = self._of(j)[-1]
+                break
+        return spans, before

@@ -84,3 +84,20 @@ def test_sentence_offsets_are_those_of_the_blingfire_wrapper(text):
         expected = None
     assert _blingfire_offsets(text) == expected
 
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.one_of(_body, st.text(alphabet=" \n.ab“”", max_size=200)), data=st.data())
+def test_sentences_around_a_passage_are_those_of_the_whole_text(body, data):
+    """Splitting only the paragraphs around a passage gives the whole text's sentences
+    there, and the one before them (a quote's lead-in)."""
+    from embeddings.sentences import Sentences
+
+    start = data.draw(st.integers(0, len(body)))
+    end = data.draw(st.integers(start, len(body)))
+    every = sentence_spans(body)
+    spans, before = Sentences(body).around(start, end)
+    a = every.index(spans[0]) if spans else 0
+    assert spans == every[a:a + len(spans)]
+    assert {sp for sp in every if start <= sp[0] and sp[1] <= end} <= set(spans)
+    if spans:
+        assert before == (every[a - 1] if a else None)
