@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from embeddings import Hit
 from embeddings.query import STOPWORDS
-from embeddings.sentences import sentence_spans
+from embeddings.sentences import Sentences
 
 from .question import TITLES, Question
 
@@ -64,17 +64,20 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
     """The sentences inside each hit's chunk, in hit order, each once."""
     out: list[Candidate] = []
     seen: set[tuple[str, int]] = set()
-    spans_of: dict[str, list[tuple[int, int]]] = {}
+    sentences_of: dict[str, Sentences] = {}
     for rank, hit in enumerate(hits):
         body = hit.article.body
-        spans = spans_of.setdefault(hit.article.id, sentence_spans(body))
+        if hit.article.id not in sentences_of:
+            sentences_of[hit.article.id] = Sentences(body)
+        spans, before = sentences_of[hit.article.id].around(hit.start, hit.end)
         for i, (s, e) in enumerate(spans):
             if s < hit.start or e > hit.end or (hit.article.id, s) in seen:
                 continue
             if e - s > MAX_SENTENCE_CHARS or not _WORD.search(body[s:e]):
                 continue
             seen.add((hit.article.id, s))
-            prev = spans[i - 1] if i and "\n\n" not in body[spans[i - 1][1]:s] else None
+            prev = spans[i - 1] if i else before
+            prev = prev if prev and "\n\n" not in body[prev[1]:s] else None
             out.append(Candidate(rank, hit.article.id, s, e, body[s:e], lead_in=prev,
                                  lead_text=body[prev[0]:prev[1]] if prev else ""))
     return out

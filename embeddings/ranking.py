@@ -5,6 +5,7 @@ on cached candidates. The defaults below are the values that script chose on new
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -66,6 +67,11 @@ class QuestionFeatures:
         exact = tuple(n.lower() for n in names_and_numbers(query) if len(n) > 1)
         return cls(exact, time_window(query, as_of) if as_of else None, as_of)
 
+    @functools.cached_property
+    def exact_patterns(self) -> tuple[tuple[str, re.Pattern], ...]:
+        """Each name or number with its whole-word pattern, compiled once per question."""
+        return tuple((n, re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)")) for n in self.exact)
+
 
 def fused(c: Candidate, w: Weights) -> float:
     """Weighted reciprocal-rank fusion, scaled so a double first place is 1."""
@@ -81,7 +87,9 @@ def exact_share(c: Candidate, q: QuestionFeatures) -> float:
     if not q.exact:
         return 0.0
     hay = (c.title + "\n" + c.text).lower()
-    return sum(1 for n in q.exact if re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", hay)) / len(q.exact)
+    # the substring test first: it is much cheaper, and most names are in few candidates
+    return sum(1 for n, whole_word in q.exact_patterns
+               if n in hay and whole_word.search(hay)) / len(q.exact)
 
 
 def date_score(c: Candidate, q: QuestionFeatures, w: Weights) -> float:

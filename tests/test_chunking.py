@@ -66,3 +66,38 @@ def test_one_enormous_word_is_still_cut_within_budget():
     chunks = chunk_article(Article(title="t", body=body), ChunkerSettings(max_tokens=50))
     assert all(c.tokens <= 50 and body[c.start:c.end] == c.text for c in chunks)
     assert chunks[-1].text.endswith("end.")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(_sentence, st.builds(" ".join, st.lists(_sentence, max_size=6)),
+                      st.text(max_size=400)))
+def test_sentence_offsets_are_those_of_the_blingfire_wrapper(text):
+    """Our mapping of blingfire's byte offsets to characters gives what its (slow) Python
+    wrapper gives, including where the wrapper gives up."""
+    import blingfire
+
+    from embeddings.sentences import _blingfire_offsets
+
+    try:
+        expected = blingfire.text_to_sentences_and_offsets(text)[1]
+    except Exception:  # its consistency check: the caller falls back to a regex
+        expected = None
+    assert _blingfire_offsets(text) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.one_of(_body, st.text(alphabet=" \n.ab“”", max_size=200)), data=st.data())
+def test_sentences_around_a_passage_are_those_of_the_whole_text(body, data):
+    """Splitting only the paragraphs around a passage gives the whole text's sentences
+    there, and the one before them (a quote's lead-in)."""
+    from embeddings.sentences import Sentences
+
+    start = data.draw(st.integers(0, len(body)))
+    end = data.draw(st.integers(start, len(body)))
+    every = sentence_spans(body)
+    spans, before = Sentences(body).around(start, end)
+    a = every.index(spans[0]) if spans else 0
+    assert spans == every[a:a + len(spans)]
+    assert {sp for sp in every if start <= sp[0] and sp[1] <= end} <= set(spans)
+    if spans:
+        assert before == (every[a - 1] if a else None)
