@@ -10,6 +10,7 @@ The figures behind every constant come from `bench/ann_scale.py` (see its docstr
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -127,6 +128,24 @@ def search(index, query: np.ndarray, k: int,
     if k <= 0:
         return empty_result
     q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
+    with _one_thread(faiss):
+        return _search(faiss, index, q, k, total, allowed_ids)
+
+
+@contextlib.contextmanager
+def _one_thread(faiss):
+    """One query is searched on one thread: OpenMP's start and spin-waits cost more than
+    they save at this size, several times more on a loaded machine (bench/ann_scale.py:
+    flat at 50k, 38.5 ms of CPU a query on 2 threads against 5.5 ms on one)."""
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(threads)
+
+
+def _search(faiss, index, q: np.ndarray, k: int, total: int, allowed_ids):
     ivf = faiss.try_extract_index_ivf(index)
     selector, bits = (None, None) if allowed_ids is None else _selector(allowed_ids)
     if ivf is None:

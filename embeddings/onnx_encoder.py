@@ -23,7 +23,6 @@ class OnnxEncoder:
     """Normalised float32 embeddings of the bundled model under ONNX Runtime."""
 
     def __init__(self, precision: str = "fp32", threads: int | None = None):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         model = BundledModel.locate()

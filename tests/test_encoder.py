@@ -1,8 +1,6 @@
 """The ONNX encoder: the same vectors as sentence-transformers, no torch on the query path."""
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import subprocess
 import sys
