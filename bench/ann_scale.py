@@ -110,7 +110,8 @@ class Generator:
         centred = self.real - self.real.mean(axis=0)
         eigval, eigvec = np.linalg.eigh(np.cov(centred, rowvar=False))
         # e = z @ B has covariance B^T B = the real covariance, scaled to unit expected norm
-        self.basis = (eigvec * np.sqrt(np.clip(eigval, 0, None))).T / math.sqrt(eigval.sum())
+        self.basis = ((eigvec * np.sqrt(np.clip(eigval, 0, None))).T
+                      / math.sqrt(eigval.sum())).astype(np.float32)
         self.calibration_size = min(len(self.real), 6000)
         self.real_nn_median = self._real_nn_median(self.calibration_size)
         self.scale = self._calibrate()
@@ -120,7 +121,7 @@ class Generator:
         return nn_median(self.real[pick])
 
     def _noise(self, n: int) -> np.ndarray:
-        return (self.rng.standard_normal((n, DIM), dtype=np.float32) @ self.basis).astype(np.float32)
+        return self.rng.standard_normal((n, DIM), dtype=np.float32) @ self.basis
 
     def _mix(self, parents: np.ndarray, partners: np.ndarray, scale: float) -> np.ndarray:
         a = self.rng.uniform(0.5, 1.0, size=(len(parents), 1)).astype(np.float32)
