@@ -110,7 +110,8 @@ class Generator:
         centred = self.real - self.real.mean(axis=0)
         eigval, eigvec = np.linalg.eigh(np.cov(centred, rowvar=False))
         # e = z @ B has covariance B^T B = the real covariance, scaled to unit expected norm
-        self.basis = (eigvec * np.sqrt(np.clip(eigval, 0, None))).T / math.sqrt(eigval.sum())
+        self.basis = ((eigvec * np.sqrt(np.clip(eigval, 0, None))).T
+                      / math.sqrt(eigval.sum())).astype(np.float32)
         self.calibration_size = min(len(self.real), 6000)
         self.real_nn_median = self._real_nn_median(self.calibration_size)
         self.scale = self._calibrate()
@@ -120,7 +121,7 @@ class Generator:
         return nn_median(self.real[pick])
 
     def _noise(self, n: int) -> np.ndarray:
-        return (self.rng.standard_normal((n, DIM), dtype=np.float32) @ self.basis).astype(np.float32)
+        return self.rng.standard_normal((n, DIM), dtype=np.float32) @ self.basis
 
     def _mix(self, parents: np.ndarray, partners: np.ndarray, scale: float) -> np.ndarray:
         a = self.rng.uniform(0.5, 1.0, size=(len(parents), 1)).astype(np.float32)
@@ -276,28 +277,31 @@ def measure_kind(kind: str, data, ids, sets: dict, truth: dict, nprobes, extra, 
     out["serialized_bytes"] = serialized_size(index)
     print(f"  {kind}: built in {out['build_s']:.1f} s", file=sys.stderr, flush=True)
 
-    module_nprobe = ann.NPROBE
+    module_nprobe, module_scanned = ann.NPROBE, ann.SCANNED_PER_RESULT
     sweep = []
     try:
+        ann.SCANNED_PER_RESULT = 0  # the sweep sets the lists scanned alone
         for nprobe in nprobes:
             ann.NPROBE = nprobe
             results, times = timed_search(index, sets["tune"])
             sweep.append({"nprobe": nprobe, "recall": recall(results, truth["tune"]),
                           **latency(times)})
     finally:
-        ann.NPROBE = module_nprobe
+        ann.NPROBE, ann.SCANNED_PER_RESULT = module_nprobe, module_scanned
     out["sweep_tune"] = sweep
     good = [row["nprobe"] for row in sweep if row["recall"] >= RECALL_TARGET + 0.01]
     out["sweep_choice"] = min(good) if good else None
 
-    out["nprobe"] = min(module_nprobe, faiss.extract_index_ivf(index).nlist)
+    ivf = faiss.extract_index_ivf(index)
+    out["nprobe"] = ann.nprobe_for(ivf.nlist, int(ivf.ntotal), K)
+    out["nprobe_k100"] = ann.nprobe_for(ivf.nlist, int(ivf.ntotal), K_APP)
     choice = out["sweep_choice"]
     if choice is not None and choice != out["nprobe"]:
-        ann.NPROBE = choice
+        ann.NPROBE, ann.SCANNED_PER_RESULT = choice, 0
         try:
             results, times = timed_search(index, sets["test"])
         finally:
-            ann.NPROBE = module_nprobe
+            ann.NPROBE, ann.SCANNED_PER_RESULT = module_nprobe, module_scanned
         out["test_at_sweep_choice"] = {"nprobe": choice, "recall": recall(results, truth["test"]),
                                        **latency(times)}
     for name in [s for s in sets if s != "tune"]:
@@ -373,7 +377,8 @@ def report(result: dict) -> None:
     flat_top = rows[-1]
     for r in result["ann"]:
         print()
-        print(f"{r['kind']} at n={d['n']:,} (module NPROBE -> nprobe {r['nprobe']})")
+        print(f"{r['kind']} at n={d['n']:,} (module NPROBE {result['module_nprobe']}, "
+              f"SCANNED_PER_RESULT {result['module_scanned_per_result']} -> nprobe {r['nprobe']} for k={K})")
         print(f"  build (train+add): {r['build_s']:.1f} s     extend +{EXTEND:,}: {r['extend_s']:.2f} s"
               f"     (flat: add {f['build_s']:.1f} s, extend {f['extend_s']:.2f} s)")
         print(f"  memory: serialized {r['serialized_bytes'] / 2**20:.0f} MiB, "
@@ -393,8 +398,8 @@ def report(result: dict) -> None:
             s = r["test_at_sweep_choice"]
             print(f"    test at the sweep's nprobe {s['nprobe']}: recall@10 {s['recall']:.4f}  {_lat(s)}")
         s = r["test_k100"]
-        print(f"    test, k={K_APP}: recall@{K_APP} {s['recall']:.4f}  {_lat(s)}  "
-              f"(k of embeddings.search's dense candidates)")
+        print(f"    test, k={K_APP} (nprobe {r['nprobe_k100']}): recall@{K_APP} {s['recall']:.4f}  "
+              f"{_lat(s)}  (k of embeddings.search's dense candidates)")
         print("  filters inside the search, test queries (recall against exact search within the filter):")
         for fr in r["filters"]:
             flat_f = f["filtered"][str(fr["share"])]
@@ -501,7 +506,8 @@ def main() -> None:
                  "queries": {name: len(q) for name, q in sets.items()}},
         "load_average_1min": {"start": load_start, "end": os.getloadavg()[0]},
         "faiss_threads": _faiss_threads(),
-        "threshold": ann.ANN_THRESHOLD, "kind_for_n": ann.kind_for(args.n),
+        "threshold": ann.ANN_THRESHOLD, "module_nprobe": ann.NPROBE,
+        "module_scanned_per_result": ann.SCANNED_PER_RESULT, "kind_for_n": ann.kind_for(args.n),
         "flat": flat_result, "ann": results,
     }
     if args.json_out:
