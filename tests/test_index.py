@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from embeddings import Article, ChunkerSettings, Index, IndexMismatchError
+from embeddings import Article, ChunkerSettings, Filters, Index, IndexMismatchError, Query
 from embeddings.index import VECTOR_FILE
 
 
@@ -43,7 +43,7 @@ def test_reopen_keeps_everything(tmp_path, encoder):
         index.add([_article(1), _article(2)])
     with Index.open(tmp_path / "ix") as index:
         assert len(index) == 2 and len(index.vectors) == 2
-        assert index.search("harbour project phase 2", k=1)[0].article.url == "https://t.example/2"
+        assert index.search(Query("harbour project phase 2", k=1))[0].article.url == "https://t.example/2"
 
 
 def test_model_mismatch_is_refused_clearly(tmp_path, encoder):
@@ -140,7 +140,7 @@ def test_bad_files_skipped_and_nothing_lost(tmp_path, corpus_dir, encoder):
 
 
 def test_search_returns_article_metadata_and_offsets(shared_index):
-    hits = shared_index.search("When does the plastic bag ban take effect?", k=3)
+    hits = shared_index.search(Query("When does the plastic bag ban take effect?", k=3))
     top = hits[0]
     assert top.article.url == "https://news.example/ban"
     assert top.article.body[top.start:top.end] == top.text
@@ -148,23 +148,48 @@ def test_search_returns_article_metadata_and_offsets(shared_index):
     assert {"dense", "keyword", "fused"} <= set(top.scores)
 
 
+def test_a_plain_string_is_a_default_query(shared_index):
+    text = "When does the plastic bag ban take effect?"
+    assert shared_index.search(text) == shared_index.search(Query(text))
+    assert [a.article.id for a in shared_index.search_articles(text)] == \
+        [a.article.id for a in shared_index.search_articles(Query(text))]
+
+
+def test_a_query_names_a_known_mode():
+    with pytest.raises(ValueError, match="unknown search mode"):
+        Query("ban", mode="semantic")
+
+
+def test_the_retriever_follows_reloaded_vectors(shared_index):
+    """The retriever is built from the index's parts; a reload makes new parts."""
+    before = shared_index.retriever
+    assert before.vectors is shared_index.vectors and before.encoder is shared_index.encoder
+    vectors = shared_index.vectors
+    try:
+        shared_index.vectors = type(vectors)(vectors.path, vectors.dim)
+        assert shared_index.retriever is not before
+        assert shared_index.retriever.vectors is shared_index.vectors
+    finally:
+        shared_index.vectors = vectors
+
+
 def test_filters_apply_inside_the_search(shared_index):
-    hits = shared_index.search("schools snow roads", k=1, outlet="city times")
+    hits = shared_index.search(Query("schools snow roads", k=1, filters=Filters(outlet="city times")))
     assert hits and all(h.article.outlet == "City Times" for h in hits)
-    hits = shared_index.search("ban", k=5, since=date(2022, 12, 1))
+    hits = shared_index.search(Query("ban", k=5, filters=Filters(since=date(2022, 12, 1))))
     assert hits and all(h.article.published >= date(2022, 12, 1) for h in hits)
-    hits = shared_index.search("chess", k=5, until=date(2019, 1, 1))
+    hits = shared_index.search(Query("chess", k=5, filters=Filters(until=date(2019, 1, 1))))
     assert [h.article.outlet for h in hits] == ["Reuters"] * len(hits)
-    hits = shared_index.search("chess", k=5, author="Ana Ruiz")
+    hits = shared_index.search(Query("chess", k=5, filters=Filters(author="Ana Ruiz")))
     assert {h.article.url for h in hits} == {"https://news.example/ban"}
-    assert shared_index.search("chess", k=5, outlet="No Such Outlet") == []
+    assert shared_index.search(Query("chess", k=5, filters=Filters(outlet="No Such Outlet"))) == []
 
 
 @pytest.mark.parametrize("query", ['"', "'; DROP TABLE articles; --", "NEAR(a b)", "a OR AND NOT",
                                    "*", "title:x", "^start", "", "   ", "x" * 10_000,
                                    "word " * 2_500, "\x1b[31mred\x1b[0m", "😀 emoji ✓"])
 def test_hostile_queries_never_raise(shared_index, query):
-    hits = shared_index.search(query, k=5)
+    hits = shared_index.search(Query(query, k=5))
     assert isinstance(hits, list)
 
 
@@ -174,7 +199,7 @@ def test_lost_vector_file_is_rebuilt_not_emptied(tmp_path, encoder):
     (tmp_path / "ix" / VECTOR_FILE).unlink()
     with Index.open(tmp_path / "ix") as index:
         assert len(index) == 2 and len(index.vectors) == index.store.count_chunks() == 2
-        assert index.search("harbour project phase 2", k=1)[0].article.url == "https://t.example/2"
+        assert index.search(Query("harbour project phase 2", k=1))[0].article.url == "https://t.example/2"
 
 
 def test_a_reader_does_not_mend_while_a_writer_works(tmp_path, encoder):
