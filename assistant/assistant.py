@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from embeddings import Hit, Index
+from embeddings import Filters, Hit, Index, Query
 from embeddings.readers.common import valid_text
 
 from .answer import Answer, Quote, Source
@@ -53,7 +53,8 @@ class Assistant:
 
     def search(self, question: str, k: int | None = None, as_of: date | None = None,
                **filters) -> list[Hit]:
-        return self.index.search(question, k=k or self.k, as_of=as_of, **filters)
+        return self.index.search(Query(question, k=k or self.k, filters=Filters(**filters),
+                                       as_of=as_of))
 
     def ask(self, question: str, k: int | None = None, as_of: date | None = None,
             outlet: str | None = None, since: date | None = None, until: date | None = None,

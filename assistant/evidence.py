@@ -99,9 +99,14 @@ def _words(text: str) -> set[str]:
     return {_stem(w.lower().replace("’", "'")) for w in _WORD.findall(text)}
 
 
+@functools.lru_cache(maxsize=4096)
+def _term_parts(term: str) -> frozenset[str]:
+    return frozenset(_words(term))  # a question's terms are tried against every sentence
+
+
 def _has_term(term: str, words: set[str]) -> bool:
     """A term is in the text when all its parts are: "british-belgian" is two words there."""
-    parts = _words(term)
+    parts = _term_parts(term)
     return bool(parts) and parts <= words
 
 
@@ -128,6 +133,13 @@ def names_share(question: Question, text: str) -> float:
     return sum(1 for n in names if n.lower() in lowered) / len(names)
 
 
+@functools.lru_cache(maxsize=64)
+def _known_words(question: Question) -> frozenset[str]:
+    """The question's own names and terms, and stopwords: a name made of these is not new."""
+    asked = {w.lower() for n in question.names for w in n.split()} | set(question.terms)
+    return frozenset(asked | STOPWORDS)
+
+
 def kind_match(question: Question, text: str) -> float:
     """1 when the sentence holds the kind of thing asked for (a date, a number, a name)."""
     if question.kind == "when":
@@ -135,9 +147,9 @@ def kind_match(question: Question, text: str) -> float:
     if question.kind == "how_many":
         return float(bool(_NUMBER.search(text)))
     if question.kind in ("who", "where", "other"):
-        asked = {w.lower() for n in question.names for w in n.split()} | set(question.terms)
+        known = _known_words(question)
         new = [m.group() for m in _NAME.finditer(text)
-               if not {w.lower() for w in m.group().split()} <= asked | STOPWORDS]
+               if not {w.lower() for w in m.group().split()} <= known]
         if question.kind == "where":
             return float(bool(new and _PLACE.search(text)))
         return float(bool(new))

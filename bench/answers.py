@@ -26,10 +26,10 @@ from bench.common import (HELD_OUT, UNANSWERABLE, gold_bodies, news5k_or_exit,  
 
 def naive_quotes(retriever, question: str) -> list[tuple[str, str]]:
     """(quote text, article url) of the 3 sentences sharing most words with the question."""
-    from embeddings.query import terms
+    from embeddings.query import Query, terms
     from embeddings.sentences import sentence_spans
 
-    hits = retriever.search(question, k=5)
+    hits = retriever.search(Query(question, k=5))
     wanted = set(terms(question))
     scored = []
     for hit in hits:
@@ -52,7 +52,6 @@ def main() -> None:
     from embeddings.evaluation import normalise_url
     from embeddings.ranking import PLAIN
     from embeddings.readers.common import parse_date
-    from embeddings.search import Retriever
 
     index = Index.open(args.index, create=False)
     bodies = gold_bodies(index)
@@ -65,7 +64,7 @@ def main() -> None:
         assert not any(all(t in b for t in terms) for b in bodies.values()), u
 
     assistant = Assistant(index)
-    naive = Retriever(index, replace(PLAIN, per_article=1000))
+    naive = index.retriever.with_weights(replace(PLAIN, per_article=1000))
     rows = []
     t0 = time.perf_counter()
     for n, q in enumerate(quiz, start=1):

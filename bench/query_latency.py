@@ -53,7 +53,7 @@ def main() -> None:
     data = news5k_or_exit()
 
     from assistant import Assistant
-    from embeddings import Index
+    from embeddings import Index, Query
     from embeddings.evaluation import load_questions
     from embeddings.query import MAX_QUERY_CHARS, fts_query
     from embeddings.ranking import Weights
@@ -62,7 +62,7 @@ def main() -> None:
     index = Index.open(args.index, create=False)
     assistant = Assistant(index)
     first = questions[0]
-    index.search_articles(first.question, k=10, as_of=first.as_of, passages=1)  # warm-up
+    index.search_articles(Query(first.question, as_of=first.as_of), passages=1)  # warm-up
     assistant.ask(first.question, as_of=first.as_of)
     db, title_weight = index.store.db, Weights().title_bm25
 
@@ -85,10 +85,10 @@ def main() -> None:
     line("FTS5 bm25 top-100", *timed(lambda q=q: bare_fts(q.question) for q in questions))
     print("engine:")
     line("search_articles (as eval)", *timed(
-        lambda q=q: index.search_articles(q.question, k=10, as_of=q.as_of, passages=1)
+        lambda q=q: index.search_articles(Query(q.question, k=10, as_of=q.as_of), passages=1)
         for q in questions))
     line("search (chunks, k=8, as ask)", *timed(
-        lambda q=q: index.search(q.question, k=8, as_of=q.as_of) for q in questions))
+        lambda q=q: index.search(Query(q.question, k=8, as_of=q.as_of)) for q in questions))
     line("Assistant.ask", *timed(
         lambda q=q: assistant.ask(q.question, as_of=q.as_of) for q in questions[: args.asks]))
     index.close()

@@ -105,15 +105,16 @@ def fit(table: Table, mask: np.ndarray, start, passes: int = 3):
 def collect(index, questions, title_weight: float) -> Table:
     from embeddings.evaluation import normalise_url
     from embeddings.ranking import QuestionFeatures, exact_share
-    from embeddings.search import Filters, Retriever, with_weights
+    from embeddings import Query
+    from embeddings.search import with_weights
     from embeddings.timeframe import days_outside
 
-    retriever = with_weights(Retriever(index), title_bm25=title_weight)
+    retriever = with_weights(index.retriever, title_bm25=title_weight)
     urls = dict(index.store.db.execute("SELECT id, url FROM articles"))
     rows = []
     for qi, q in enumerate(questions):
         feats = QuestionFeatures.of(q.question, q.as_of)
-        for c in retriever.candidates(q.question, Filters()):
+        for c in retriever.candidates(Query(q.question)):
             p = c.published
             rows.append({
                 "q": qi, "article": c.article_id,

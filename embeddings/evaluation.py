@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from .query import MODES, Query
 from .readers.common import parse_date
-from .search import MODES
 
 if TYPE_CHECKING:
     from .index import Index
@@ -104,13 +104,13 @@ def evaluate(index: "Index", questions: list[EvalQuestion], systems=SYSTEMS,
     ranks: dict[str, list[int | None]] = {s: [] for s in systems}
     latencies: list[float] = []
     if questions:  # warm-up: model loaded, caches filled, before anything is timed
-        index.search_articles(questions[0].question, k=DEPTH)
+        index.search_articles(Query(questions[0].question, k=DEPTH))
     total = len(questions) * len(systems)
     done = 0
     for q in questions:
         for system in systems:
             t0 = time.perf_counter()
-            results = index.search_articles(q.question, k=DEPTH, as_of=q.as_of, mode=system,
+            results = index.search_articles(Query(q.question, k=DEPTH, as_of=q.as_of, mode=system),
                                             passages=1)
             if system == "hybrid":
                 latencies.append((time.perf_counter() - t0) * 1000)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,6 +33,10 @@ from .readers import Skipped, read_paths
 from .records import Article, Hit
 from .store import SCHEMA_VERSION, MetaStore, MigrationContext
 from .vectors import VectorFile, Watermark
+
+if TYPE_CHECKING:  # searching
+    from .query import Query
+    from .search import ArticleHit, Retriever
 
 META_FILE = "meta.sqlite"
 CACHE_FILE = "vectors.cache"
@@ -366,30 +371,31 @@ class Index:
 
     # searching -------------------------------------------------------------------------
     @property
-    def retriever(self):
-        if self._retriever is None:
+    def retriever(self) -> Retriever:
+        """The search over this index's parts; made again after a write or a vector reload
+        (its document-frequency cache belongs to one state of the index)."""
+        if self._retriever is None or self._retriever.vectors is not self.vectors:
             from .search import Retriever
+            from .store import SearchQueries
 
-            self._retriever = Retriever(self)
+            self._retriever = Retriever(SearchQueries(self.store), self.vectors, self.encoder)
         return self._retriever
 
-    def search(self, query: str, k: int = 10, outlet: str | None = None,
-               since: date | None = None, until: date | None = None,
-               author: str | None = None, as_of: date | None = None,
-               mode: str = "hybrid") -> list[Hit]:
-        """The best `k` chunks for `query`; filters apply inside the search, before top-k."""
-        return self.retriever.search(query, k=k, outlet=outlet, since=since, until=until,
-                                     author=author, as_of=as_of, mode=mode)
+    def search(self, query: Query | str) -> list[Hit]:
+        """The best `query.k` chunks; filters apply inside the search, before top-k.
+        A plain string is a `Query` with the defaults."""
+        return self.retriever.search(_as_query(query))
+
+    def search_articles(self, query: Query | str, passages: int = 2) -> list[ArticleHit]:
+        """The best `query.k` distinct articles, each with its best `passages` chunks."""
+        return self.retriever.search_articles(_as_query(query), passages=passages)
 
     def term_weights(self, words: list[str]) -> dict[str, float]:
         """How rare each word is in the index (BM25 idf over chunks)."""
         return self.retriever.term_weights(words)
 
-    def search_articles(self, query: str, k: int = 10, outlet: str | None = None,
-                        since: date | None = None, until: date | None = None,
-                        author: str | None = None, as_of: date | None = None,
-                        mode: str = "hybrid", passages: int = 2):
-        """The best `k` distinct articles, each with its best `passages` chunks."""
-        return self.retriever.search_articles(query, k=k, outlet=outlet, since=since,
-                                              until=until, author=author, as_of=as_of,
-                                              mode=mode, passages=passages)
+
+def _as_query(query: Query | str) -> Query:
+    from .query import Query
+
+    return query if isinstance(query, Query) else Query(query)

@@ -1,10 +1,45 @@
-"""Reading a query: its terms for keyword search, its names and numbers."""
+"""A query: what is asked (`Query`, `Filters`), and how its text is read: its terms for
+keyword search, its names and numbers."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from datetime import date
 
 MAX_QUERY_CHARS = 2000  # what is embedded and searched of a very long question
 MAX_TERMS = 48
+MODES = ("hybrid", "dense", "keyword")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles a search may return; applied inside the search, before top-k."""
+
+    outlet: str | None = None
+    author: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.outlet, self.author, self.since, self.until))
+
+
+@dataclass(frozen=True)
+class Query:
+    """One search: the text, how many results, which articles, the question's "now"
+    (`as_of`, for "this week") and the mode (hybrid, or one system alone: a baseline)."""
+
+    text: str
+    k: int = 10
+    filters: Filters = field(default_factory=Filters)
+    as_of: date | None = None
+    mode: str = "hybrid"
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown search mode {self.mode!r}; choose one of {MODES}")
+
 
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being

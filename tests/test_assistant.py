@@ -141,3 +141,17 @@ def test_another_person_with_the_speakers_surname_is_not_the_speaker():
     # without a given name in the question, any Rutherford may be the one meant
     assert speaker_score(analyse("What did Rutherford say?"),
                          '"It is not clear," said Dr. George Rutherford.') == 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz'éü", min_size=1, max_size=14),
+                      max_size=20))
+def test_the_stemmer_in_use_stems_as_the_reference_snowball_english(words):
+    """The evidence stemmer (PyStemmer's C code where installed) gives the stems of
+    snowballstemmer's own Python English stemmer, which the evidence weights were fitted with."""
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    from assistant.evidence import _stemmer
+
+    reference = EnglishStemmer()
+    assert [_stemmer().stemWord(w) for w in words] == [reference.stemWord(w) for w in words]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings import Index
+from embeddings import Index, Query
 from embeddings.encoder import Encoder, backend_setting
 from embeddings.index import embed_text
 from embeddings.onnx_export import BundledModel, ensure_onnx, onnx_path
@@ -80,12 +80,12 @@ def test_an_index_built_by_either_backend_opens_with_the_other(tmp_path, corpus_
         with Index.open(tmp_path / built_by) as index:
             index.add([corpus_dir])
             assert index.encoder.backend == built_by
-            before = [h.chunk_id for h in index.search(question, k=3)]
+            before = [h.chunk_id for h in index.search(Query(question, k=3))]
         monkeypatch.setenv("NEWSDESK_ENCODER", opened_by)
         with Index.open(tmp_path / built_by) as index:
             assert index.encoder.backend == opened_by
             assert index.stats()["model"] == "all-MiniLM-L6-v2"
-            assert [h.chunk_id for h in index.search(question, k=3)] == before
+            assert [h.chunk_id for h in index.search(Query(question, k=3))] == before
 
 
 def test_other_models_keep_sentence_transformers():

@@ -160,9 +160,10 @@ def test_prompts_load_from_package_and_user_folder(tmp_path):
 
 def test_context_fits_the_window(shared_index):
     from assistant.generation.context import build
+    from embeddings import Query
     from embeddings.tokens import count_tokens
 
-    hits = shared_index.search("Lavrov Putin letter", k=10)
+    hits = shared_index.search(Query("Lavrov Putin letter", k=10))
     small = build("What did Lavrov say?", hits, context_window=700, answer_tokens=200)
     large = build("What did Lavrov say?", hits, context_window=8192, answer_tokens=200)
     assert small.tokens * 1.15 <= 700 - 200

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from embeddings import Article, ChunkerSettings, Index, IndexMismatchError
+from embeddings import Article, ChunkerSettings, Filters, Index, IndexMismatchError, Query
 from embeddings.index import CACHE_FILE, embed_text
 
 
@@ -45,7 +45,7 @@ def test_reopen_keeps_everything(tmp_path, encoder):
         index.add([_article(1), _article(2)])
     with Index.open(tmp_path / "ix") as index:
         assert len(index) == 2 and len(index.vectors) == 2
-        assert index.search("harbour project phase 2", k=1)[0].article.url == "https://t.example/2"
+        assert index.search(Query("harbour project phase 2", k=1))[0].article.url == "https://t.example/2"
 
 
 def test_model_mismatch_is_refused_clearly(tmp_path, encoder):
@@ -142,7 +142,7 @@ def test_bad_files_skipped_and_nothing_lost(tmp_path, corpus_dir, encoder):
 
 
 def test_search_returns_article_metadata_and_offsets(shared_index):
-    hits = shared_index.search("When does the plastic bag ban take effect?", k=3)
+    hits = shared_index.search(Query("When does the plastic bag ban take effect?", k=3))
     top = hits[0]
     assert top.article.url == "https://news.example/ban"
     assert top.article.body[top.start:top.end] == top.text
@@ -150,23 +150,48 @@ def test_search_returns_article_metadata_and_offsets(shared_index):
     assert {"dense", "keyword", "fused"} <= set(top.scores)
 
 
+def test_a_plain_string_is_a_default_query(shared_index):
+    text = "When does the plastic bag ban take effect?"
+    assert shared_index.search(text) == shared_index.search(Query(text))
+    assert [a.article.id for a in shared_index.search_articles(text)] == \
+        [a.article.id for a in shared_index.search_articles(Query(text))]
+
+
+def test_a_query_names_a_known_mode():
+    with pytest.raises(ValueError, match="unknown search mode"):
+        Query("ban", mode="semantic")
+
+
+def test_the_retriever_follows_reloaded_vectors(shared_index):
+    """The retriever is built from the index's parts; a reload makes new parts."""
+    before = shared_index.retriever
+    assert before.vectors is shared_index.vectors and before.encoder is shared_index.encoder
+    vectors = shared_index.vectors
+    try:
+        shared_index.vectors = type(vectors)(vectors.path, vectors.dim)
+        assert shared_index.retriever is not before
+        assert shared_index.retriever.vectors is shared_index.vectors
+    finally:
+        shared_index.vectors = vectors
+
+
 def test_filters_apply_inside_the_search(shared_index):
-    hits = shared_index.search("schools snow roads", k=1, outlet="city times")
+    hits = shared_index.search(Query("schools snow roads", k=1, filters=Filters(outlet="city times")))
     assert hits and all(h.article.outlet == "City Times" for h in hits)
-    hits = shared_index.search("ban", k=5, since=date(2022, 12, 1))
+    hits = shared_index.search(Query("ban", k=5, filters=Filters(since=date(2022, 12, 1))))
     assert hits and all(h.article.published >= date(2022, 12, 1) for h in hits)
-    hits = shared_index.search("chess", k=5, until=date(2019, 1, 1))
+    hits = shared_index.search(Query("chess", k=5, filters=Filters(until=date(2019, 1, 1))))
     assert [h.article.outlet for h in hits] == ["Reuters"] * len(hits)
-    hits = shared_index.search("chess", k=5, author="Ana Ruiz")
+    hits = shared_index.search(Query("chess", k=5, filters=Filters(author="Ana Ruiz")))
     assert {h.article.url for h in hits} == {"https://news.example/ban"}
-    assert shared_index.search("chess", k=5, outlet="No Such Outlet") == []
+    assert shared_index.search(Query("chess", k=5, filters=Filters(outlet="No Such Outlet"))) == []
 
 
 @pytest.mark.parametrize("query", ['"', "'; DROP TABLE articles; --", "NEAR(a b)", "a OR AND NOT",
                                    "*", "title:x", "^start", "", "   ", "x" * 10_000,
                                    "word " * 2_500, "\x1b[31mred\x1b[0m", "😀 emoji ✓"])
 def test_hostile_queries_never_raise(shared_index, query):
-    hits = shared_index.search(query, k=5)
+    hits = shared_index.search(Query(query, k=5))
     assert isinstance(hits, list)
 
 
@@ -176,7 +201,7 @@ def test_lost_vector_file_is_rebuilt_not_emptied(tmp_path, encoder):
     (tmp_path / "ix" / CACHE_FILE).unlink()
     with Index.open(tmp_path / "ix") as index:
         assert len(index) == 2 and len(index.vectors) == index.store.count_chunks() == 2
-        assert index.search("harbour project phase 2", k=1)[0].article.url == "https://t.example/2"
+        assert index.search(Query("harbour project phase 2", k=1))[0].article.url == "https://t.example/2"
 
 
 def test_a_reader_beside_a_busy_writer_sees_its_commits_and_writes_nothing(tmp_path, encoder):
@@ -191,7 +216,7 @@ def test_a_reader_beside_a_busy_writer_sees_its_commits_and_writes_nothing(tmp_p
         with Index.open(ix) as reader:
             assert len(reader.vectors) == 31  # the committed vector the file lacks, added
             assert set(reader.vectors.ids().tolist()) == reader.store.all_chunk_ids()
-            assert reader.search("harbour project phase 31", k=1)[0].article.url == \
+            assert reader.search(Query("harbour project phase 31", k=1))[0].article.url == \
                 "https://t.example/31"
     assert (ix / CACHE_FILE).read_bytes() == saved  # only a writer saves
 
@@ -295,7 +320,7 @@ def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, enco
         assert {cid: index.vectors.reconstruct(cid) for cid in before}.keys() == before.keys()
         for cid, vec in before.items():
             assert np.array_equal(index.vectors.reconstruct(cid), vec)
-        assert index.search("harbour project phase 3", k=1)[0].article.url == "https://t.example/3"
+        assert index.search(Query("harbour project phase 3", k=1))[0].article.url == "https://t.example/3"
     assert VectorFile.load(cache, "all-MiniLM-L6-v2", 384) is not None  # saved again, whole
 
 
@@ -330,7 +355,7 @@ def test_a_cache_behind_another_writer_is_extended(tmp_path, encoder, monkeypatc
             assert encode_calls == []
             assert len(reader.vectors) == 31
             assert_consistent(reader)
-            assert reader.search("harbour project phase 31", k=1)[0].article.url == \
+            assert reader.search(Query("harbour project phase 31", k=1))[0].article.url == \
                 "https://t.example/31"
         first.add([_article(32)])  # the first writer follows the second before writing
         assert_consistent(first)
@@ -353,7 +378,7 @@ def test_deletions_are_applied_to_a_stale_cache(tmp_path, encoder, monkeypatch, 
         assert not gone & set(index.vectors.ids().tolist())
         assert_consistent(index)
         assert len(index.vectors) == 29
-        hit = index.search("Story six now says something else", k=1)[0]
+        hit = index.search(Query("Story six now says something else", k=1))[0]
         assert hit.article.id == _article(6).id and "something else" in hit.text
 
 
@@ -468,7 +493,7 @@ def test_a_version_1_index_is_migrated_keeping_its_vectors(tmp_path, encoder, en
                 assert np.array_equal(stored[cid], vec)  # the very same vector, bit for bit
             else:
                 assert np.allclose(stored[cid], vec, atol=1e-5)
-        assert index.search("harbour project phase 2", k=1)[0].article.url == "https://t.example/2"
+        assert index.search(Query("harbour project phase 2", k=1))[0].article.url == "https://t.example/2"
         assert index.add([_article(5)]).added == 1
     encode_calls.clear()
     with Index.open(ix) as index:  # a second open migrates nothing

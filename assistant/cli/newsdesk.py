@@ -80,16 +80,17 @@ def cmd_index(args) -> int:
 
 def cmd_search(args) -> int:
     from assistant.render import safe
+    from embeddings import Filters, Query
 
     index = open_index(args.index)
-    query = " ".join(args.query)
-    filters = dict(outlet=args.outlet, author=args.author, since=args.since, until=args.until,
-                   as_of=args.as_of)
+    query = Query(" ".join(args.query), k=args.k, as_of=args.as_of,
+                  filters=Filters(outlet=args.outlet, author=args.author, since=args.since,
+                                  until=args.until))
     try:
         if args.chunks:
-            hits = index.search(query, k=args.k, **filters)
+            hits = index.search(query)
         else:
-            found = index.search_articles(query, k=args.k, **filters)
+            found = index.search_articles(query)
     finally:
         index.close()
     if args.json:
