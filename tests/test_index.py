@@ -168,7 +168,8 @@ def test_the_retriever_follows_reloaded_vectors(shared_index):
     assert before.vectors is shared_index.vectors and before.encoder is shared_index.encoder
     vectors = shared_index.vectors
     try:
-        shared_index.vectors = type(vectors)(vectors.path, vectors.dim)
+        shared_index.vectors = type(vectors)(vectors.index, vectors.kind, vectors.dim,
+                                             vectors.watermark)
         assert shared_index.retriever is not before
         assert shared_index.retriever.vectors is shared_index.vectors
     finally:
