@@ -126,12 +126,17 @@ def _articles_for(passages: int):
     from dataclasses import replace
 
     from embeddings import read_paths
+    from embeddings.records import article_id_for
 
     base = [a for a in read_paths([NEWS5K / "articles.jsonl.gz"]) if hasattr(a, "body")]
     copy = 0
     while True:
         for article in base:
-            yield replace(article, url=f"{article.url}#copy-{copy}") if copy else article
+            if not copy:
+                yield article
+                continue
+            url = f"{article.url}#copy-{copy}"
+            yield replace(article, url=url, id=article_id_for(url, article.body))
         copy += 1
 
 
@@ -149,7 +154,8 @@ def bytes_written(work: Path, small: int = 10_000, large: int = 50_000, step: in
         while index.store.count_chunks() + _estimate(batch) < n:
             batch.append(next(stream))
             if len(batch) >= 200:
-                index.add(batch)
+                if not index.add(batch).chunks:
+                    raise RuntimeError("the stand-in corpus stopped growing")
                 batch = []
         if batch:
             index.add(batch)
@@ -242,8 +248,8 @@ def main() -> None:
 
 
 def _show(title: str, values, as_json: bool) -> None:
-    if as_json:
-        print(f"{title}: done", file=sys.stderr, flush=True)
+    if as_json:  # the figures so far, should a later part fail
+        print(f"{title}: {json.dumps(values)}", file=sys.stderr, flush=True)
         return
     print(f"== {title}")
     if isinstance(values, dict):
