@@ -162,11 +162,7 @@ def cmd_setup(args) -> int:
         prepared = prepare()
     except (OSError, RuntimeError, ImportError) as exc:
         fail(f"could not prepare the embedding model: {exc}")
-    if args.json:
-        print(json_text(prepared))
-    else:
-        for backend, where in prepared.items():
-            print(f"{backend:>10}: {where}")
+    _print_mapping(prepared, args.json, width=10)
     return EXIT_OK
 
 
@@ -176,12 +172,17 @@ def cmd_info(args) -> int:
         stats = index.stats()
     finally:
         index.close()
-    if args.json:
-        print(json_text(stats))
-    else:
-        for key, value in stats.items():
-            print(f"{key:>15}: {value}")
+    _print_mapping(stats, args.json, width=15)
     return EXIT_OK
+
+
+def _print_mapping(values: dict, as_json: bool, width: int) -> None:
+    """A flat mapping as JSON, or as `key: value` lines with the keys right-aligned."""
+    if as_json:
+        print(json_text(values))
+        return
+    for key, value in values.items():
+        print(f"{key:>{width}}: {value}")
 
 
 @quiet_broken_pipe
