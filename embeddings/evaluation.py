@@ -104,6 +104,7 @@ def evaluate(index: "Index", questions: list[EvalQuestion], systems=SYSTEMS,
     ranks: dict[str, list[int | None]] = {s: [] for s in systems}
     latencies: list[float] = []
     if questions:  # warm-up: model loaded, caches filled, before anything is timed
+        index.warm()
         index.search_articles(Query(questions[0].question, k=DEPTH))
     total = len(questions) * len(systems)
     done = 0

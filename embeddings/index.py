@@ -8,6 +8,10 @@ SQLite when it is lost, damaged or of another kind; never by embedding again. On
 holder of the directory's write lock (one writer at a time) saves it, by the rule in
 `VectorFile.needs_saving`; readers never wait for the lock, and never write.
 
+A warm index (`Index.warm`: a chat, a server, an evaluation) also holds the keyword
+postings in memory (`keywords.KeywordIndex`), saved in `keywords.cache` by the same rule,
+when the write lock is free.
+
 Indexing overlaps its halves: a producer thread reads and chunks (`ingest.ChunkFeed`)
 while the calling thread embeds and commits.
 """
@@ -31,8 +35,9 @@ from .ingest import Batch, ChunkFeed, scan
 from .locking import write_lock
 from .readers import Skipped, read_paths
 from .records import Article, Hit
-from .store import SCHEMA_VERSION, MetaStore, MigrationContext
-from .vectors import VectorFile, Watermark
+from .keywords import KeywordIndex
+from .store import FTS_TOKENIZE, SCHEMA_VERSION, MetaStore, MigrationContext
+from .vectors import SAVE_FRACTION, VectorFile, Watermark
 
 if TYPE_CHECKING:  # searching
     from .query import Query
@@ -40,6 +45,7 @@ if TYPE_CHECKING:  # searching
 
 META_FILE = "meta.sqlite"
 CACHE_FILE = "vectors.cache"
+KEYWORDS_FILE = "keywords.cache"
 BATCH_CHUNKS = 2048  # chunks embedded and committed together
 _SOURCE_LOCATION = re.compile(r"(?::\d+|#\d+)$")  # "file.jsonl:12" / "file.json#3" -> file
 
@@ -82,6 +88,7 @@ class Index:
         self.vectors: VectorFile
         self.cache_bytes_written = 0  # by this object, into vectors.cache
         self._retriever = None
+        self._keywords: KeywordIndex | None = None  # held in memory once warm()
         # an older schema must be migrated before anything reads it, so then we wait for
         # the lock; otherwise a busy writer is left alone and only a free lock saves
         behind = store.schema_version() < SCHEMA_VERSION
@@ -270,6 +277,7 @@ class Index:
             self._sync_vectors()
             report = self._add(items, progress, prune)
             self._save_vectors_if_due()
+            self._keep_keywords()
             return report
 
     def _add(self, items, progress: ProgressFn | None, prune: bool) -> AddReport:
@@ -318,6 +326,7 @@ class Index:
             self.store.rollback()
             raise
         self._sync_vectors()
+        self._follow_keywords()
         for article, chunks in batch:
             if article.id in known:
                 report.updated += 1
@@ -333,6 +342,7 @@ class Index:
             self._sync_vectors()
             removed = self._remove(article_ids)
             self._save_vectors_if_due()
+            self._keep_keywords()
             return removed
 
     def _remove(self, article_ids: Iterable[str]) -> int:
@@ -348,6 +358,7 @@ class Index:
             self.store.rollback()
             raise
         self._sync_vectors()
+        self._follow_keywords()
         self._retriever = None
         return len(present)
 
@@ -369,6 +380,60 @@ class Index:
                 stale.append(article_id)
         return self._remove(stale)
 
+    # the keyword postings in memory ----------------------------------------------------
+    def warm(self) -> "Index":
+        """Get ready for many queries (a chat, a server, an evaluation): the encoder loaded
+        and the keyword postings held in memory, so that keyword search skips FTS5's
+        per-row bm25."""
+        self.encoder.load()
+        if self._keywords is None:
+            self._keywords = self._read_keywords()
+            self._save_keywords_if_due()
+            self._retriever = None
+        return self
+
+    def _read_keywords(self) -> KeywordIndex:
+        """The postings from `keywords.cache`, caught up with SQLite, or else built from
+        the FTS5 table (seconds for news-5k; then saved for the next process)."""
+        with self.store.snapshot():
+            keywords = KeywordIndex.load(self.path / KEYWORDS_FILE, FTS_TOKENIZE)
+            if keywords is None or not keywords.follow(self.store.db):
+                keywords = KeywordIndex(FTS_TOKENIZE)
+                keywords.unsaved = keywords.add_rows(self.store.db, 0) or 1
+        return keywords
+
+    def _follow_keywords(self) -> None:
+        """After a write: the postings in memory follow what was committed."""
+        if self._keywords is None:
+            return
+        with self.store.snapshot():
+            if not self._keywords.follow(self.store.db):
+                self._keywords = None  # not this table's past: FTS5 serves until warm() again
+
+    def _keep_keywords(self) -> None:
+        """Under the write lock, after a write: keep `keywords.cache` in step (built the
+        first time), so that a warm reader finds it ready."""
+        if self._keywords is None:
+            self._keywords = self._read_keywords()
+            self._retriever = None
+        self._save_keywords_if_due(holding_lock=True)
+
+    def _save_keywords_if_due(self, holding_lock: bool = False) -> None:
+        """Save the postings when the file lacks more than SAVE_FRACTION of them, if the
+        write lock is ours or free; a directory we may not write to keeps its old file."""
+        keywords = self._keywords
+        if keywords is None or keywords.unsaved <= SAVE_FRACTION * max(len(keywords), 1):
+            return
+        try:
+            if holding_lock:
+                keywords.save(self.path / KEYWORDS_FILE)
+                return
+            with write_lock(self.path, blocking=False) as locked:
+                if locked:
+                    keywords.save(self.path / KEYWORDS_FILE)
+        except OSError:
+            pass
+
     # searching -------------------------------------------------------------------------
     @property
     def retriever(self) -> Retriever:
@@ -378,7 +443,8 @@ class Index:
             from .search import Retriever
             from .store import SearchQueries
 
-            self._retriever = Retriever(SearchQueries(self.store), self.vectors, self.encoder)
+            self._retriever = Retriever(SearchQueries(self.store), self.vectors, self.encoder,
+                                        keywords=self._keywords)
         return self._retriever
 
     def search(self, query: Query | str) -> list[Hit]:

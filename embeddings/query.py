@@ -71,14 +71,19 @@ def terms(text: str) -> list[str]:
     return list(out)
 
 
-def fts_query(text: str) -> str | None:
-    """A safe FTS5 MATCH expression: every term quoted, joined by OR (None if no terms)."""
-    quoted = []
+def keyword_words(text: str) -> list[str]:
+    """The words a keyword search looks for, once each, in order."""
+    words = []
     for term in terms(text):
         for part in re.findall(r"\w+", term):
             if len(part) > 1 or part.isdigit():
-                quoted.append('"' + part.replace('"', '') + '"')
-    quoted = list(dict.fromkeys(quoted))
+                words.append(part)
+    return list(dict.fromkeys(words))
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 MATCH expression: every word quoted, joined by OR (None if no words)."""
+    quoted = ['"' + w.replace('"', '') + '"' for w in keyword_words(text)]
     return " OR ".join(quoted) if quoted else None
 
 

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .query import MAX_QUERY_CHARS, MODES, Filters, Query, fts_query
+from .query import MAX_QUERY_CHARS, MODES, Filters, Query, fts_query, keyword_words
 from .ranking import PLAIN, Candidate, QuestionFeatures, Weights, diversified, rescore
 from .readers.common import valid_text
 from .records import Article, Hit
 
 if TYPE_CHECKING:
     from .encoder import Encoder
+    from .keywords import KeywordIndex
     from .store import SearchQueries
     from .vectors import VectorFile
 
@@ -40,43 +41,57 @@ class ArticleHit:
 
 
 class Retriever:
-    """Search over one index's parts: its SQL (`store`), its vectors and its encoder."""
+    """Search over one index's parts: its SQL (`store`), its vectors and its encoder, and
+    where a warm index holds them, its keyword postings in memory (`keywords`: the same
+    bm25 as the store's FTS5 query, faster)."""
 
     def __init__(self, store: "SearchQueries", vectors: "VectorFile", encoder: "Encoder",
-                 weights: Weights | None = None):
+                 weights: Weights | None = None, keywords: "KeywordIndex | None" = None):
         self.store = store
         self.vectors = vectors
         self.encoder = encoder
         self.weights = weights or Weights()
+        self.keywords = keywords
         self._df: dict[str, int] = {}
 
     def with_weights(self, weights: Weights) -> "Retriever":
         """A retriever over the same parts, ranking with other weights."""
-        return Retriever(self.store, self.vectors, self.encoder, weights)
+        return Retriever(self.store, self.vectors, self.encoder, weights, self.keywords)
 
     # the two candidate generators --------------------------------------------------------
-    def dense(self, text: str, n: int, filters: Filters) -> list[tuple[int, float]]:
-        allowed = None
-        if filters.active:
-            allowed = np.fromiter(self.store.chunk_ids_where(filters), dtype=np.int64)
+    def allowed(self, filters: Filters) -> np.ndarray | None:
+        """The ids of the chunks `filters` admit (None: no filter)."""
+        if not filters.active:
+            return None
+        return np.fromiter(self.store.chunk_ids_where(filters), dtype=np.int64)
+
+    def dense(self, text: str, n: int, filters: Filters,
+              allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        if allowed is None:
+            allowed = self.allowed(filters)
         qvec = self.encoder.encode([text[:MAX_QUERY_CHARS]])[0]
         scores, ids = self.vectors.search(qvec, n, allowed)
         return [(int(i), float(s)) for i, s in zip(ids, scores)]
 
-    def keyword(self, text: str, n: int, filters: Filters,
-                title_weight: float | None = None) -> list[tuple[int, float]]:
-        match = fts_query(text)
-        if not match:
-            return []
+    def keyword(self, text: str, n: int, filters: Filters, title_weight: float | None = None,
+                allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         tw = self.weights.title_bm25 if title_weight is None else title_weight
-        return self.store.keyword(match, n, tw, filters)
+        if self.keywords is not None:
+            if allowed is None:
+                allowed = self.allowed(filters)
+            found = self.keywords.search(keyword_words(text), n, tw, allowed)
+            if found is not None:
+                return found
+        match = fts_query(text)
+        return self.store.keyword(match, n, tw, filters) if match else []
 
     def candidates(self, query: Query, n: int = CANDIDATES,
                    title_weight: float | None = None) -> list[Candidate]:
         """Dense and keyword candidates merged, each with its ranks and article facts."""
         text, filters, mode = query.text, query.filters, query.mode
-        dense = self.dense(text, n, filters) if mode in ("hybrid", "dense") else []
-        keyword = self.keyword(text, n, filters, title_weight) \
+        allowed = self.allowed(filters) if mode != "keyword" or self.keywords else None
+        dense = self.dense(text, n, filters, allowed) if mode in ("hybrid", "dense") else []
+        keyword = self.keyword(text, n, filters, title_weight, allowed) \
             if mode in ("hybrid", "keyword") else []
         by_id: dict[int, dict] = {}
         for rank, (cid, s) in enumerate(dense, start=1):

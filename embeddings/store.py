@@ -50,6 +50,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, text, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"  # chunks_fts's, as created above
 
 # Version 2: the vectors, committed in the same transaction as their chunks. A table of
 # their own rather than a column of `chunks`: scans of chunks (filters, joins) do not page

@@ -121,7 +121,7 @@ class NewsdeskApp(App):
                 else f"Cannot open the index: {exc.cause}"))
             return
         try:
-            index.encoder.load()  # load the model now, not on the first question
+            index.warm()  # the model and the keyword postings now, not on the first question
         except (OSError, ValueError, RuntimeError) as exc:
             index.close()
             self.call_from_thread(self.index_missing, f"Cannot open the index: {exc}")
