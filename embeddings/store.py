@@ -412,16 +412,17 @@ class SearchQueries:
         return [(int(r[0]), -float(r[1])) for r in rows]
 
     def candidate_rows(self, chunk_ids: Iterable[int]) -> list[tuple[int, str, str | None, str, str]]:
-        """(chunk id, article id, published, title, chunk text) of each chunk."""
+        """(chunk id, article id, published, title, chunk text) of each chunk. The text is
+        the keyword table's copy (`body[start:end]`, stored as the chunk was inserted):
+        a short row, where cutting it from the body reads the body's overflow pages."""
         ids = list(chunk_ids)
         out = []
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
             out += self.db.execute(
-                'SELECT c.id, c.article_id, a.published, a.title, '
-                'substr(a.body, c.start + 1, c."end" - c.start) FROM chunks c '
-                f'JOIN articles a ON a.id = c.article_id WHERE c.id IN ({",".join("?" * len(part))})',
-                part).fetchall()
+                'SELECT c.id, c.article_id, a.published, a.title, f.text FROM chunks c '
+                'JOIN articles a ON a.id = c.article_id JOIN chunks_fts f ON f.rowid = c.id '
+                f'WHERE c.id IN ({",".join("?" * len(part))})', part).fetchall()
         return out
 
     def document_frequency(self, phrase: str) -> int:

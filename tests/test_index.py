@@ -592,3 +592,15 @@ def test_cache_sqlite_and_durable_vectors_agree_after_any_history(encoder, ops, 
             with Index.open(ix) as index:
                 assert_consistent(index)
                 assert len(index) == len(edits)
+
+
+def test_candidate_rows_hold_each_chunks_own_text(shared_index):
+    from embeddings.store import SearchQueries
+
+    ids = sorted(shared_index.store.all_chunk_ids())
+    rows = SearchQueries(shared_index.store).candidate_rows(ids)
+    assert sorted(r[0] for r in rows) == ids
+    for cid, aid, _, title, text in rows:
+        _, s, e = shared_index.store.chunk_rows([cid])[cid]
+        article = shared_index.get(aid)
+        assert text == article.body[s:e] and title == article.title
