@@ -15,6 +15,8 @@ from embeddings import Hit
 from embeddings.query import STOPWORDS
 from embeddings.sentences import Sentences
 
+from .answer_types import answer_score
+from .attribution import Speech, attribute
 from .question import TITLES, Question
 
 _SPEECH = re.compile(
@@ -49,6 +51,7 @@ class Candidate:
     lead_in: tuple[int, int] | None = None  # the previous sentence of the paragraph
     lead_text: str = ""
     use_lead_in: bool = False  # quote it too: this sentence leans on it
+    speech: Speech = field(default_factory=Speech)  # who speaks in it, if anyone
     scores: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -70,6 +73,7 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
         if hit.article.id not in sentences_of:
             sentences_of[hit.article.id] = Sentences(body)
         spans, before = sentences_of[hit.article.id].around(hit.start, hit.end)
+        speech = attribute(body, ([before] if before else []) + spans)[1 if before else 0:]
         for i, (s, e) in enumerate(spans):
             if s < hit.start or e > hit.end or (hit.article.id, s) in seen:
                 continue
@@ -79,7 +83,8 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
             prev = spans[i - 1] if i else before
             prev = prev if prev and "\n\n" not in body[prev[1]:s] else None
             out.append(Candidate(rank, hit.article.id, s, e, body[s:e], lead_in=prev,
-                                 lead_text=body[prev[0]:prev[1]] if prev else ""))
+                                 lead_text=body[prev[0]:prev[1]] if prev else "",
+                                 speech=speech[i]))
     return out
 
 
@@ -171,11 +176,24 @@ def names_speaker(keys: tuple[str, ...], text: str) -> bool:
     return False
 
 
-def speaker_score(question: Question, text: str) -> float:
-    """+1 for the speaker's own (attributed) words, -1 for someone else's, 0 otherwise."""
+def is_speaker(question: Question, speaker: str) -> bool:
+    """Whether `speaker` (as a sentence names them) is the one the question asks about:
+    their surname, or every word of the role the question names ("the agency's chair")."""
+    if names_speaker(question.speaker_keys, speaker):
+        return True
+    role = [w for w in _WORD.findall(question.speaker.lower()) if w not in STOPWORDS]
+    said = set(_WORD.findall(speaker.lower()))
+    return bool(role) and all(w in said for w in role)
+
+
+def speaker_score(question: Question, text: str, speech: Speech | None = None) -> float:
+    """+1 for the speaker's own (attributed) words, -1 for someone else's, 0 otherwise.
+    `speech` is who the text around the sentence says is speaking, when it says."""
     keys = question.speaker_keys
     if not keys:
         return 0.0
+    if speech is not None and speech.speakers:
+        return 1.0 if any(is_speaker(question, who) for who in speech.speakers) else -1.0
     named = names_speaker(keys, text)
     is_speech = bool(_SPEECH.search(text) or _QUOTE_MARK.search(text))
     if named and is_speech:
@@ -205,6 +223,12 @@ def passage_evidence(question: Question, hits: list[Hit], idf: dict[str, float])
                 question, " ".join(f"{h.article.title} {h.text}" for h in top), idf)}
 
 
+def _named_before(question: Question, cand: Candidate) -> bool:
+    """The speaker is named in the sentence just before, and not in this one."""
+    return (cand.lead_in is not None and cand.speech.named_in == cand.lead_in
+            and not names_speaker(question.speaker_keys, cand.text))
+
+
 def needs_lead_in(question: Question, cand: Candidate) -> bool:
     """A sentence that leans on the one before ("He said ...") for who or what it means."""
     if cand.lead_in is None or not _CONTINUES.match(cand.text):
@@ -225,11 +249,13 @@ class EvidenceWeights:
     kind: float = 0.15
     rank: float = 0.1
     speaker: float = 0.35
+    answer: float = 0.0
 
     def lexical(self, s: dict[str, float]) -> float:
         """The weighted sum of a sentence's features other than similarity."""
         return (self.coverage * s["coverage"] + self.names * s["names"] + self.kind * s["kind"]
-                + self.rank * s["rank_prior"] + self.speaker * s.get("speaker", 0.0))
+                + self.rank * s["rank_prior"] + self.speaker * s.get("speaker", 0.0)
+                + self.answer * s.get("answer", 0.0))
 
     def total(self, s: dict[str, float]) -> float:
         return self.similarity * s.get("similarity", 0.0) + self.lexical(s)
@@ -248,9 +274,12 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
         text = f"{cand.lead_text} {cand.text}" if cand.use_lead_in else cand.text
         s = {"coverage": term_coverage(question, text, idf),
              "names": names_share(question, text), "kind": kind_match(question, cand.text),
+             "answer": answer_score(question.wants, cand.text),
              "rank_prior": 1.0 / (1.0 + cand.hit_rank)}
         if question.speaker:
-            s["speaker"] = speaker_score(question, text)
+            s["speaker"] = speaker_score(question, text, cand.speech)
+            if s["speaker"] == 1.0 and not cand.use_lead_in and _named_before(question, cand):
+                cand.use_lead_in = True  # the quotation alone does not name its speaker
         s["lexical"] = w.lexical(s)
         cand.scores = s
     ranked = sorted(cands, key=lambda c: -c.scores["lexical"])

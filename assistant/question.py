@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from embeddings.query import STOPWORDS, names_and_numbers, terms
 
+from .answer_types import Wanted, wanted
+
 _SPEAKER = re.compile(
     r"\b(?:what|how)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.+?)\s+"
     r"(?:say|said|tell|told|think|claim|claimed|argue|argued|write|wrote|announce|announced|"
@@ -32,6 +34,7 @@ class Question:
     names: tuple[str, ...]
     speaker: str | None  # "Lavrov" for "what did Sergei Lavrov say?"
     kind: str  # how_many, when, where, who or other
+    wants: Wanted  # the kind of value asked for, and what the question already says
 
     @property
     def speaker_keys(self) -> tuple[str, ...]:
@@ -54,4 +57,5 @@ def analyse(text: str) -> Question:
             speaker = who
     kind = next((name for name, pattern in _TYPES if pattern.search(text)), "other")
     return Question(text=text, terms=tuple(terms(text)), names=tuple(names_and_numbers(text)),
-                    speaker=speaker, kind=kind)
+                    speaker=speaker, kind=kind,
+                    wants=wanted(text) if speaker is None else Wanted("other", frozenset()))

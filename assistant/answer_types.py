@@ -1,0 +1,179 @@
+"""What kind of value a question asks for, and whether a sentence holds a new one.
+
+"How much did the fine cost?" wants an amount of money; "who won?" a person's name; "by how
+much?" two figures, or a change. A sentence answers when it holds a value of that kind that
+the question does not already hold: the sentence that only repeats the question's own words
+("the company announced a 20-for-1 split") gives the reader nothing, the one with a new
+name or figure ("Amazon...") does.
+
+The rules are about English question words and the shapes of values (currency signs,
+units, capitalised names), never about particular names or topics.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from embeddings.query import STOPWORDS
+
+# the kinds, most specific first: the first whose pattern the question matches wins
+_ASKS = [
+    ("comparison", r"\bby how (?:much|many)\b|\bhow much (?:more|less|higher|lower|bigger|"
+                   r"smaller)\b|\bhow many (?:more|fewer)\b"),
+    ("percent", r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b|"
+                r"\bwhat (?:rate|margin)\b"),
+    ("penalty", r"\bwhat (?:penalty|punishment|sentence|fine)\b|\bhow (?:much|long) (?:was|were|"
+                r"will|would|could|did)\b.*\b(?:fined|sentenced|jailed|banned|suspended|prison|"
+                r"jail)\b|\bpenalt(?:y|ies)\b"),
+    ("money", r"\bhow much (?:money|cash|funding|aid|does|did|do|will|would|is|was|are|were|"
+              r"has|have|had|could|can)\b|\bwhat (?:price|cost|amount|sum|salary|fee|fare|"
+              r"budget|valuation|value)\b|\bhow much\b"),
+    ("duration", r"\bhow long\b|\bfor how many (?:years|months|weeks|days|hours)\b"),
+    ("count", r"\bhow many\b|\bwhat (?:number|age)\b|\bhow old\b|\bhow (?:far|fast|tall|big|"
+              r"large|high|deep|heavy)\b"),
+    ("date", r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\bwhich (?:date|day|year|"
+             r"month)\b|\bon what day\b"),
+    ("place", r"\bwhere\b|\b(?:which|what|this)(?:\s+(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)\b)[\w’'-]+){0,2}?\s+(?:country|city|state|nation|region|town|"
+              r"island|continent|county|province|capital|venue|stadium|location|place)\b|"
+              r"\bin what (?:country|city|state)\b"),
+    ("person", r"\bwho(?:m|se)?\b|\b(?:which|what|this)(?:\s+(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)\b)[\w’'-]+){0,2}?\s+(?:person|man|woman|player|athlete|"
+               r"politician|leader|actor|actress|singer|rapper|star|official|judge|senator|"
+               r"governor|candidate|director|author|artist|musician|comedian|coach|ceo|"
+               r"billionaire|celebrity|lawmaker|president|minister|journalist|scientist)\b"),
+    ("organisation", r"\b(?:which|what|this)(?:\s+(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)\b)[\w’'-]+){0,2}?\s+(?:company|firm|brand|business|airline|carrier|"
+                     r"automaker|retailer|chain|bank|network|app|platform|team|club|group|"
+                     r"organization|organisation|agency|party|union|university|school|"
+                     r"college|startup|manufacturer|giant|network|channel|publication|outlet)\b"),
+    ("name", r"\b(?:which|what)(?:\s+(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)\b)[\w’'-]+){0,2}?\s+(?:show|series|film|movie|book|song|album|game|word|name|"
+             r"title|term|phrase|event|award|prize|product|drug|vaccine|variant|species|"
+             r"dish|food|animal|language)\b|\bwhat is the name\b|\bwhat (?:was|is) .{0,30}\bcalled\b"),
+]
+ASKS = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _ASKS]
+
+_NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                r"fifteen|twenty|thirty|forty|fifty|hundred|thousand|dozen|dozens|hundreds|"
+                r"thousands|million|millions|billion|billions|trillion|half|quarter)")
+_NUM = rf"(?:\d[\d,.]*\d|\d|{_NUMBER_WORD})"
+_VALUE = {
+    "money": re.compile(rf"[$£€¥]\s?\d|\b\d[\d,.]*\s?(?:million|billion|trillion|bn|m)?\s*"
+                        rf"(?:dollars|pounds|euros|yen|yuan|rupees|francs|cents|pence|usd|gbp|"
+                        rf"eur)\b|\b(?:US|A|C|HK)\$\s?\d", re.IGNORECASE),
+    "percent": re.compile(rf"\b{_NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b)|"
+                          rf"\b(?:half|a third|a quarter|two-thirds|three-quarters|majority|"
+                          rf"one in {_NUM})\b", re.IGNORECASE),
+    "duration": re.compile(rf"\b{_NUM}[\s-]+(?:seconds?|minutes?|hours?|days?|weeks?|months?|"
+                           rf"years?|decades?|centuries)\b|\blife (?:sentence|in prison)\b",
+                           re.IGNORECASE),
+    "count": re.compile(rf"\b{_NUM}\b", re.IGNORECASE),
+    "date": re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|"
+                       r"October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|"
+                       r"Dec)\.?\s+\d{1,2}\b|\b(?:19|20)\d\d\b|\b(?:Monday|Tuesday|Wednesday|"
+                       r"Thursday|Friday|Saturday|Sunday)\b|\b(?:early|mid|late)[\s-](?:"
+                       r"January|February|March|April|May|June|July|August|September|October|"
+                       r"November|December)\b|\bin (?:January|February|March|April|May|June|"
+                       r"July|August|September|October|November|December)\b"),
+}
+_PENALTY_WORD = re.compile(r"\b(?:fined?|fines|sentenced|sentence|prison|jail(?:ed)?|banned|"
+                           r"ban|suspended|suspension|probation|penalty|penalties|community "
+                           r"service|disqualified)\b", re.IGNORECASE)
+_CHANGE = re.compile(r"\b(?:from|between)\s+[$£€]?\d[\d,.]*\s?%?\S*\s+(?:to|and)\s+[$£€]?\d|"
+                     r"\b(?:up|down|rose|fell|increased|decreased|grew|dropped|climbed|jumped|"
+                     r"declined|more than|less than|fewer than|higher than|lower than)\b.{0,30}"
+                     r"\d", re.IGNORECASE)
+_NAME = re.compile(r"\b[A-Z][\w'’.&\-]*[A-Za-z0-9](?:\s+(?:of|de|la|van|von|the|and|&)?\s*"
+                   r"[A-Z][\w'’.&\-]*[A-Za-z0-9])*|\b[A-Z]{2,}\b")
+_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august",
+             "september", "october", "november", "december", "monday", "tuesday",
+             "wednesday", "thursday", "friday", "saturday", "sunday", "jan", "feb", "mar",
+             "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|to|near|into|across|outside|inside|across|"
+                           r"throughout|toward|towards)\s+(?:the\s+)?$", re.IGNORECASE)
+_TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|President|Prime Minister|"
+                           r"Minister|Senator|Sen|Rep|Gov|Governor|Judge|Justice|Coach|Chief|"
+                           r"CEO|Secretary|General|Captain|Prince|Princess|King|Queen|Pope)\.?\s+$")
+_ORG_WORD = re.compile(r"\b(?:Inc|Corp|Corporation|Co|Company|Ltd|LLC|Group|Holdings|Airlines?|"
+                       r"Airways|Bank|Motors|Technologies|Labs|Agency|Department|Ministry|"
+                       r"Council|Committee|Commission|Association|Foundation|Institute|"
+                       r"University|College|Party|Union|Network|News|Times|Post|Club|FC|"
+                       r"Organization|Organisation|Service|Administration|Authority|Board|"
+                       r"Court|Senate|House|Congress|Parliament)\b")
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What a question asks for: `kind`, and the words it already holds (not news)."""
+
+    kind: str  # one of ASKS' kinds, or "other"
+    known: frozenset[str]
+
+
+def wanted(question: str) -> Wanted:
+    kind = next((k for k, pattern in ASKS if pattern.search(question)), "other")
+    known = frozenset(w.lower() for w in re.findall(r"[\w'’$£€%.]+", question))
+    return Wanted(kind, known | STOPWORDS)
+
+
+def _new(value: str, want: Wanted) -> bool:
+    """Whether a value says something the question does not (some word of it is new)."""
+    words = [w.lower() for w in re.findall(r"[\w'’$£€%.]+", value)]
+    return any(w not in want.known and w.strip(".") not in want.known for w in words)
+
+
+def _names(text: str) -> list[re.Match]:
+    """Capitalised names, less a sentence's first word when it is a common word, and
+    less calendar words."""
+    out = []
+    for m in _NAME.finditer(text):
+        words = m.group().split()
+        if m.start() == 0 or text[:m.start()].rstrip().endswith(("“", "\"", "‘", "(")):
+            while words and words[0].lower() in STOPWORDS:
+                words = words[1:]
+        if words and not all(w.lower().strip(".") in _CALENDAR for w in words):
+            out.append(m)
+    return out
+
+
+def answer_score(want: Wanted, text: str) -> float:
+    """1 when the sentence holds a new value of the kind asked for, 0.5 for a looser fit
+    (a new number where an amount is asked, any new name where a person is), else 0."""
+    kind = want.kind
+    if kind == "other":
+        return 0.0
+    if kind in _VALUE or kind in ("penalty", "comparison"):
+        return _figure_score(want, text)
+    best = 0.0
+    for m in _names(text):
+        if not _new(m.group(), want):
+            continue
+        before = text[max(0, m.start() - 30):m.start()]
+        if kind == "place":
+            fits = bool(_PLACE_BEFORE.search(before)) and not _ORG_WORD.search(m.group())
+        elif kind == "person":
+            fits = (len(m.group().split()) >= 2 or bool(_TITLE_BEFORE.search(before))) \
+                and not _ORG_WORD.search(m.group()) and not m.group().isupper()
+        else:  # organisation, name
+            fits = True
+        best = max(best, 1.0 if fits else 0.5)
+        if best == 1.0:
+            break
+    return best
+
+
+def _figure_score(want: Wanted, text: str) -> float:
+    kind = want.kind
+    if kind == "comparison":
+        figures = [m for m in _VALUE["count"].finditer(text) if _new(m.group(), want)]
+        return 1.0 if (_CHANGE.search(text) or len(figures) >= 2) else 0.5 if figures else 0.0
+    if kind == "penalty":
+        pattern_hits = [m for p in ("money", "duration") for m in _VALUE[p].finditer(text)]
+        if any(_new(m.group(), want) for m in pattern_hits) and _PENALTY_WORD.search(text):
+            return 1.0
+        return 0.5 if _PENALTY_WORD.search(text) else 0.0
+    if any(_new(m.group(), want) for m in _VALUE[kind].finditer(text)):
+        return 1.0
+    loose = "count" if kind in ("money", "percent", "duration") else None
+    if kind == "date":
+        return 0.0
+    if loose and any(_new(m.group(), want) for m in _VALUE[loose].finditer(text)):
+        return 0.5
+    return 0.0

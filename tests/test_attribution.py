@@ -1,0 +1,93 @@
+"""Speech attribution and answer types: the readings the answer ranking relies on."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from assistant.answer_types import answer_score, wanted
+from assistant.attribution import attribute
+from embeddings.sentences import sentence_spans
+
+STORY = (
+    "The city council voted to ban plastic bags. “This is a great day for the city,” said "
+    "Mayor Jane Roe. “We will keep going.”\n\n"
+    "Critics were not convinced. Tom Hale, who runs a grocery store, said the ban would hurt "
+    "small shops. “It’s a disaster,” he said.\n\n"
+    "The agency’s chair Maria Keller told reporters the rules take effect in March. "
+    "According to Keller, fines will start at $500.\n\n"
+    "\"The roads will reopen by Wednesday,\" the transport chief said. Lavrov was quoted as "
+    "saying that talks were over. \"Our president and his team have said we are ready,\" "
+    "TASS quoted Lavrov as saying. In a statement, the company said it was reviewing it.")
+
+
+def _speech() -> dict[str, tuple[str, ...]]:
+    spans = sentence_spans(STORY)
+    return {STORY[s:e]: a.speakers for (s, e), a in zip(spans, attribute(STORY, spans))}
+
+
+@pytest.mark.parametrize("sentence, speaker", [
+    ("“This is a great day for the city,” said Mayor Jane Roe.", "Mayor Jane Roe"),
+    ("“We will keep going.”", "Mayor Jane Roe"),  # the quotation goes on
+    ("Tom Hale, who runs a grocery store, said the ban would hurt small shops.", "Tom Hale"),
+    ("“It’s a disaster,” he said.", "Tom Hale"),  # the pronoun, resolved
+    ("The agency’s chair Maria Keller told reporters the rules take effect in March.",
+     "The agency’s chair Maria Keller"),
+    ("According to Keller, fines will start at $500.", "Keller"),
+    ("\"The roads will reopen by Wednesday,\" the transport chief said.", "the transport chief"),
+    ("Lavrov was quoted as saying that talks were over.", "Lavrov"),
+    # a verb of speech inside the quotation is not the attribution
+    ("\"Our president and his team have said we are ready,\" TASS quoted Lavrov as saying.",
+     "Lavrov"),
+    ("In a statement, the company said it was reviewing it.", "the company"),
+])
+def test_the_speaker_of_each_sentence(sentence, speaker):
+    assert speaker in _speech()[sentence]
+
+
+def test_sentences_without_speech_have_no_speaker():
+    speech = _speech()
+    assert speech["The city council voted to ban plastic bags."] == ()
+    assert speech["Critics were not convinced."] == ()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab Cd“”\"',.said he she Roe\n")), max_size=300))
+def test_attribution_reads_any_text(text):
+    spans = sentence_spans(text)
+    assert len(attribute(text, spans)) == len(spans)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("What well-known company announced a stock split?", "organisation"),
+    ("In which US city is the menorah located?", "place"),
+    ("Which tennis star won the title?", "person"),
+    ("How many Republicans supported the bill?", "count"),
+    ("How much could the minimum wage rise to?", "money"),
+    ("What share of voters backed the plan?", "percent"),
+    ("By how much did prices rise?", "comparison"),
+    ("How long will the ban last?", "duration"),
+    ("What penalty did the club face?", "penalty"),
+    ("When does the ban take effect?", "date"),
+    ("What did the minister say about the ban?", "other"),
+])
+def test_what_a_question_asks_for(question, kind):
+    assert wanted(question).kind == kind
+
+
+@pytest.mark.parametrize("question, sentence, score", [
+    # the sentence that repeats the question holds nothing new; the answer does
+    ("Which company announced a 20-for-1 stock split?",
+     "The company announced Wednesday a 20-for-1 stock split.", 0.0),
+    ("Which company announced a 20-for-1 stock split?",
+     "If the split were to happen today, Amazon’s stock would be worth $139.", 1.0),
+    ("How many Republicans supported the bill?",
+     "The Senate passed the bill with 12 Republicans joining Democrats.", 1.0),
+    ("How much could the minimum wage rise to?", "The council could raise it to $22 an hour.",
+     1.0),
+    ("How much could the minimum wage rise to?", "The governor signed the law on Monday.", 0.0),
+    ("Who won the Australian Open?", "Rafael Nadal won the title after five sets.", 1.0),
+    ("Who won the Australian Open?", "The Australian Open final was an epic.", 0.0),
+    ("By how much did prices rise?", "Prices rose from 3% to 5% in May.", 1.0),
+])
+def test_a_new_value_of_the_kind_asked_for(question, sentence, score):
+    assert answer_score(wanted(question), sentence) == score
