@@ -8,7 +8,7 @@ The set has two files beside this script:
 
 Checks: ids unique; every url/topic_url is in the corpus; every must_quote is a substring of
 its article's text and reads as one whole sentence of 20-400 characters; every ``absent``
-string occurs in no article title or text (case-insensitive) -- except a year of a "year"
+string occurs in no article title or text (ignoring case and accents) -- except a year of a "year"
 change that the corpus mentions elsewhere: that year must then occur in no article that
 mentions the row's ``topic_key`` names; kind, change and split counts.
 Prints a summary and exits 1 on any failure; exits 0 with a message when the corpus is absent.
@@ -23,6 +23,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -60,6 +61,13 @@ def corpus_dir() -> Path | None:
         if c and (Path(c) / "articles.jsonl.gz").exists():
             return Path(c)
     return None
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form, so "Muñoz" in a question matches "Munoz" or a
+    decomposed "Mun\u0303oz" in an article."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -100,7 +108,7 @@ def sentence_problem(text: str, quote: str) -> str | None:
         return "ends inside a sentence"
     for m in _BOUNDARY.finditer(quote):
         if is_boundary(quote, m.start() + 1):
-            return f"holds a sentence boundary at {m.start()}: ...{quote[m.start()-15:m.end()+10]}..."
+            return f"holds a sentence boundary at {m.start()}: ...{quote[max(0, m.start() - 15):m.end() + 10]}..."
     return None
 
 
@@ -142,7 +150,7 @@ def main() -> int:
         for line in f:
             a = json.loads(line)
             articles[a["url"]] = a
-    lowered = [((a.get("title") or "") + "\n" + (a.get("text") or "")).lower()
+    lowered = [fold((a.get("title") or "") + "\n" + (a.get("text") or ""))
                for a in articles.values()]
 
     answers, nearmiss = read_jsonl(ANSWERS), read_jsonl(NEARMISS)
@@ -194,14 +202,14 @@ def main() -> int:
         if not absent:
             errors.append(f"{rid}: absent is empty")
         for s in absent:
-            if s.lower() not in r.get("question", "").lower():
+            if fold(s) not in fold(r.get("question", "")):
                 errors.append(f"{rid}: absent {s!r} is not in the question")
-            needle = s.lower()
+            needle = fold(s)
             holders = [low for low in lowered if needle in low]
             if not holders:
                 continue
             if r.get("change") == "year" and _YEAR.fullmatch(s):
-                keys = [k.lower() for k in r.get("topic_key") or []]
+                keys = [fold(k) for k in r.get("topic_key") or []]
                 if not keys:
                     errors.append(f"{rid}: year {s} occurs in {len(holders)} articles and the "
                                   "row names no topic_key to confine the check")
