@@ -108,7 +108,8 @@ def sentence_problem(text: str, quote: str) -> str | None:
         return "ends inside a sentence"
     for m in _BOUNDARY.finditer(quote):
         if is_boundary(quote, m.start() + 1):
-            return f"holds a sentence boundary at {m.start()}: ...{quote[max(0, m.start() - 15):m.end() + 10]}..."
+            around = quote[max(0, m.start() - 15):m.end() + 10]
+            return f"holds a sentence boundary at {m.start()}: ...{around}..."
     return None
 
 
