@@ -8,7 +8,7 @@ from embeddings import Filters, Hit, Index, Query
 from embeddings.readers.common import valid_text
 
 from .answer import Answer, Quote, Source
-from .evidence import Candidate, candidates, passage_evidence, score
+from .evidence import Candidate, candidates, missing_evidence, passage_evidence, score
 from .question import analyse
 
 MAX_QUOTES = 3
@@ -77,7 +77,8 @@ class Assistant:
         if cands:
             score(q, cands, self.index.encoder.encode, idf)
             answer.strength = max(c.score for c in cands)
-        answer.evidence = {"best_sentence": answer.strength, **passage_evidence(q, hits, idf)}
+        answer.evidence = {"best_sentence": answer.strength, **passage_evidence(q, hits, idf),
+                           **missing_evidence(q, hits, self.index.date_span())}
         articles = {h.article.id: h.article for h in hits}
         bodies = {aid: a.body for aid, a in articles.items()}
         chosen = self._choose(cands, bodies) if self._answers(answer.evidence) else []
@@ -90,6 +91,7 @@ class Assistant:
         """Whether the evidence is strong enough to call the question answered."""
         return (evidence["best_sentence"] >= self.found_threshold
                 and evidence["missing_rare_term_idf"] <= RARE_TERM_IDF
+                and not evidence.get("missing_year") and not evidence.get("missing_name")
                 and (evidence["passage_similarity"] >= PASSAGE_SIMILARITY
                      or evidence["best_sentence"] >= STRONG_SENTENCE))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from embeddings import Hit
 from embeddings.query import STOPWORDS
@@ -115,13 +116,16 @@ def _has_term(term: str, words: set[str]) -> bool:
     return bool(parts) and parts <= words
 
 
-def term_coverage(question: Question, text: str, idf: dict[str, float] | None = None) -> float:
-    """Share of the question's terms that the text contains, weighted by rarity (idf)."""
-    if not question.terms:
+def term_coverage(question: Question, text: str, idf: dict[str, float] | None = None,
+                  terms: tuple[str, ...] | None = None) -> float:
+    """Share of the question's terms (or of `terms`) that the text contains, weighted by
+    rarity (idf)."""
+    terms = question.terms if terms is None else terms
+    if not terms:
         return 0.0
     words = _words(text)
     total = got = 0.0
-    for term in question.terms:
+    for term in terms:
         weight = idf.get(term, 1.0) if idf else 1.0
         total += weight
         if _has_term(term, words):
@@ -223,6 +227,56 @@ def passage_evidence(question: Question, hits: list[Hit], idf: dict[str, float])
                 question, " ".join(f"{h.article.title} {h.text}" for h in top), idf)}
 
 
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_CAPITALISED = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:of|de|the|and)?\s*[A-Z][\w’'\-]*)*")
+NAME_PASSAGES = 5  # a name the question requires must be in one of these (tuned, see below)
+
+
+def required_names(text: str) -> list[str]:
+    """The capitalised names in a question, less a lone capitalised word that only
+    starts a sentence ("Approximately how many...")."""
+    out = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        for m in _CAPITALISED.finditer(sentence):
+            at_start = m.start() == 0 or sentence[:m.start()].rstrip().endswith(("“", '"'))
+            if not (at_start and len(m.group().split()) == 1):
+                out.append(m.group())
+    return out
+
+
+def _name_words(name: str) -> list[str]:
+    """The words of a name that must appear: not titles, not short acronyms (US, UK:
+    often spelt otherwise), no possessive."""
+    words = [re.sub(r"[’']s$", "", w) for w in _WORD.findall(name)
+             if w.lower() not in TITLES and w.lower() not in STOPWORDS]
+    return [w for w in words if len(w) > 2 and not (w.isupper() and len(w) <= 4)]
+
+
+def missing_evidence(question: Question, hits: list[Hit],
+                     span: tuple[date | None, date | None] = (None, None)) -> dict[str, float]:
+    """What the question requires that the retrieved passages lack (1.0 each):
+    - `missing_year`: a year past the corpus's last date, or one no passage holds (in its
+      text or title, or as its article's year or the year after);
+    - `missing_name`: a name with a word that none of the top NAME_PASSAGES passages holds.
+    NAME_PASSAGES (5, of 3-8 tried) and "every word of the name" (against "its last word"
+    or "any word") were chosen on the tune halves: the even quiz questions and the tune
+    half of bench/devset-nearmiss.jsonl."""
+    missing_year = 0.0
+    last = span[1]
+    for year in {int(y) for y in _YEAR.findall(question.text)}:
+        held = any(str(year) in h.text or str(year) in h.article.title
+                   or (h.article.published and h.article.published.year in (year, year + 1))
+                   for h in hits)
+        if (last is not None and year > last.year) or not held:
+            missing_year = 1.0
+            break
+    top = _words(" ".join(f"{h.article.title} {h.text}" for h in hits[:NAME_PASSAGES]))
+    missing_name = float(any(
+        any(_stem(w.lower().replace("’", "'")) not in top for w in _name_words(name))
+        for name in required_names(question.text)))
+    return {"missing_year": missing_year, "missing_name": missing_name}
+
+
 def _named_before(question: Question, cand: Candidate) -> bool:
     """The speaker is named in the sentence just before, and not in this one."""
     return (cand.lead_in is not None and cand.speech.named_in == cand.lead_in
@@ -235,6 +289,19 @@ def needs_lead_in(question: Question, cand: Candidate) -> bool:
         return False
     keys = question.speaker_keys or tuple(w.lower() for n in question.names for w in n.split())
     return not keys or any(k in cand.lead_text.lower() for k in keys)
+
+
+def _near(cands: list[Candidate]) -> None:
+    """Each sentence's `near`: how much of the question its neighbours (the sentences just
+    before and after it, in its paragraph) cover: an answer often sits next to the
+    sentence that restates the question."""
+    at = {(c.article_id, c.start): c for c in cands}
+    after = {(c.article_id, c.lead_in[0]): c for c in cands if c.lead_in}
+    for c in cands:
+        neighbours = [after.get((c.article_id, c.start))]
+        if c.lead_in:
+            neighbours.append(at.get((c.article_id, c.lead_in[0])))
+        c.scores["near"] = max((n.scores["coverage"] for n in neighbours if n), default=0.0)
 
 
 @dataclass(frozen=True)
@@ -250,15 +317,20 @@ class EvidenceWeights:
     rank: float = 0.1
     speaker: float = 0.35
     answer: float = 0.0
+    focus: float = 0.0
+    focus_similarity: float = 0.0
+    near: float = 0.0
 
     def lexical(self, s: dict[str, float]) -> float:
         """The weighted sum of a sentence's features other than similarity."""
         return (self.coverage * s["coverage"] + self.names * s["names"] + self.kind * s["kind"]
                 + self.rank * s["rank_prior"] + self.speaker * s.get("speaker", 0.0)
-                + self.answer * s.get("answer", 0.0))
+                + self.answer * s.get("answer", 0.0) + self.focus * s.get("focus", 0.0)
+                + self.near * s.get("near", 0.0))
 
     def total(self, s: dict[str, float]) -> float:
-        return self.similarity * s.get("similarity", 0.0) + self.lexical(s)
+        return (self.similarity * s.get("similarity", 0.0)
+                + self.focus_similarity * s.get("focus_similarity", 0.0) + self.lexical(s))
 
 
 def score(question: Question, cands: list[Candidate], encode, idf: dict[str, float] | None = None,
@@ -275,20 +347,26 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
         s = {"coverage": term_coverage(question, text, idf),
              "names": names_share(question, text), "kind": kind_match(question, cand.text),
              "answer": answer_score(question.wants, cand.text),
+             "focus": term_coverage(question, text, idf, question.focus_terms),
              "rank_prior": 1.0 / (1.0 + cand.hit_rank)}
         if question.speaker:
             s["speaker"] = speaker_score(question, text, cand.speech)
             if s["speaker"] == 1.0 and not cand.use_lead_in and _named_before(question, cand):
                 cand.use_lead_in = True  # the quotation alone does not name its speaker
-        s["lexical"] = w.lexical(s)
         cand.scores = s
+    _near(cands)
+    for cand in cands:
+        cand.scores["lexical"] = w.lexical(cand.scores)
     ranked = sorted(cands, key=lambda c: -c.scores["lexical"])
     embedded, rest = ranked[:embed_at_most], ranked[embed_at_most:]
     if embedded:
-        vectors = encode([question.text] + [c.text for c in embedded])
-        for cand, sim in zip(embedded, vectors[1:] @ vectors[0]):
+        vectors = encode([question.text, question.focus] + [c.text for c in embedded])
+        for cand, sim, near in zip(embedded, vectors[2:] @ vectors[0], vectors[2:] @ vectors[1]):
             cand.scores["similarity"] = float(sim)
+            cand.scores["focus_similarity"] = float(near)
     for cand in rest:
-        cand.scores["similarity"] = 0.0
+        cand.scores["similarity"] = cand.scores["focus_similarity"] = 0.0
     for cand in cands:
-        cand.scores["total"] = w.similarity * cand.scores["similarity"] + cand.scores.pop("lexical")
+        cand.scores["total"] = (w.similarity * cand.scores["similarity"]
+                                + w.focus_similarity * cand.scores["focus_similarity"]
+                                + cand.scores.pop("lexical"))

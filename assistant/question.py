@@ -27,6 +27,21 @@ _TYPES = [
 ]
 
 
+_ASKING = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+
+
+def focus_of(text: str) -> str:
+    """The clause that asks, without the context before it: "Presidents' Day was marked on
+    Monday. It falls near which president's birthday?" asks the second sentence; "Despite
+    a dip, how much have prices risen?" asks what follows the comma."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    asking = [s for s in sentences if "?" in s or _ASKING.search(s)]
+    last = asking[-1] if asking else sentences[-1]
+    m = re.search(r",\s*(?=(?:what|which|who|whom|whose|when|where|why|how)\b)", last,
+                  re.IGNORECASE)
+    return last[m.end():] if m else last
+
+
 @dataclass(frozen=True)
 class Question:
     text: str
@@ -35,6 +50,8 @@ class Question:
     speaker: str | None  # "Lavrov" for "what did Sergei Lavrov say?"
     kind: str  # how_many, when, where, who or other
     wants: Wanted  # the kind of value asked for, and what the question already says
+    focus: str = ""  # the clause that asks (all of it for a one-clause question)
+    focus_terms: tuple[str, ...] = ()
 
     @property
     def speaker_keys(self) -> tuple[str, ...]:
@@ -56,6 +73,8 @@ def analyse(text: str) -> Question:
         if who and who.lower() not in STOPWORDS and len(who) <= 80:
             speaker = who
     kind = next((name for name, pattern in _TYPES if pattern.search(text)), "other")
+    focus = focus_of(text)
     return Question(text=text, terms=tuple(terms(text)), names=tuple(names_and_numbers(text)),
                     speaker=speaker, kind=kind,
-                    wants=wanted(text) if speaker is None else Wanted("other", frozenset()))
+                    wants=wanted(text) if speaker is None else Wanted("other", frozenset()),
+                    focus=focus, focus_terms=tuple(terms(focus)))

@@ -1,6 +1,11 @@
 """Measure extractive answers on news-5k, with the naive baseline beside them.
 
-    python bench/answers.py --index DIR [--limit N]
+    python bench/answers.py --index DIR [--limit N] [--split report|tune|all]
+
+Dev set (bench/devset-answers.jsonl, devset-nearmiss.jsonl, written by reading news-5k
+articles; rules and weights are chosen on its "tune" half, figures reported on its
+"report" half): the must-quote sentence among the top-3 quotes, by question kind, and
+near-miss unanswerable questions refused. Seconds per answer, p50 and p95, warm.
 
 Figures (top-3 quotes): answer containment on the questions whose answer string occurs in
 a gold article; gold article among the cited sources (all questions); found=true on the
@@ -20,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (HELD_OUT, UNANSWERABLE, gold_bodies, news5k_or_exit,  # noqa: E402
-                          read_jsonl)
+from bench.common import (DEV_ANSWERS, DEV_NEAR_MISS, HELD_OUT, UNANSWERABLE,  # noqa: E402
+                          gold_bodies, news5k_or_exit, read_jsonl)
 
 
 def naive_quotes(retriever, question: str) -> list[tuple[str, str]]:
@@ -40,10 +45,36 @@ def naive_quotes(retriever, question: str) -> list[tuple[str, str]]:
     return [(t, u) for _, t, u in scored[:3]]
 
 
+def dev_set(split: str, limit: int | None) -> tuple[list[dict], list[dict]]:
+    """The dev set's answerable and near-miss questions of one half (or both)."""
+    def half(rows: list[dict]) -> list[dict]:
+        return [r for r in rows if split == "all" or r["split"] == split][:limit]
+
+    if not DEV_ANSWERS.exists():
+        return [], []
+    return half(read_jsonl(DEV_ANSWERS)), half(read_jsonl(DEV_NEAR_MISS))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def must_quoted(row: dict, answer) -> bool:
+    """Whether a top-3 quote holds the must-quote sentence (or is a long part of it)."""
+    must = _squash(row["must_quote"])
+    for quote in answer.quotes[:3]:
+        text = _squash(quote.text)
+        if must in text or (len(text) >= 40 and text in must):
+            return True
+    return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", required=True)
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--split", default="report", choices=["report", "tune", "all"],
+                        help="the dev set half to report (default: report, never tuned on)")
     args = parser.parse_args()
     data = news5k_or_exit()
 
@@ -63,15 +94,25 @@ def main() -> None:
         terms = [t.lower() for t in u["absent"]]
         assert not any(all(t in b for t in terms) for b in bodies.values()), u
 
+    index.warm()
     assistant = Assistant(index)
     naive = index.retriever.with_weights(replace(PLAIN, per_article=1000))
     rows = []
+    seconds: list[float] = []
+
+    def ask(question: str, as_of=None):
+        start = time.perf_counter()
+        answer = assistant.ask(question, as_of=as_of)
+        seconds.append(time.perf_counter() - start)
+        return answer
+
+    assistant.ask("warm-up question about the news")
     t0 = time.perf_counter()
     for n, q in enumerate(quiz, start=1):
         gold = {normalise_url(u) for u in q["gold_urls"]}
         answer_text = q["answer"].lower()
         answerable = any(answer_text in bodies.get(g, "") for g in gold)
-        a = assistant.ask(q["question"], as_of=parse_date(q["date"]))
+        a = ask(q["question"], as_of=parse_date(q["date"]))
         quoted = " ".join(x.text for x in a.quotes).lower()
         cited = {normalise_url(s.url) for s in a.sources if s.url}
         nq = naive_quotes(naive, q["question"])
@@ -83,8 +124,11 @@ def main() -> None:
         })
         if n % 60 == 0:
             print(f"  {n}/{len(quiz)} quiz questions ({time.perf_counter() - t0:.0f} s)", flush=True)
-    un = [assistant.ask(u["question"]) for u in unanswerable]
-    un_held = [assistant.ask(u["question"]) for u in held_out]
+    un = [ask(u["question"]) for u in unanswerable]
+    un_held = [ask(u["question"]) for u in held_out]
+    dev, near = dev_set(args.split, args.limit)
+    dev_rows = [(d, ask(d["question"], as_of=parse_date(d["as_of"]))) for d in dev]
+    near_answers = [ask(u["question"], as_of=parse_date(u["as_of"])) for u in near]
 
     answerable = [r for r in rows if r["answerable"]]
     share = lambda rs, key: sum(r[key] for r in rs) / max(len(rs), 1)  # noqa: E731
@@ -102,8 +146,23 @@ def main() -> None:
         refused = sum(not a.found for a in answers) / max(len(answers), 1)
         print(f"{'found=false on %s (of %d)' % (label, len(answers)):44} "
               f"{refused:9.3f} {0.0:9.3f}")
-    print(f"seconds per answer: "
-          f"{(time.perf_counter() - t0) / (len(rows) + len(un) + len(un_held)):.2f}")
+    if dev_rows:
+        print(f"\ndev set, {args.split} half: must-quote among the top-3 quotes")
+        for kind in ("said", "figure", "other", "all"):
+            part = [(d, a) for d, a in dev_rows if kind in (d["kind"], "all")]
+            held = sum(must_quoted(d, a) for d, a in part)
+            print(f"  {kind:8} {held / max(len(part), 1):.3f}  ({held} of {len(part)})")
+        cited = sum(any(normalise_url(s.url or "") == normalise_url(d["url"]) for s in a.sources)
+                    for d, a in dev_rows)
+        print(f"  gold article cited {cited / len(dev_rows):.3f}")
+    if near_answers:
+        refused = sum(not a.found for a in near_answers)
+        print(f"near-miss unanswerable refused ({args.split} half): "
+              f"{refused / len(near_answers):.3f} ({refused} of {len(near_answers)})")
+    ordered = sorted(seconds)
+    print(f"seconds per answer (warm, {len(ordered)} answers): "
+          f"p50 {ordered[len(ordered) // 2]:.2f}, "
+          f"p95 {ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]:.2f}")
 
     print("\nthreshold calibration on evidence strength (found when strength >= t):")
     quiz_s = sorted(r["strength"] for r in rows)

@@ -258,6 +258,10 @@ class Index:
                 "chunks": self.store.count_chunks(), "vectors": len(self.vectors),
                 **self.store.manifest()}
 
+    def date_span(self) -> tuple[date | None, date | None]:
+        """The earliest and latest publication dates in the index."""
+        return self.store.date_span()
+
     def get(self, article_id: str) -> Article | None:
         return self.store.get_article(article_id)
 

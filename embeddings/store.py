@@ -272,6 +272,14 @@ class MetaStore:
     def content_hashes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT id, content_hash FROM articles"))
 
+    def date_span(self) -> tuple[date | None, date | None]:
+        """The earliest and latest publication dates of the articles (None when unknown)."""
+        first, last = self.db.execute(
+            "SELECT min(published), max(published) FROM articles WHERE published IS NOT NULL"
+        ).fetchone()
+        return (date.fromisoformat(first) if first else None,
+                date.fromisoformat(last) if last else None)
+
     def count_articles(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
 

@@ -91,3 +91,33 @@ def test_what_a_question_asks_for(question, kind):
 ])
 def test_a_new_value_of_the_kind_asked_for(question, sentence, score):
     assert answer_score(wanted(question), sentence) == score
+
+
+def _hit(title: str, text: str, published: str = "2022-05-01"):
+    from datetime import date
+
+    from embeddings import Article, Hit
+
+    article = Article(title=title, url="https://m.example/1", body=text,
+                      published=date.fromisoformat(published))
+    return Hit(1, article, 0, len(text), text, 1.0, {})
+
+
+@pytest.mark.parametrize("question, year, name", [
+    ("Who won the Tour de France in 2022?", 0.0, 0.0),
+    ("Who won the Tour de France in 2031?", 1.0, 0.0),  # past the corpus's last date
+    ("Who won the Tour de France in 2015?", 1.0, 0.0),  # no passage holds that year
+    ("What did Jonas Vingegaard say after the Tour de France?", 0.0, 0.0),
+    ("What did Tadej Pogacar say after the Tour de France?", 0.0, 1.0),  # a swapped name
+    ("Approximately how many riders started the Tour de France?", 0.0, 0.0),
+])
+def test_missing_evidence(question, year, name):
+    from datetime import date
+
+    from assistant.evidence import missing_evidence
+    from assistant.question import analyse
+
+    hits = [_hit("Vingegaard wins the Tour de France",
+                 "Jonas Vingegaard won the 2022 Tour de France on Sunday, 176 riders started.")]
+    found = missing_evidence(analyse(question), hits, (date(2012, 1, 1), date(2026, 6, 1)))
+    assert (found["missing_year"], found["missing_name"]) == (year, name)
