@@ -229,6 +229,9 @@ def passage_evidence(question: Question, hits: list[Hit], idf: dict[str, float])
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAPITALISED = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:of|de|the|and)?\s*[A-Z][\w’'\-]*)*")
+_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august",
+             "september", "october", "november", "december", "monday", "tuesday",
+             "wednesday", "thursday", "friday", "saturday", "sunday"}  # capitalised, not names
 NAME_PASSAGES = 5  # a name the question requires must be in one of these (tuned, see below)
 
 
@@ -245,10 +248,11 @@ def required_names(text: str) -> list[str]:
 
 
 def _name_words(name: str) -> list[str]:
-    """The words of a name that must appear: not titles, not short acronyms (US, UK:
-    often spelt otherwise), no possessive."""
+    """The words of a name that must appear: not titles, months or days, not short
+    acronyms (US, UK: often spelt otherwise), no possessive."""
     words = [re.sub(r"[’']s$", "", w) for w in _WORD.findall(name)
-             if w.lower() not in TITLES and w.lower() not in STOPWORDS]
+             if w.lower() not in TITLES and w.lower() not in STOPWORDS
+             and w.lower() not in _CALENDAR]
     return [w for w in words if len(w) > 2 and not (w.isupper() and len(w) <= 4)]
 
 
