@@ -19,7 +19,7 @@ RELATIVE_CUTOFF = 0.6  # a further quote must score at least this share of the b
 FOUND_THRESHOLD = 0.40  # the best sentence must score at least this,
 RARE_TERM_IDF = 8.75  # no question term this rare (in under ~8 of 47k chunks) may be missing
 PASSAGE_SIMILARITY = 0.44  # and a top passage must be this close in meaning,
-STRONG_SENTENCE = 1.0  # unless a sentence scores this high (an attributed quote, say)
+STRONG_SENTENCE = 1.2  # unless a sentence scores this high (refitted with the weights)
 
 
 class EmptyQuestionError(ValueError):

@@ -131,16 +131,23 @@ def main() -> None:
     near_answers = [ask(u["question"], as_of=parse_date(u["as_of"])) for u in near]
 
     answerable = [r for r in rows if r["answerable"]]
+    odd = [r for n, r in enumerate(rows) if n % 2 == 1]  # never tuned on (see tune_answers)
     share = lambda rs, key: sum(r[key] for r in rs) / max(len(rs), 1)  # noqa: E731
     print(f"\nquiz questions: {len(rows)}, answer in a gold article: {len(answerable)}, "
           f"unanswerable set: {len(un)}")
     print(f"{'figure':44} {'newsdesk':>9} {'naive':>9}")
     print(f"{'answer containment (of %d)' % len(answerable):44} "
           f"{share(answerable, 'contains'):9.3f} {share(answerable, 'naive_contains'):9.3f}")
+    odd_answerable = [r for r in odd if r["answerable"]]
+    print(f"{'  odd questions only, never tuned on (of %d)' % len(odd_answerable):44} "
+          f"{share(odd_answerable, 'contains'):9.3f} {share(odd_answerable, 'naive_contains'):9.3f}")
     print(f"{'gold article among cited sources (of %d)' % len(rows):44} "
           f"{share(rows, 'gold_cited'):9.3f} {share(rows, 'naive_gold_cited'):9.3f}")
+    print(f"{'  odd questions only (of %d)' % len(odd):44} "
+          f"{share(odd, 'gold_cited'):9.3f} {share(odd, 'naive_gold_cited'):9.3f}")
     print(f"{'found=true on quiz questions (of %d)' % len(rows):44} "
           f"{share(rows, 'found'):9.3f} {1.0:9.3f}")
+    print(f"{'  odd questions only (of %d)' % len(odd):44} {share(odd, 'found'):9.3f} {1.0:9.3f}")
     for label, answers in (("unanswerable", un), ("held-out unanswerable", un_held),
                            ("both sets", un + un_held)):
         refused = sum(not a.found for a in answers) / max(len(answers), 1)
