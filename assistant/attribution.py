@@ -130,8 +130,9 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         out.append(speech)
         previous = speech
         people = _people(sentence)
-        if people:
+        if speech.speaker and speech.named_in == span and speech.speaker[0].isupper() \
+                and not _NOT_PERSON.search(speech.speaker):
+            last_person = (speech.speaker, span)  # "Kartapolov said ...": the one speaking
+        elif people:
             last_person = (people[-1], span)
-        elif speech.speaker and speech.named_in == span and _PERSON.search(speech.speaker):
-            last_person = (speech.speaker, span)
     return out

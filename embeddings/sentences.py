@@ -141,6 +141,14 @@ class Sentences:
             self._split[i] = _paragraph_sentences(self.text, *self._paragraphs[i])
         return self._split[i]
 
+    def before(self, offset: int, at_most: int = 60) -> list[tuple[int, int]]:
+        """The sentences of the paragraphs that end before `offset` (the last `at_most`)."""
+        spans: list[tuple[int, int]] = []
+        for i in range(bisect.bisect_right(self._ends, offset)):
+            if self._paragraphs[i][1] <= offset:
+                spans += self._of(i)
+        return spans[-at_most:]
+
     def around(self, start: int, end: int) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
         """The sentences of the paragraphs that overlap text[start:end] (every sentence
         inside that range is one of them), and the sentence just before the first of them."""

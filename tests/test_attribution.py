@@ -121,3 +121,18 @@ def test_missing_evidence(question, year, name):
                  "Jonas Vingegaard won the 2022 Tour de France on Sunday, 176 riders started.")]
     found = missing_evidence(analyse(question), hits, (date(2012, 1, 1), date(2026, 6, 1)))
     assert (found["missing_year"], found["missing_name"]) == (year, name)
+
+
+def test_whole_articles_add_every_sentence_of_the_top_article(shared_index):
+    from assistant.evidence import candidates
+
+    hits = shared_index.search("What did Lavrov say?")
+    top = hits[0].article
+    few, whole = candidates(hits, 0), candidates(hits, 1)
+    assert len(whole) > len(few)
+    starts = {c.start for c in whole if c.article_id == top.id}
+    from embeddings.sentences import sentence_spans
+    assert {s for s, _ in sentence_spans(top.body)} - starts <= {
+        s for s, e in sentence_spans(top.body) if e - s > 1200}
+    for c in whole:  # every candidate is its body's own text
+        assert c.text == {h.article.id: h.article for h in hits}[c.article_id].body[c.start:c.end]
