@@ -1,8 +1,8 @@
 """The bundled model under ONNX Runtime: the same vectors as sentence-transformers, no torch.
 
 Texts are tokenised with the model's own `tokenizer.json` (the `tokenizers` library),
-sorted by token count and cut into batches under a token budget, so that padding is
-not wasted; each batch runs the exported graph on all cores, then mean pooling over
+sorted by token count and cut into batches under a token budget where padding costs
+the least (`_batches`); each batch runs the exported graph on all cores, then mean pooling over
 the real tokens and L2 normalisation, as the model's sentence-transformers modules do.
 """
 from __future__ import annotations
@@ -17,6 +17,9 @@ from .onnx_export import INPUTS, BundledModel, ensure_onnx
 
 BATCH_TEXTS = 64       # at most this many texts a run
 BATCH_TOKENS = 8192    # and at most this many (padded) tokens a run
+# What one run costs beyond its tokens, in padded tokens: about 3 ms a run against about
+# 0.15 ms a token, measured on the 2-core benchmark machine (bench/perf.py's cold ask)
+RUN_COST_TOKENS = 20
 
 
 class OnnxEncoder:
@@ -96,13 +99,27 @@ def _session(path: Path, threads: int):
 
 
 def _batches(order: list[int], ids: list[list[int]]):
-    """Runs of `order` (sorted by length) under the text and padded-token budgets."""
-    batch: list[int] = []
-    for i in order:
-        width = len(ids[i])  # the longest so far, since `order` is sorted
-        if batch and (len(batch) >= BATCH_TEXTS or (len(batch) + 1) * width > BATCH_TOKENS):
-            yield batch
-            batch = []
-        batch.append(i)
-    if batch:
-        yield batch
+    """Runs of `order` (sorted by length) under the text and padded-token budgets, cut
+    where they cost the least: padded tokens, plus RUN_COST_TOKENS for each run. A run
+    pads its texts to its longest, so one run over short and long texts alike spends
+    most of its time on padding (half of it for the sentences a question's evidence
+    embeds); a text's vector does not depend on the run it is in."""
+    widths = [len(ids[i]) for i in order]
+    cost = [0] + [0] * len(widths)  # cost[j]: the cheapest runs over order[:j]
+    start = [0] * (len(widths) + 1)  # where the last of those runs starts
+    for j in range(1, len(widths) + 1):
+        width = widths[j - 1]  # the longest of any run ending here, since `order` is sorted
+        cost[j] = cost[j - 1] + width + RUN_COST_TOKENS
+        start[j] = j - 1
+        for i in range(j - 2, max(j - BATCH_TEXTS, 0) - 1, -1):
+            if (j - i) * width > BATCH_TOKENS:
+                break
+            c = cost[i] + (j - i) * width + RUN_COST_TOKENS
+            if c < cost[j]:
+                cost[j], start[j] = c, i
+    runs = []
+    j = len(widths)
+    while j:
+        runs.append(order[start[j]:j])
+        j = start[j]
+    yield from reversed(runs)

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from embeddings import Index, Query
 from embeddings.encoder import Encoder, backend_setting
 from embeddings.index import embed_text
+from embeddings.onnx_encoder import BATCH_TEXTS, BATCH_TOKENS, RUN_COST_TOKENS, _batches
 from embeddings.onnx_export import BundledModel, ensure_onnx, onnx_path
 
 from conftest import CORPUS_RECORDS, ROOT, SEED
@@ -171,3 +174,33 @@ def test_export_is_atomic_into_the_cache_and_happens_once(tmp_path, monkeypatch)
     assert sorted(p.name for p in target.parent.iterdir()) == ["model-fp32.onnx",
                                                                "model-int8.onnx"]
     assert Path(str(tmp_path / "cache")) in target.parents
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 300), max_size=200))
+def test_batches_cover_every_text_once_within_the_budgets(lengths):
+    ids = [[0] * n for n in lengths]
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    runs = list(_batches(order, ids))
+    assert [i for run in runs for i in run] == order  # in order, each once
+    for run in runs:
+        assert run and len(run) <= BATCH_TEXTS
+        assert len(run) == 1 or len(run) * max(lengths[i] for i in run) <= BATCH_TOKENS
+    # never dearer than one run over everything (where the budgets allow one)
+    cost = sum(len(r) * max(lengths[i] for i in r) + RUN_COST_TOKENS for r in runs)
+    if lengths and len(lengths) <= BATCH_TEXTS and len(lengths) * max(lengths) <= BATCH_TOKENS:
+        assert cost <= len(lengths) * max(lengths) + RUN_COST_TOKENS
+
+
+def test_short_and_long_texts_run_apart_and_keep_their_vectors():
+    short = [f"Sentence {i}." for i in range(6)]
+    long = [("The minister said the ban would take effect next year. " * 4) + str(i)
+            for i in range(6)]
+    encoder = Encoder(backend="onnx")
+    model = encoder.model
+    ids = [e.ids for e in model.tokenizer.encode_batch(short + long)]
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    assert sorted(map(sorted, _batches(order, ids))) == [list(range(6)), list(range(6, 12))]
+    together = encoder.encode(short + long)
+    alone = np.concatenate([encoder.encode([t]) for t in short + long])
+    assert np.allclose(together, alone, atol=1e-6)
