@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -204,3 +205,49 @@ def test_short_and_long_texts_run_apart_and_keep_their_vectors():
     together = encoder.encode(short + long)
     alone = np.concatenate([encoder.encode([t]) for t in short + long])
     assert np.allclose(together, alone, atol=1e-6)
+
+
+@pytest.fixture
+def counted_onnx_loads(monkeypatch):
+    """The threads that construct an ONNX encoder, with the process's loaded models
+    forgotten before and after."""
+    import embeddings.onnx_encoder as onnx_encoder
+    from embeddings import encoder as encoder_module
+
+    threads: list[str] = []
+
+    class Counted(onnx_encoder.OnnxEncoder):
+        def __init__(self, *args, **kwargs):
+            threads.append(threading.current_thread().name)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(onnx_encoder, "OnnxEncoder", Counted)
+    encoder_module._load_cached.cache_clear()
+    yield threads
+    encoder_module._load_cached.cache_clear()
+
+
+def test_a_preloaded_model_loads_once_and_gives_the_same_vectors(counted_onnx_loads):
+    texts = ["What did Lavrov say?", "The ban takes effect on March 1, 2023."]
+    preloading = Encoder(backend="onnx").preload()
+    assert preloading.preload() is preloading  # a second call starts nothing more
+    others = [Encoder(backend="onnx") for _ in range(3)]
+    vectors = [e.encode(texts) for e in others]  # each waits for the load under way
+    preloading._preloading.join()
+    assert len(counted_onnx_loads) == 1
+    assert all(e.model is preloading.model for e in others)
+    reference = Encoder(backend="onnx").encode(texts)
+    assert all(np.array_equal(v, reference) for v in vectors)
+
+
+def test_a_failed_preload_raises_on_first_use(counted_onnx_loads, monkeypatch):
+    import embeddings.onnx_encoder as onnx_encoder
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no graph")
+
+    monkeypatch.setattr(onnx_encoder, "OnnxEncoder", broken)
+    encoder = Encoder(backend="onnx").preload()
+    encoder._preloading.join()
+    with pytest.raises(RuntimeError, match="no graph"):
+        encoder.encode(["x"])
