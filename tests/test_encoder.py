@@ -167,7 +167,13 @@ def test_export_is_atomic_into_the_cache_and_happens_once(tmp_path, monkeypatch)
     model = BundledModel.locate()
     target = onnx_path(model, "fp32")
     assert not target.exists()
+    earlier = target.parent.with_name("minilm-l6-v2-1-2-f1")  # an earlier install's export
+    earlier.mkdir(parents=True)
+    (earlier / "model-fp32.onnx").write_bytes(b"old")
+    for path in (earlier / "model-fp32.onnx", earlier):
+        os.utime(path, (0, 0))
     assert ensure_onnx(model, "fp32") == target and target.exists()
+    assert not earlier.exists()
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary left
     mtime = target.stat().st_mtime_ns
     int8 = ensure_onnx(model, "int8")
@@ -251,3 +257,35 @@ def test_a_failed_preload_raises_on_first_use(counted_onnx_loads, monkeypatch):
     encoder._preloading.join()
     with pytest.raises(RuntimeError, match="no graph"):
         encoder.encode(["x"])
+
+
+def test_a_new_export_removes_the_stale_exports_of_earlier_installs(tmp_path):
+    from embeddings.onnx_export import STALE_EXPORT_S, _remove_stale_exports
+
+    onnx = tmp_path / "onnx"
+    hour_ago = 1_000_000.0 - STALE_EXPORT_S - 1
+
+    def folder(name: str, *files: str, when: float = hour_ago) -> Path:
+        path = onnx / name
+        path.mkdir(parents=True)
+        for f in files:
+            (path / f).write_bytes(b"x")
+            os.utime(path / f, (when, when))
+        os.utime(path, (when, when))
+        return path
+
+    current = folder("minilm-l6-v2-90868376-2000-f1", "model-fp32.onnx", when=1_000_000.0)
+    stale = [folder("minilm-l6-v2-90868376-1000-f1", "model-fp32.onnx", "model-int8.onnx",
+                    "model-fp32.optimised.onnx", ".model-int8.onnx.12.34.tmp"),
+             folder("minilm-l6-v2-0.1.0-90868376-f1", "model-fp32.onnx"),
+             folder("minilm-l6-v2-90868376-1100-f1")]
+    kept = [folder("minilm-l6-v2-90868376-1500-f1", "model-fp32.onnx",
+                   when=1_000_000.0 - 60),  # recent: another install may be using it
+            folder("minilm-l6-v2-90868376-1200-f1", "model-fp32.onnx", "notes.txt"),
+            folder("other-model-1-f1", "model-fp32.onnx")]
+    (onnx / "minilm-l6-v2-a-file").write_bytes(b"not a folder")
+
+    assert _remove_stale_exports(current, now=1_000_000.0) == sorted(stale)
+    assert not any(p.exists() for p in stale)
+    assert all(p.exists() for p in [current, *kept, onnx / "minilm-l6-v2-a-file"])
+    assert (current / "model-fp32.onnx").exists()
