@@ -2,8 +2,9 @@
 
 Texts are tokenised with the model's own `tokenizer.json` (the `tokenizers` library),
 sorted by token count and cut into batches under a token budget where padding costs
-the least (`_batches`); each batch runs the exported graph on all cores, then mean pooling over
-the real tokens and L2 normalisation, as the model's sentence-transformers modules do.
+the least (`_batches`); each batch runs the exported graph on all cores, then mean
+pooling over the real tokens and L2 normalisation, as the model's sentence-transformers
+modules do.
 """
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ def _batches(order: list[int], ids: list[list[int]]):
     most of its time on padding (half of it for the sentences a question's evidence
     embeds); a text's vector does not depend on the run it is in."""
     widths = [len(ids[i]) for i in order]
-    cost = [0] + [0] * len(widths)  # cost[j]: the cheapest runs over order[:j]
+    cost = [0] * (len(widths) + 1)  # cost[j]: the cheapest runs over order[:j]
     start = [0] * (len(widths) + 1)  # where the last of those runs starts
     for j in range(1, len(widths) + 1):
         width = widths[j - 1]  # the longest of any run ending here, since `order` is sorted
