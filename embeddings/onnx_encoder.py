@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .onnx_export import INPUTS, BundledModel, ensure_onnx
+
+if TYPE_CHECKING:  # numpy loads with ONNX Runtime: a background load starts before it
+    import numpy as np
 
 BATCH_TEXTS = 64       # at most this many texts a run
 BATCH_TOKENS = 8192    # and at most this many (padded) tokens a run
@@ -27,18 +29,16 @@ class OnnxEncoder:
     """Normalised float32 embeddings of the bundled model under ONNX Runtime."""
 
     def __init__(self, precision: str = "fp32", threads: int | None = None):
-        from tokenizers import Tokenizer
-
         model = BundledModel.locate()
         self.precision = precision
         self.path = ensure_onnx(model, precision)
-        self.tokenizer = Tokenizer.from_file(str(model.tokenizer_file))
-        self.tokenizer.no_padding()  # the file pads to 128; batches pad to their longest
-        self.tokenizer.enable_truncation(model.max_seq_length)
+        self.tokenizer = _tokenizer(model)
         self.session = _session(self.path, threads or os.cpu_count() or 1)
         self.dim = int(self.session.get_outputs()[0].shape[-1] or 384)
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
@@ -49,6 +49,8 @@ class OnnxEncoder:
         return out
 
     def _run(self, rows: list[list[int]]) -> np.ndarray:
+        import numpy as np
+
         width = max(len(r) for r in rows)
         input_ids = np.zeros((len(rows), width), dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
@@ -61,6 +63,15 @@ class OnnxEncoder:
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.maximum(norms, 1e-12)
+
+
+def _tokenizer(model: BundledModel):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model.tokenizer_file))
+    tokenizer.no_padding()  # the file pads to 128; batches pad to their longest
+    tokenizer.enable_truncation(model.max_seq_length)
+    return tokenizer
 
 
 def _session(path: Path, threads: int):
