@@ -32,8 +32,11 @@ class OnnxEncoder:
         model = BundledModel.locate()
         self.precision = precision
         self.path = ensure_onnx(model, precision)
-        self.tokenizer = _tokenizer(model)
+        # the tokenizer loads on a thread of its own while ONNX Runtime builds the session,
+        # which it does mostly outside the GIL: a cold start waits for the longer of the two
+        tokenizer = _Background(_tokenizer, model)
         self.session = _session(self.path, threads or os.cpu_count() or 1)
+        self.tokenizer = tokenizer.result()
         self.dim = int(self.session.get_outputs()[0].shape[-1] or 384)
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -72,6 +75,29 @@ def _tokenizer(model: BundledModel):
     tokenizer.no_padding()  # the file pads to 128; batches pad to their longest
     tokenizer.enable_truncation(model.max_seq_length)
     return tokenizer
+
+
+class _Background:
+    """`fn(*args)` running on a thread of its own; `result()` waits for its value, or
+    raises what it raised."""
+
+    def __init__(self, fn, *args):
+        self._value = self._error = None
+
+        def run() -> None:
+            try:
+                self._value = fn(*args)
+            except BaseException as exc:  # noqa: BLE001 - handed to result()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name=f"onnx-{fn.__name__}")
+        self._thread.start()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _session(path: Path, threads: int):
