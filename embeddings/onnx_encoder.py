@@ -13,7 +13,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .onnx_export import INPUTS, BundledModel, ensure_onnx
+from .onnx_export import (INPUTS, STALE_EXPORT_S, BundledModel, ensure_onnx, fsync_file,
+                          mark_used, publish)
 
 if TYPE_CHECKING:  # numpy loads with ONNX Runtime: a background load starts before it
     import numpy as np
@@ -23,6 +24,9 @@ BATCH_TOKENS = 8192    # and at most this many (padded) tokens a run
 # What one run costs beyond its tokens, in padded tokens: about 3 ms a run against about
 # 0.15 ms a token, measured on the 2-core benchmark machine (bench/perf.py's cold ask)
 RUN_COST_TOKENS = 20
+# A saved optimised graph larger than this holds its weights inside (~90 MB; as saved
+# before they had a file of their own, ~70 KB without them): it is saved again.
+INLINE_WEIGHTS_BYTES = 16 * 2**20
 
 
 class OnnxEncoder:
@@ -32,6 +36,7 @@ class OnnxEncoder:
         model = BundledModel.locate()
         self.precision = precision
         self.path = ensure_onnx(model, precision)
+        mark_used(self.path.parent)
         # the tokenizer loads on a thread of its own while ONNX Runtime builds the session,
         # which it does mostly outside the GIL: a cold start waits for the longer of the two
         tokenizer = _Background(_tokenizer, model)
@@ -104,7 +109,9 @@ def _session(path: Path, threads: int):
     """An inference session over the graph as ONNX Runtime optimises it, which is saved
     beside the graph the first time: later starts load it without optimising again (a
     third of the session's start-up). Extended, not all, optimisations: the saved graph
-    then holds no layout choices of this particular processor."""
+    then holds no layout choices of this particular processor. Its weights are saved in
+    a file of their own, which loading reads as it stands: parsing them out of the graph
+    was most of the session's start-up (0.15 of 0.25 s)."""
     import onnxruntime as ort
 
     def options(level) -> "ort.SessionOptions":
@@ -121,23 +128,46 @@ def _session(path: Path, threads: int):
 
     levels = ort.GraphOptimizationLevel
     optimised = path.with_name(f"{path.stem}.optimised.onnx")
-    if optimised.exists():
+    if optimised.exists() and optimised.stat().st_size <= INLINE_WEIGHTS_BYTES:
         try:
             return ort.InferenceSession(str(optimised), options(levels.ORT_DISABLE_ALL),
                                         providers=["CPUExecutionProvider"])
-        except Exception:  # damaged: optimise the graph again below
+        except Exception:  # damaged, or its weights lost: optimise the graph again below
             optimised.unlink(missing_ok=True)
+    # (a larger saved graph holds its weights, as earlier versions saved it: replaced below)
+    tag = f"{os.getpid()}.{threading.get_ident()}"
+    tmp = optimised.with_name(f".{optimised.name}.{tag}.tmp")
+    weights = optimised.with_name(f"{path.stem}.optimised.{tag}.data")  # named in the graph
     save = options(levels.ORT_ENABLE_EXTENDED)
-    tmp = optimised.with_name(f".{optimised.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     save.optimized_model_filepath = str(tmp)
+    save.add_session_config_entry("session.optimized_model_external_initializers_file_name",
+                                  weights.name)
+    save.add_session_config_entry(
+        "session.optimized_model_external_initializers_min_size_in_bytes", "1024")
+    session = ort.InferenceSession(str(path), save, providers=["CPUExecutionProvider"])
     try:
-        session = ort.InferenceSession(str(path), save, providers=["CPUExecutionProvider"])
-        os.replace(tmp, optimised)
-    except OSError:
-        pass  # a read-only cache: keep optimising at each start
+        fsync_file(weights)  # whole on disk before a graph under the final name reads them
+        publish(tmp, optimised)
+    except OSError:  # a read-only cache: keep optimising at each start
+        weights.unlink(missing_ok=True)
+    else:
+        _remove_stale_weights(optimised, keep=weights)
     finally:
         tmp.unlink(missing_ok=True)
     return session
+
+
+def _remove_stale_weights(optimised: Path, keep: Path) -> None:
+    """Weights files of graphs saved before this one (replaced, damaged, or the loser of
+    two processes saving at once), once no writer can still be saving them."""
+    import time
+
+    for other in optimised.parent.glob(f"{optimised.name.removesuffix('.onnx')}.*.data"):
+        try:
+            if other != keep and time.time() - other.stat().st_mtime > STALE_EXPORT_S:
+                other.unlink()
+        except OSError:
+            continue
 
 
 def _batches(order: list[int], ids: list[list[int]]):

@@ -21,10 +21,11 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PRECISIONS = ("fp32", "int8")
 KEY_PREFIX = "minilm-l6-v2-"  # every export folder's name starts so (see cache_key)
 # the files this module writes into an export folder, finished or under way
-_EXPORT_FILE = re.compile(r"\.?model-(?:fp32|int8)(?:\.optimised)?\.onnx(?:\.\d+\.\d+\.tmp)?")
-# An export folder written this recently may belong to another install that is still in
-# use or still exporting: it is left for a later export to remove.
-STALE_EXPORT_S = 3600
+_EXPORT_FILE = re.compile(r"\.?model-(?:fp32|int8)(?:\.optimised)?\.onnx(?:\.\d+\.\d+\.tmp)?"
+                          r"|model-(?:fp32|int8)\.optimised\.\d+\.\d+\.data")
+# An export folder used (`mark_used`) or written this recently may belong to another
+# install that is still in use, or still exporting: it is left for a later export.
+STALE_EXPORT_S = 24 * 3600
 _LOCK = threading.Lock()
 
 
@@ -91,11 +92,20 @@ def ensure_onnx(model: BundledModel, precision: str = "fp32") -> Path:
     return target
 
 
+def mark_used(folder: Path) -> None:
+    """Record that the export in `folder` was loaded now (its time), so that another
+    install's export does not take it for a stale one."""
+    try:
+        os.utime(folder)
+    except OSError:  # a read-only cache
+        pass
+
+
 def _remove_stale_exports(current: Path, now: float | None = None) -> list[Path]:
     """Remove the export folders of earlier installs beside `current`: a reinstall changes
     the weights' time, hence the key, and each folder holds ~220 MB. Only folders of ours
-    go: named like an export, holding nothing but files this module writes, and none of
-    them changed for STALE_EXPORT_S. Returns the folders removed."""
+    go: named like an export, holding nothing but files this module writes, and neither
+    used nor changed for STALE_EXPORT_S. Returns the folders removed."""
     now = time.time() if now is None else now
     removed = []
     for folder in sorted(current.parent.iterdir()):
@@ -123,13 +133,17 @@ def _tmp_beside(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
 
 
-def _publish(tmp: Path, target: Path) -> None:
-    """Make `tmp` durable, then rename it over `target`."""
-    fd = os.open(tmp, os.O_RDONLY)
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def publish(tmp: Path, target: Path) -> None:
+    """Make `tmp` durable, then rename it over `target`."""
+    fsync_file(tmp)
     os.replace(tmp, target)
 
 
@@ -163,7 +177,7 @@ def _export_fp32(model: BundledModel, target: Path) -> None:
             torch.onnx.export(LastHidden(bert), example, str(tmp), input_names=list(INPUTS),
                               output_names=["last_hidden_state"], dynamic_axes=axes,
                               opset_version=17, dynamo=False)
-        _publish(tmp, target)
+        publish(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -180,7 +194,7 @@ def _quantise_int8(source: Path, target: Path) -> None:
     try:
         quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8,
                          per_channel=True)  # per-tensor scales cost ~0.05 cosine
-        _publish(tmp, target)
+        publish(tmp, target)
     finally:
         root.setLevel(level)
         tmp.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -260,12 +261,13 @@ def test_a_failed_preload_raises_on_first_use(counted_onnx_loads, monkeypatch):
 
 
 def test_a_new_export_removes_the_stale_exports_of_earlier_installs(tmp_path):
-    from embeddings.onnx_export import STALE_EXPORT_S, _remove_stale_exports
+    from embeddings.onnx_export import STALE_EXPORT_S, _remove_stale_exports, mark_used
 
     onnx = tmp_path / "onnx"
-    hour_ago = 1_000_000.0 - STALE_EXPORT_S - 1
+    now = time.time()
+    long_ago = now - STALE_EXPORT_S - 1
 
-    def folder(name: str, *files: str, when: float = hour_ago) -> Path:
+    def folder(name: str, *files: str, when: float = long_ago) -> Path:
         path = onnx / name
         path.mkdir(parents=True)
         for f in files:
@@ -274,18 +276,55 @@ def test_a_new_export_removes_the_stale_exports_of_earlier_installs(tmp_path):
         os.utime(path, (when, when))
         return path
 
-    current = folder("minilm-l6-v2-90868376-2000-f1", "model-fp32.onnx", when=1_000_000.0)
+    current = folder("minilm-l6-v2-90868376-2000-f1", "model-fp32.onnx", when=now)
     stale = [folder("minilm-l6-v2-90868376-1000-f1", "model-fp32.onnx", "model-int8.onnx",
-                    "model-fp32.optimised.onnx", ".model-int8.onnx.12.34.tmp"),
+                    "model-fp32.optimised.onnx", "model-fp32.optimised.56.78.data",
+                    ".model-int8.onnx.12.34.tmp"),
              folder("minilm-l6-v2-0.1.0-90868376-f1", "model-fp32.onnx"),
              folder("minilm-l6-v2-90868376-1100-f1")]
     kept = [folder("minilm-l6-v2-90868376-1500-f1", "model-fp32.onnx",
-                   when=1_000_000.0 - 60),  # recent: another install may be using it
+                   when=now - 60),  # recent: another install may be using it
             folder("minilm-l6-v2-90868376-1200-f1", "model-fp32.onnx", "notes.txt"),
             folder("other-model-1-f1", "model-fp32.onnx")]
     (onnx / "minilm-l6-v2-a-file").write_bytes(b"not a folder")
+    in_use = folder("minilm-l6-v2-90868376-1300-f1", "model-fp32.onnx")
+    mark_used(in_use)  # loaded by another install now: not stale
+    kept.append(in_use)
 
-    assert _remove_stale_exports(current, now=1_000_000.0) == sorted(stale)
+    assert _remove_stale_exports(current, now=now + 1) == sorted(stale)
     assert not any(p.exists() for p in stale)
     assert all(p.exists() for p in [current, *kept, onnx / "minilm-l6-v2-a-file"])
     assert (current / "model-fp32.onnx").exists()
+
+
+def test_the_optimised_graph_keeps_its_weights_apart_and_gives_the_same_vectors(tmp_path):
+    """The session's graph is saved optimised, its weights in a file beside it (loading
+    them as they stand is most of a cold start's saving); a graph saved with its weights
+    inside (by earlier versions), or whose weights were lost, is saved again."""
+    from embeddings.onnx_encoder import INLINE_WEIGHTS_BYTES, _session
+
+    source = ensure_onnx(BundledModel.locate(), "fp32")
+    graph = tmp_path / "model-fp32.onnx"
+    graph.symlink_to(source)
+    optimised = tmp_path / "model-fp32.optimised.onnx"
+    ids = np.array([[101, 2054, 2106, 2474, 2360, 1029, 102]], dtype=np.int64)
+    feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids),
+             "token_type_ids": np.zeros_like(ids)}
+
+    def weights() -> list[Path]:
+        return sorted(tmp_path.glob("model-fp32.optimised.*.data"))
+
+    reference = _session(graph, 1).run(None, feeds)[0]  # optimised now, and saved
+    assert optimised.stat().st_size <= INLINE_WEIGHTS_BYTES and len(weights()) == 1
+    assert not list(tmp_path.glob(".*.tmp"))
+    assert np.array_equal(_session(graph, 1).run(None, feeds)[0], reference)  # loaded
+    for damage in ("weights inside", "weights lost"):
+        if damage == "weights inside":
+            optimised.unlink()
+            optimised.write_bytes(source.read_bytes())  # large: an earlier version's
+        else:
+            for w in weights():
+                w.unlink()
+        assert np.array_equal(_session(graph, 1).run(None, feeds)[0], reference)
+        assert optimised.stat().st_size <= INLINE_WEIGHTS_BYTES and weights()
+        assert np.array_equal(_session(graph, 1).run(None, feeds)[0], reference)
