@@ -85,7 +85,7 @@ class VectorFile:
                 if zlib.crc32(payload) != header["crc32"]:
                     return None
                 index, borrowed = _read_index(faiss, payload)
-                if (index.d != dim or index.ntotal != header["count"]):
+                if index.d != dim or index.ntotal != header["count"]:
                     return None
                 watermark = Watermark(int(header["chunk_id"]), int(header["deletion"]))
                 kind = str(header["kind"])
@@ -181,7 +181,8 @@ class VectorFile:
         return ann.search(self.index, query, k, allowed_ids)
 
     def reconstruct(self, chunk_id: int) -> np.ndarray:
-        self._own()  # an IVF index gets a direct map on first use
+        if self.kind != ann.FLAT:
+            self._own()  # an IVF index is given a direct map on first use
         return ann.reconstruct(self.index, chunk_id)
 
 
@@ -201,7 +202,7 @@ def _mapped(f, start: int, size: int) -> np.ndarray:
 
 def _read_index(faiss, payload: np.ndarray):
     """(index, borrowed): the index in `payload`, borrowing its bytes where this FAISS can
-    (1.10 on: `ZeroCopyIOReader`), else copied. Raises RuntimeError where the bytes are not
+    (it has `ZeroCopyIOReader`), else copied. Raises RuntimeError where the bytes are not
     exactly one index."""
     if not hasattr(faiss, "ZeroCopyIOReader"):
         return faiss.deserialize_index(payload), False
