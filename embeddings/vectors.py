@@ -8,14 +8,14 @@ and index always change together. A file that is truncated, fails its checksum, 
 parsed or was built for another model or dimension does not load (`load` gives None):
 the cache is then rebuilt from SQLite, never by embedding again.
 
-A loaded cache is read in place: the file is mapped into memory, checked, and FAISS's
-index borrows its bytes rather than copying them (a cold `ask` on 47k passages then
-reads no 70 MB copy). Before its first change the index is copied out (`_own`).
+A loaded cache is read into memory once, checked there, and FAISS's index borrows those
+bytes rather than copying them again (a cold `ask` on 47k passages then makes one 70 MB
+copy, not three). Before its first change the index is copied out (`_own`). The file is
+not mapped: rewritten in place while mapped (by hand, or a tool), it would crash readers.
 """
 from __future__ import annotations
 
 import json
-import mmap
 import os
 import zlib
 from dataclasses import dataclass
@@ -51,7 +51,7 @@ class VectorFile:
         self.watermark = watermark
         self.saved = saved  # vectors in the file this view was loaded from or saved to
         self.changes = 0    # vectors added or removed since then
-        self._borrowed = borrowed  # the mapped file bytes that `index` reads in place
+        self._borrowed = borrowed  # the file's bytes in memory, which `index` reads in place
 
     @classmethod
     def build(cls, kind: str, dim: int, ids: np.ndarray, vectors: np.ndarray,
@@ -81,7 +81,7 @@ class VectorFile:
                 start, size = f.tell(), int(header["payload_bytes"])
                 if os.fstat(f.fileno()).st_size != start + size:
                     return None  # truncated, or something appended
-                payload = _mapped(f, start, size)
+                payload = _read_payload(f, size)
                 if zlib.crc32(payload) != header["crc32"]:
                     return None
                 index, borrowed = _read_index(faiss, payload)
@@ -96,7 +96,7 @@ class VectorFile:
                    borrowed=payload if borrowed else None)
 
     def _own(self) -> None:
-        """Copy a borrowed index out of the mapped file, before its first change: FAISS
+        """Copy a borrowed index out of the file's bytes, before its first change: FAISS
         cannot grow or shrink borrowed storage (it aborts the process)."""
         if self._borrowed is not None:
             import faiss
@@ -186,18 +186,13 @@ class VectorFile:
         return ann.reconstruct(self.index, chunk_id)
 
 
-def _mapped(f, start: int, size: int) -> np.ndarray:
-    """Bytes [start, start + size) of the open file `f`, read-only, mapped rather than read
-    where a mapped file can still be replaced (not on Windows: writers rename over it).
-    The mapping outlives `f`, and serves a file that a writer has since replaced."""
-    if os.name == "nt":
-        f.seek(start)
-        data = np.empty(size, dtype=np.uint8)
-        if f.readinto(memoryview(data)) != size:
-            raise OSError("the vector cache ended early")
-        return data
-    view = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    return np.frombuffer(view, dtype=np.uint8, count=size, offset=start)
+def _read_payload(f, size: int) -> np.ndarray:
+    """The next `size` bytes of `f`, read into memory at once (the index's parser then
+    borrows them; read through Python piece by piece, they were copied twice more)."""
+    data = np.empty(size, dtype=np.uint8)
+    if f.readinto(memoryview(data)) != size:
+        raise OSError("the vector cache ended early")
+    return data
 
 
 def _read_index(faiss, payload: np.ndarray):

@@ -325,10 +325,10 @@ def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, enco
     assert VectorFile.load(cache, "all-MiniLM-L6-v2", 384) is not None  # saved again, whole
 
 
-def test_a_reader_searches_the_mapped_cache_while_a_writer_replaces_it(tmp_path, encoder):
-    """A loaded cache is read in place from the mapped file (no copy at start-up); a writer
-    renames a new file over it meanwhile, and the reader's view stays whole. Changing a
-    borrowed view copies it out first (faiss would abort on a borrowed one)."""
+def test_a_reader_searches_its_borrowed_cache_while_a_writer_replaces_it(tmp_path, encoder):
+    """A loaded cache's index borrows the bytes read from the file (no copy of its own); a
+    writer renames a new file over it meanwhile, and the reader's view stays whole.
+    Changing a borrowed view copies it out first (faiss would abort on a borrowed one)."""
     import faiss
 
     ix = tmp_path / "ix"
