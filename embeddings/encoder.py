@@ -13,6 +13,8 @@ import functools
 import os
 import threading
 
+# imported here, not on first use: the model's load runs on a background thread
+# (Encoder.preload), and numpy is not safe to import from two threads at once
 import numpy as np
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -104,6 +106,7 @@ class Encoder:
         # ONNX serves the bundled model only; any other model keeps sentence-transformers
         self.backend = backend if self.model_id == DEFAULT_MODEL else "torch"
         self._model = None
+        self._preloading: threading.Thread | None = None
 
     @property
     def model(self):
@@ -116,6 +119,26 @@ class Encoder:
         """Load the model now rather than on the first text."""
         self.model  # noqa: B018
         return self
+
+    def preload(self) -> "Encoder":
+        """Start loading the model in a background thread, and return at once: the first
+        text then waits only for what is left of the load (`_load` holds the lock that
+        makes the two meet). ONNX Runtime builds its session largely outside the GIL, so
+        a cold start overlaps it with opening the index and searching its keywords. A
+        load that fails in the background is tried again, and raises, on first use."""
+        if self._model is None and self._preloading is None:
+            # not a daemon: the interpreter waits for it rather than stopping it inside
+            # native code at exit
+            self._preloading = threading.Thread(target=self._load_quietly,
+                                                name="encoder-preload")
+            self._preloading.start()
+        return self
+
+    def _load_quietly(self) -> None:
+        try:
+            self.load()
+        except Exception:  # noqa: BLE001 - raised again by the first use, in its thread
+            pass
 
     @property
     def dim(self) -> int:

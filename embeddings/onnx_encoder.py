@@ -1,9 +1,10 @@
 """The bundled model under ONNX Runtime: the same vectors as sentence-transformers, no torch.
 
 Texts are tokenised with the model's own `tokenizer.json` (the `tokenizers` library),
-sorted by token count and cut into batches under a token budget, so that padding is
-not wasted; each batch runs the exported graph on all cores, then mean pooling over
-the real tokens and L2 normalisation, as the model's sentence-transformers modules do.
+sorted by token count and cut into batches under a token budget where padding costs
+the least (`_batches`); each batch runs the exported graph on all cores, then mean
+pooling over the real tokens and L2 normalisation, as the model's sentence-transformers
+modules do.
 """
 from __future__ import annotations
 
@@ -13,25 +14,32 @@ from pathlib import Path
 
 import numpy as np
 
-from .onnx_export import INPUTS, BundledModel, ensure_onnx
+from .onnx_export import (INPUTS, STALE_EXPORT_S, BundledModel, ensure_onnx, fsync_file,
+                          mark_used, publish)
 
 BATCH_TEXTS = 64       # at most this many texts a run
 BATCH_TOKENS = 8192    # and at most this many (padded) tokens a run
+# What one run costs beyond its tokens, in padded tokens: about 3 ms a run against about
+# 0.15 ms a token, measured on the 2-core benchmark machine (bench/perf.py's cold ask)
+RUN_COST_TOKENS = 20
+# A saved optimised graph larger than this holds its weights inside (~90 MB; as saved
+# before they had a file of their own, ~70 KB without them): it is saved again.
+INLINE_WEIGHTS_BYTES = 16 * 2**20
 
 
 class OnnxEncoder:
     """Normalised float32 embeddings of the bundled model under ONNX Runtime."""
 
     def __init__(self, precision: str = "fp32", threads: int | None = None):
-        from tokenizers import Tokenizer
-
         model = BundledModel.locate()
         self.precision = precision
         self.path = ensure_onnx(model, precision)
-        self.tokenizer = Tokenizer.from_file(str(model.tokenizer_file))
-        self.tokenizer.no_padding()  # the file pads to 128; batches pad to their longest
-        self.tokenizer.enable_truncation(model.max_seq_length)
+        mark_used(self.path.parent)
+        # the tokenizer loads on a thread of its own while ONNX Runtime builds the session,
+        # which it does mostly outside the GIL: a cold start waits for the longer of the two
+        tokenizer = _Background(_tokenizer, model)
         self.session = _session(self.path, threads or os.cpu_count() or 1)
+        self.tokenizer = tokenizer.result()
         self.dim = int(self.session.get_outputs()[0].shape[-1] or 384)
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -59,11 +67,45 @@ class OnnxEncoder:
         return pooled / np.maximum(norms, 1e-12)
 
 
+def _tokenizer(model: BundledModel):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model.tokenizer_file))
+    tokenizer.no_padding()  # the file pads to 128; batches pad to their longest
+    tokenizer.enable_truncation(model.max_seq_length)
+    return tokenizer
+
+
+class _Background:
+    """`fn(*args)` running on a thread of its own; `result()` waits for its value, or
+    raises what it raised."""
+
+    def __init__(self, fn, *args):
+        self._value = self._error = None
+
+        def run() -> None:
+            try:
+                self._value = fn(*args)
+            except BaseException as exc:  # noqa: BLE001 - handed to result()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name=f"onnx-{fn.__name__}")
+        self._thread.start()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def _session(path: Path, threads: int):
     """An inference session over the graph as ONNX Runtime optimises it, which is saved
     beside the graph the first time: later starts load it without optimising again (a
     third of the session's start-up). Extended, not all, optimisations: the saved graph
-    then holds no layout choices of this particular processor."""
+    then holds no layout choices of this particular processor. Its weights are saved in
+    a file of their own, which loading reads as it stands: parsing them out of the graph
+    was most of the session's start-up (0.15 of 0.25 s)."""
     import onnxruntime as ort
 
     def options(level) -> "ort.SessionOptions":
@@ -72,37 +114,78 @@ def _session(path: Path, threads: int):
         o.inter_op_num_threads = 1
         o.log_severity_level = 3
         o.graph_optimization_level = level
+        # Idle workers sleep rather than spin: on a machine with other work running, the
+        # spinning threads took time from the ones computing (33 evidence sentences on 2
+        # cores beside two busy processes: 0.53 s spinning, 0.34 s not; quiet, the same)
+        o.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return o
 
     levels = ort.GraphOptimizationLevel
     optimised = path.with_name(f"{path.stem}.optimised.onnx")
-    if optimised.exists():
+    if optimised.exists() and optimised.stat().st_size <= INLINE_WEIGHTS_BYTES:
         try:
             return ort.InferenceSession(str(optimised), options(levels.ORT_DISABLE_ALL),
                                         providers=["CPUExecutionProvider"])
-        except Exception:  # damaged: optimise the graph again below
+        except Exception:  # damaged, or its weights lost: optimise the graph again below
             optimised.unlink(missing_ok=True)
+    # (a larger saved graph holds its weights, as earlier versions saved it: replaced below)
+    tag = f"{os.getpid()}.{threading.get_ident()}"
+    tmp = optimised.with_name(f".{optimised.name}.{tag}.tmp")
+    weights = optimised.with_name(f"{path.stem}.optimised.{tag}.data")  # named in the graph
     save = options(levels.ORT_ENABLE_EXTENDED)
-    tmp = optimised.with_name(f".{optimised.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     save.optimized_model_filepath = str(tmp)
+    save.add_session_config_entry("session.optimized_model_external_initializers_file_name",
+                                  weights.name)
+    save.add_session_config_entry(
+        "session.optimized_model_external_initializers_min_size_in_bytes", "1024")
+    session = ort.InferenceSession(str(path), save, providers=["CPUExecutionProvider"])
     try:
-        session = ort.InferenceSession(str(path), save, providers=["CPUExecutionProvider"])
-        os.replace(tmp, optimised)
-    except OSError:
-        pass  # a read-only cache: keep optimising at each start
+        fsync_file(weights)  # whole on disk before a graph under the final name reads them
+        publish(tmp, optimised)
+    except OSError:  # a read-only cache: keep optimising at each start
+        weights.unlink(missing_ok=True)
+    else:
+        _remove_stale_weights(optimised, keep=weights)
     finally:
         tmp.unlink(missing_ok=True)
     return session
 
 
+def _remove_stale_weights(optimised: Path, keep: Path) -> None:
+    """Weights files of graphs saved before this one (replaced, damaged, or the loser of
+    two processes saving at once), once no writer can still be saving them."""
+    import time
+
+    for other in optimised.parent.glob(f"{optimised.name.removesuffix('.onnx')}.*.data"):
+        try:
+            if other != keep and time.time() - other.stat().st_mtime > STALE_EXPORT_S:
+                other.unlink()
+        except OSError:
+            continue
+
+
 def _batches(order: list[int], ids: list[list[int]]):
-    """Runs of `order` (sorted by length) under the text and padded-token budgets."""
-    batch: list[int] = []
-    for i in order:
-        width = len(ids[i])  # the longest so far, since `order` is sorted
-        if batch and (len(batch) >= BATCH_TEXTS or (len(batch) + 1) * width > BATCH_TOKENS):
-            yield batch
-            batch = []
-        batch.append(i)
-    if batch:
-        yield batch
+    """Runs of `order` (sorted by length) under the text and padded-token budgets, cut
+    where they cost the least: padded tokens, plus RUN_COST_TOKENS for each run. A run
+    pads its texts to its longest, so one run over short and long texts alike spends
+    most of its time on padding (half of it for the sentences a question's evidence
+    embeds); a text's vector does not depend on the run it is in."""
+    widths = [len(ids[i]) for i in order]
+    cost = [0] * (len(widths) + 1)  # cost[j]: the cheapest runs over order[:j]
+    start = [0] * (len(widths) + 1)  # where the last of those runs starts
+    for j in range(1, len(widths) + 1):
+        width = widths[j - 1]  # the longest of any run ending here, since `order` is sorted
+        cost[j] = cost[j - 1] + width + RUN_COST_TOKENS
+        start[j] = j - 1
+        for i in range(j - 2, max(j - BATCH_TEXTS, 0) - 1, -1):
+            if (j - i) * width > BATCH_TOKENS:
+                break
+            c = cost[i] + (j - i) * width + RUN_COST_TOKENS
+            if c < cost[j]:
+                cost[j], start[j] = c, i
+    runs = []
+    j = len(widths)
+    while j:
+        runs.append(order[start[j]:j])
+        j = start[j]
+    yield from reversed(runs)

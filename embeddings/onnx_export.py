@@ -4,19 +4,28 @@ The export runs the bundled weights through `torch.onnx.export` (torch is import
 only, and only when no exported file exists yet); int8 is ONNX Runtime's dynamic
 quantisation of the same graph. Files are written beside their final name and renamed
 over it, so a crash or two processes exporting at once never leave a half-written model.
-Nothing is downloaded.
+Nothing is downloaded. A new export removes those of earlier installs (`_remove_stale_exports`).
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 EXPORT_FORMAT = 1  # bump when the exported graph changes shape or inputs
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PRECISIONS = ("fp32", "int8")
+KEY_PREFIX = "minilm-l6-v2-"  # every export folder's name starts so (see cache_key)
+# the files this module writes into an export folder, finished or under way
+_EXPORT_FILE = re.compile(r"\.?model-(?:fp32|int8)(?:\.optimised)?\.onnx(?:\.\d+\.\d+\.tmp)?"
+                          r"|model-(?:fp32|int8)\.optimised\.\d+\.\d+\.data")
+# An export folder used (`mark_used`) or written this recently may belong to another
+# install that is still in use, or still exporting: it is left for a later export.
+STALE_EXPORT_S = 24 * 3600
 _LOCK = threading.Lock()
 
 
@@ -57,7 +66,7 @@ class BundledModel:
         on every start (unlike a hash of 90 MB, or importlib.metadata); a reinstall of the
         package exports again."""
         weights = (self.path / "model.safetensors").stat()
-        return f"minilm-l6-v2-{weights.st_size}-{weights.st_mtime_ns}-f{EXPORT_FORMAT}"
+        return f"{KEY_PREFIX}{weights.st_size}-{weights.st_mtime_ns}-f{EXPORT_FORMAT}"
 
 
 def onnx_path(model: BundledModel, precision: str = "fp32") -> Path:
@@ -77,22 +86,64 @@ def ensure_onnx(model: BundledModel, precision: str = "fp32") -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         if precision == "fp32":
             _export_fp32(model, target)
+            _remove_stale_exports(target.parent)
         else:
             _quantise_int8(ensure_onnx(model, "fp32"), target)
     return target
+
+
+def mark_used(folder: Path) -> None:
+    """Record that the export in `folder` was loaded now (its time), so that another
+    install's export does not take it for a stale one."""
+    try:
+        os.utime(folder)
+    except OSError:  # a read-only cache
+        pass
+
+
+def _remove_stale_exports(current: Path, now: float | None = None) -> list[Path]:
+    """Remove the export folders of earlier installs beside `current`: a reinstall changes
+    the weights' time, hence the key, and each folder holds ~220 MB. Only folders of ours
+    go: named like an export, holding nothing but files this module writes, and neither
+    used nor changed for STALE_EXPORT_S. Returns the folders removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for folder in sorted(current.parent.iterdir()):
+        if folder == current or not folder.name.startswith(KEY_PREFIX) or folder.is_symlink() \
+                or not folder.is_dir():
+            continue
+        try:
+            files = list(folder.iterdir())
+            if not all(_EXPORT_FILE.fullmatch(f.name) and f.is_file() and not f.is_symlink()
+                       for f in files):
+                continue  # something not ours inside: not ours to remove
+            changed = max(p.stat().st_mtime for p in [folder, *files])
+            if now - changed < STALE_EXPORT_S:
+                continue
+            for f in files:
+                f.unlink()
+            folder.rmdir()
+            removed.append(folder)
+        except OSError:  # in use (Windows), or changed under us: left for another time
+            continue
+    return removed
 
 
 def _tmp_beside(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
 
 
-def _publish(tmp: Path, target: Path) -> None:
-    """Make `tmp` durable, then rename it over `target`."""
-    fd = os.open(tmp, os.O_RDONLY)
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def publish(tmp: Path, target: Path) -> None:
+    """Make `tmp` durable, then rename it over `target`."""
+    fsync_file(tmp)
     os.replace(tmp, target)
 
 
@@ -126,7 +177,7 @@ def _export_fp32(model: BundledModel, target: Path) -> None:
             torch.onnx.export(LastHidden(bert), example, str(tmp), input_names=list(INPUTS),
                               output_names=["last_hidden_state"], dynamic_axes=axes,
                               opset_version=17, dynamo=False)
-        _publish(tmp, target)
+        publish(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -143,7 +194,7 @@ def _quantise_int8(source: Path, target: Path) -> None:
     try:
         quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8,
                          per_channel=True)  # per-tensor scales cost ~0.05 cosine
-        _publish(tmp, target)
+        publish(tmp, target)
     finally:
         root.setLevel(level)
         tmp.unlink(missing_ok=True)

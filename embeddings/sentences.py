@@ -6,7 +6,9 @@ the text) and keeps a quotation whole when the splitter cuts inside it.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
+import sys
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*")
 _FALLBACK = re.compile(r".+?(?:[.!?]+[\"'”’)\]]*(?=\s)|$)", re.DOTALL)
@@ -21,19 +23,36 @@ def _buffer(ctype, size: int):
     return (ctype * max(1024, 1 << (size - 1).bit_length()))()
 
 
+@functools.lru_cache(maxsize=1)
+def _blingfire():
+    """Blingfire's shared library, loaded from its package folder without running the
+    package's `__init__` (which costs more than the library: it imports numpy and asks
+    `inspect` for its own file name)."""
+    import ctypes
+    import importlib.util
+    from pathlib import Path
+
+    if "blingfire" in sys.modules:
+        return sys.modules["blingfire"].blingfire
+    spec = importlib.util.find_spec("blingfire")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("blingfire is not installed")
+    name = {"win32": "blingfiretokdll.dll", "darwin": "libblingfiretokdll.dylib"}.get(
+        sys.platform, "libblingfiretokdll.so")
+    return ctypes.CDLL(str(Path(spec.submodule_search_locations[0]) / name))
+
+
 def _blingfire_offsets(paragraph: str) -> list[tuple[int, int]] | None:
     """What `blingfire.text_to_sentences_and_offsets(paragraph)[1]` returns (None where it
     raises), without the cost of its per-byte Python loop that maps UTF-8 offsets to
     characters (nine tenths of the time of splitting an article)."""
     import ctypes
 
-    import blingfire
-
     data = paragraph.encode("utf-8")
     size = len(data) * 2  # what the wrapper allocates and tells the splitter
     out = _buffer(ctypes.c_char, size)
     starts, ends = _buffer(ctypes.c_int32, size), _buffer(ctypes.c_int32, size)
-    n = blingfire.blingfire.TextToSentencesWithOffsets(
+    n = _blingfire().TextToSentencesWithOffsets(
         ctypes.c_char_p(data), ctypes.c_int(len(data)), ctypes.byref(out), ctypes.byref(starts),
         ctypes.byref(ends), ctypes.c_int(size))
     if n == -1 or n > size:

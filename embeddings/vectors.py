@@ -7,6 +7,11 @@ applied. The file is written beside the old one, fsynced and renamed over it, so
 and index always change together. A file that is truncated, fails its checksum, cannot be
 parsed or was built for another model or dimension does not load (`load` gives None):
 the cache is then rebuilt from SQLite, never by embedding again.
+
+A loaded cache is read into memory once, checked there, and FAISS's index borrows those
+bytes rather than copying them again (a cold `ask` on 47k passages then makes one 70 MB
+copy, not three). Before its first change the index is copied out (`_own`). The file is
+not mapped: rewritten in place while mapped (by hand, or a tool), it would crash readers.
 """
 from __future__ import annotations
 
@@ -39,13 +44,14 @@ class VectorFile:
     """A FAISS index of chunk vectors with its watermark and what its file is behind by."""
 
     def __init__(self, index, kind: str, dim: int, watermark: Watermark,
-                 saved: int | None = None):
+                 saved: int | None = None, borrowed: np.ndarray | None = None):
         self.index = index
         self.kind = kind
         self.dim = dim
         self.watermark = watermark
         self.saved = saved  # vectors in the file this view was loaded from or saved to
         self.changes = 0    # vectors added or removed since then
+        self._borrowed = borrowed  # the file's bytes in memory, which `index` reads in place
 
     @classmethod
     def build(cls, kind: str, dim: int, ids: np.ndarray, vectors: np.ndarray,
@@ -72,27 +78,31 @@ class VectorFile:
                 if (header.get("format") != FORMAT or header.get("model") != model
                         or header.get("dim") != dim):
                     return None
-                start = f.tell()
-                if os.fstat(f.fileno()).st_size != start + header["payload_bytes"]:
+                start, size = f.tell(), int(header["payload_bytes"])
+                if os.fstat(f.fileno()).st_size != start + size:
                     return None  # truncated, or something appended
-                crc = 0
-
-                def read(n: int) -> bytes:
-                    nonlocal crc
-                    data = f.read(n)
-                    crc = zlib.crc32(data, crc)
-                    return data
-
-                index = faiss.read_index(faiss.PyCallbackIOReader(read))
-                if (f.tell() != start + header["payload_bytes"] or crc != header["crc32"]
-                        or index.d != dim or index.ntotal != header["count"]):
+                payload = _read_payload(f, size)
+                if zlib.crc32(payload) != header["crc32"]:
+                    return None
+                index, borrowed = _read_index(faiss, payload)
+                if index.d != dim or index.ntotal != header["count"]:
                     return None
                 watermark = Watermark(int(header["chunk_id"]), int(header["deletion"]))
                 kind = str(header["kind"])
             except (ValueError, KeyError, TypeError, AttributeError, RuntimeError, OSError,
                     MemoryError):
                 return None  # unreadable header or index bytes faiss refuses
-        return cls(index, kind, dim, watermark, saved=int(index.ntotal))
+        return cls(index, kind, dim, watermark, saved=int(index.ntotal),
+                   borrowed=payload if borrowed else None)
+
+    def _own(self) -> None:
+        """Copy a borrowed index out of the file's bytes, before its first change: FAISS
+        cannot grow or shrink borrowed storage (it aborts the process)."""
+        if self._borrowed is not None:
+            import faiss
+
+            self.index = faiss.deserialize_index(self._borrowed)
+            self._borrowed = None
 
     def save(self, path: Path, model: str) -> int:
         """Write the cache to `path` atomically; returns the bytes written."""
@@ -152,6 +162,7 @@ class VectorFile:
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
+            self._own()
             self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                                     np.asarray(ids, dtype=np.int64))
             self.changes += len(ids)
@@ -160,6 +171,7 @@ class VectorFile:
         ids = np.asarray(list(ids), dtype=np.int64)
         if not len(ids):
             return 0
+        self._own()
         gone = ann.remove(self.index, ids)
         self.changes += gone
         return gone
@@ -169,7 +181,31 @@ class VectorFile:
         return ann.search(self.index, query, k, allowed_ids)
 
     def reconstruct(self, chunk_id: int) -> np.ndarray:
+        if self.kind != ann.FLAT:
+            self._own()  # an IVF index is given a direct map on first use
         return ann.reconstruct(self.index, chunk_id)
+
+
+def _read_payload(f, size: int) -> np.ndarray:
+    """The next `size` bytes of `f`, read into memory at once (the index's parser then
+    borrows them; read through Python piece by piece, they were copied twice more)."""
+    data = np.empty(size, dtype=np.uint8)
+    if f.readinto(memoryview(data)) != size:
+        raise OSError("the vector cache ended early")
+    return data
+
+
+def _read_index(faiss, payload: np.ndarray):
+    """(index, borrowed): the index in `payload`, borrowing its bytes where this FAISS can
+    (it has `ZeroCopyIOReader`), else copied. Raises RuntimeError where the bytes are not
+    exactly one index."""
+    if not hasattr(faiss, "ZeroCopyIOReader"):
+        return faiss.deserialize_index(payload), False
+    reader = faiss.ZeroCopyIOReader(faiss.swig_ptr(payload), payload.size)
+    index = faiss.read_index(reader)
+    if reader.rp_ != payload.size:
+        raise RuntimeError("bytes left over after the vector index")
+    return index, True
 
 
 def _fsync(path: Path) -> None:

@@ -101,3 +101,21 @@ def test_sentences_around_a_passage_are_those_of_the_whole_text(body, data):
     assert {sp for sp in every if start <= sp[0] and sp[1] <= end} <= set(spans)
     if spans:
         assert before == (every[a - 1] if a else None)
+
+
+def test_the_splitter_loads_blingfires_own_library_without_its_package():
+    """Splitting sentences runs blingfire's library, found in its package folder, without
+    running the package's slow `__init__` (a cold `ask` pays for it)."""
+    import os
+    import subprocess
+    import sys
+
+    import blingfire
+
+    code = ("import sys\nfrom embeddings.sentences import _blingfire, sentence_spans\n"
+            "assert sentence_spans('One. Two.') == [(0, 4), (5, 9)]\n"
+            "assert 'blingfire' not in sys.modules\nprint(_blingfire()._name)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert run.returncode == 0, run.stderr
+    assert os.path.samefile(run.stdout.strip(), blingfire.blingfire._name)

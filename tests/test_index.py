@@ -325,6 +325,29 @@ def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, enco
     assert VectorFile.load(cache, "all-MiniLM-L6-v2", 384) is not None  # saved again, whole
 
 
+def test_a_reader_searches_its_borrowed_cache_while_a_writer_replaces_it(tmp_path, encoder):
+    """A loaded cache's index borrows the bytes read from the file (no copy of its own); a
+    writer renames a new file over it meanwhile, and the reader's view stays whole.
+    Changing a borrowed view copies it out first (faiss would abort on a borrowed one)."""
+    import faiss
+
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([_article(n) for n in range(1, 31)])
+    question = Query("harbour project phase 7", k=5)
+    with Index.open(ix) as reader:
+        if hasattr(faiss, "ZeroCopyIOReader"):
+            assert reader.vectors._borrowed is not None
+        before = [(h.chunk_id, h.score) for h in reader.search(question)]
+        saved = (ix / CACHE_FILE).read_bytes()
+        with Index.open(ix) as writer:
+            writer.add([_article(n) for n in range(31, 41)])  # a third more: saved anew
+        assert (ix / CACHE_FILE).read_bytes() != saved
+        assert [(h.chunk_id, h.score) for h in reader.search(question)] == before
+        reader.vectors.remove(reader.vectors.ids()[:1])  # a change: copied out first
+        assert reader.vectors._borrowed is None and len(reader.vectors) == 29
+
+
 def test_save_rule_saves_only_past_a_tenth_of_the_saved_cache(tmp_path, encoder):
     ix = tmp_path / "ix"
     with Index.open(ix) as index:
