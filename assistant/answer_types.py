@@ -82,7 +82,7 @@ _CHANGE = re.compile(r"\b(?:from|between)\s+[$£€]?\d[\d,.]*\s?%?\S*\s+(?:to|a
                      r"\d", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][\w'’.&\-]*[A-Za-z0-9](?:\s+(?:of|de|la|van|von|the|and|&)?\s*"
                    r"[A-Z][\w'’.&\-]*[A-Za-z0-9])*|\b[A-Z]{2,}\b")
-_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august",
+CALENDAR_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august",
              "september", "october", "november", "december", "monday", "tuesday",
              "wednesday", "thursday", "friday", "saturday", "sunday", "jan", "feb", "mar",
              "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
@@ -128,7 +128,7 @@ def _names(text: str) -> list[re.Match]:
         if m.start() == 0 or text[:m.start()].rstrip().endswith(("“", "\"", "‘", "(")):
             while words and words[0].lower() in STOPWORDS:
                 words = words[1:]
-        if words and not all(w.lower().strip(".") in _CALENDAR for w in words):
+        if words and not all(w.lower().strip(".") in CALENDAR_WORDS for w in words):
             out.append(m)
     return out
 

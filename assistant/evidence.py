@@ -16,7 +16,7 @@ from embeddings import Hit
 from embeddings.query import STOPWORDS
 from embeddings.sentences import Sentences
 
-from .answer_types import answer_score
+from .answer_types import CALENDAR_WORDS, answer_score
 from .attribution import Speech, attribute
 from .question import TITLES, Question
 
@@ -256,9 +256,6 @@ def passage_evidence(question: Question, hits: list[Hit], idf: dict[str, float])
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAPITALISED = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:of|de|the|and)?\s*[A-Z][\w’'\-]*)*")
-_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august",
-             "september", "october", "november", "december", "monday", "tuesday",
-             "wednesday", "thursday", "friday", "saturday", "sunday"}  # capitalised, not names
 NAME_PASSAGES = 5  # a name the question requires must be in one of these (tuned, see below)
 
 
@@ -279,7 +276,7 @@ def _name_words(name: str) -> list[str]:
     acronyms (US, UK: often spelt otherwise), no possessive."""
     words = [re.sub(r"[’']s$", "", w) for w in _WORD.findall(name)
              if w.lower() not in TITLES and w.lower() not in STOPWORDS
-             and w.lower() not in _CALENDAR]
+             and w.lower().strip(".") not in CALENDAR_WORDS]
     return [w for w in words if len(w) > 2 and not (w.isupper() and len(w) <= 4)]
 
 
