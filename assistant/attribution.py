@@ -84,8 +84,13 @@ def _unquoted(sentence: str) -> str:
                        + m.group()[-1], sentence)
 
 
+_ANY_SPEECH = re.compile(rf"\b{_VERBS}\b|\b[Aa]ccording to\b|\bquot")
+
+
 def _speakers_in(sentence: str) -> list[str]:
     """Everyone the sentence says is speaking ("Putin ... said ..., the Kremlin said")."""
+    if not _ANY_SPEECH.search(sentence):  # most sentences: no verb of speech at all
+        return []
     sentence = _unquoted(sentence)
     found: list[str] = []
     for pattern in _PATTERNS:
