@@ -55,9 +55,9 @@ _NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twe
                 r"thousands|million|millions|billion|billions|trillion|half|quarter)")
 _NUM = rf"(?:\d[\d,.]*\d|\d|{_NUMBER_WORD})"
 _VALUE = {
-    "money": re.compile(rf"[$£€¥]\s?\d|\b\d[\d,.]*\s?(?:million|billion|trillion|bn|m)?\s*"
-                        rf"(?:dollars|pounds|euros|yen|yuan|rupees|francs|cents|pence|usd|gbp|"
-                        rf"eur)\b|\b(?:US|A|C|HK)\$\s?\d", re.IGNORECASE),
+    "money": re.compile(r"[$£€¥]\s?\d|\b\d[\d,.]*\s?(?:million|billion|trillion|bn|m)?\s*"
+                        r"(?:dollars|pounds|euros|yen|yuan|rupees|francs|cents|pence|usd|gbp|"
+                        r"eur)\b|\b(?:US|A|C|HK)\$\s?\d", re.IGNORECASE),
     "percent": re.compile(rf"\b{_NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b)|"
                           rf"\b(?:half|a third|a quarter|two-thirds|three-quarters|majority|"
                           rf"one in {_NUM})\b", re.IGNORECASE),
