@@ -180,3 +180,17 @@ def test_the_shared_index_agrees_with_fts5(shared_index, title_weight):
     for query in ["When does the plastic bag ban take effect?", "Lavrov", "chess champion",
                   "What did transport chief Maria Keller say?"]:
         _same(shared_index.store, keywords, query, title_weight=title_weight)
+
+
+def test_above_the_size_cap_fts5_serves_and_nothing_is_built(tmp_path, encoder, monkeypatch):
+    import embeddings.index as index_module
+
+    monkeypatch.setattr(index_module, "KEYWORDS_MAX_PASSAGES", 3)
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([_article(n) for n in range(1, 6)])
+        index.warm()
+        assert index.retriever.keywords is None
+        assert index.search(Query("harbour project phase 4", k=1, mode="keyword"))[0] \
+            .article.url == "https://t.example/4"
+    assert not (ix / KEYWORDS_FILE).exists()
