@@ -9,13 +9,17 @@ from embeddings.query import STOPWORDS, names_and_numbers, terms
 from .answer_types import Wanted, wanted
 
 _SPEAKER = re.compile(
-    r"\b(?:what|how)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.+?)\s+"
+    r"\b(?:what|how|why)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.+?)\s+"
     r"(?:say|said|tell|told|think|claim|claimed|argue|argued|write|wrote|announce|announced|"
-    r"respond|responded|react|reacted|warn|warned|mean|comment|commented|add|added|reply|replied)\b",
+    r"respond|responded|react|reacted|warn|warned|mean|comment|commented|add|added|reply|replied|"
+    r"describe|described|explain|explained|characteri[sz]e|characteri[sz]ed|call|called|"
+    r"predict|predicted|assess|assessed|justify|justified|defend|defended|recall|recalled|"
+    r"admit|admitted|insist|insisted|suggest|suggested|promise|promised|vow|vowed)\b",
     re.IGNORECASE)
 _SPEAKER_ALT = re.compile(
     r"\b(?:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
     r"(?P<who>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*)")
+SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}  # after a surname: "Nathaniel McQueen Jr."
 TITLES = {"the", "president", "minister", "prime", "foreign", "secretary", "mr", "mrs", "ms",
            "dr", "sen", "senator", "rep", "gov", "governor", "general", "coach", "chancellor",
            "ceo", "chief", "spokesman", "spokeswoman", "spokesperson", "judge", "justice"}
@@ -60,7 +64,8 @@ class Question:
             return ()
         all_words = [w for w in re.findall(r"[\w'’\-]+", self.speaker)
                      if w.lower() not in STOPWORDS]
-        words = [w for w in all_words if w.lower() not in TITLES] or all_words
+        words = [w for w in all_words
+                 if w.lower() not in TITLES and w.lower().strip(".") not in SUFFIXES] or all_words
         return tuple(w.lower() for w in reversed(words))
 
 
@@ -68,7 +73,8 @@ def analyse(text: str) -> Question:
     speaker = None
     m = _SPEAKER.search(text) or _SPEAKER_ALT.search(text)
     if m:
-        who = re.split(r"\s+(?:about|on|regarding|concerning|of|in|at|to|after|before)\s+",
+        # the topic after the speaker is cut off; not at "of" ("the mayor of X")
+        who = re.split(r"\s+(?:about|on|regarding|concerning|in|at|to|after|before)\s+",
                        m.group("who").strip(" ?.,"))[0]
         if who and who.lower() not in STOPWORDS and len(who) <= 80:
             speaker = who

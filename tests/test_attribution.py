@@ -136,3 +136,21 @@ def test_whole_articles_add_every_sentence_of_the_top_article(shared_index):
         s for s, e in sentence_spans(top.body) if e - s > 1200}
     for c in whole:  # every candidate is its body's own text
         assert c.text == {h.article.id: h.article for h in hits}[c.article_id].body[c.start:c.end]
+
+
+@pytest.mark.parametrize("question, speaker, surname", [
+    ("How did J.D. Power's Mike Taylor explain the rankings?", "J.D. Power's Mike Taylor", "taylor"),
+    ("What did White House chief of staff Ron Klain tell staff?",
+     "White House chief of staff Ron Klain", "klain"),
+    ("What did state police Col. Nathaniel McQueen Jr. say about the trooper?",
+     "state police Col. Nathaniel McQueen Jr", "mcqueen"),
+    ("Why did analyst Mary Johnson tell the paper that it matters?", "analyst Mary Johnson",
+     "johnson"),
+    ("How did the agency's chief characterize the report?", "the agency's chief", "agency's"),
+])
+def test_whose_words_a_question_asks_for(question, speaker, surname):
+    from assistant.question import analyse
+
+    q = analyse(question)
+    assert q.speaker == speaker and q.speaker_keys[0] == surname
+    assert q.wants.kind == "other"  # a "said" question asks for words, not a value
