@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from stories import article as _article
 
 from embeddings import Index, Query
 from embeddings.index import KEYWORDS_FILE
@@ -129,11 +130,6 @@ def test_the_cache_file_round_trips_and_refuses_what_is_not_its_table(tmp_path):
     store.delete_articles([r[0] for r in store.db.execute("SELECT id FROM articles LIMIT 4")])
     store.commit()
     assert keywords.follow(store.db) and len(keywords) == 11
-
-
-def _article(n: int) -> Article:
-    return Article(title=f"Story {n}", url=f"https://t.example/{n}",
-                   body=f"Story number {n} is about the harbour project phase {n}.")
 
 
 def test_a_warm_index_searches_as_a_cold_one_and_follows_its_writes(tmp_path, encoder):

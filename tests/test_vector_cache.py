@@ -1,0 +1,412 @@
+"""The durable vectors and their FAISS cache: crash safety, damage, catching up, the save
+rule, kind switches, migration from schema 1, and agreement after any history."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from stories import article as _article
+
+from embeddings import (
+    Article,
+    ChunkerSettings,
+    Index,
+    IndexMismatchError,
+    Query,
+)
+from embeddings.index import CACHE_FILE, embed_text
+
+# the durable vectors and their cache ---------------------------------------------------------
+
+@pytest.fixture
+def encode_calls(monkeypatch):
+    """Every list of texts given to any Encoder.encode from now on."""
+    from embeddings.encoder import Encoder
+
+    calls: list[list[str]] = []
+    real = Encoder.encode
+
+    def counting(self, texts):
+        calls.append(list(texts))
+        return real(self, texts)
+
+    monkeypatch.setattr(Encoder, "encode", counting)
+    return calls
+
+
+def _stored_vectors(index) -> dict[int, np.ndarray]:
+    return {cid: np.frombuffer(blob, dtype="<f4")
+            for cid, blob in index.store.db.execute("SELECT chunk_id, vec FROM vectors")}
+
+
+def assert_consistent(index) -> None:
+    """Cache ids == SQLite chunk ids == durable vector ids; each cached vector is its stored one."""
+    stored = _stored_vectors(index)
+    assert set(index.vectors.ids().tolist()) == index.store.all_chunk_ids() == set(stored)
+    assert len(index.vectors) == len(stored)
+    for cid, vec in stored.items():
+        assert np.array_equal(index.vectors.reconstruct(cid), vec)
+
+
+def _forbid_rebuild(monkeypatch) -> None:
+    def refuse(self, kind):
+        raise AssertionError("the cache was rebuilt; it should have been caught up")
+
+    monkeypatch.setattr(Index, "_rebuild_vectors", refuse)
+
+
+def test_crash_after_the_vectors_are_inserted_records_nothing(tmp_path, encoder, monkeypatch,
+                                                              encode_calls):
+    """The process dies after the batch's vectors are inserted, before COMMIT."""
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([_article(1)])
+    index = Index.open(ix)
+    inside = {}
+
+    def die():
+        inside["new vectors"] = index.store.db.execute(
+            "SELECT count(*) FROM vectors v JOIN chunks c ON c.id = v.chunk_id "
+            "WHERE c.article_id = ?", (_article(2).id,)).fetchone()[0]
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(index.store, "commit", die)
+    monkeypatch.setattr(index.store, "rollback", lambda: None)  # a dead process rolls nothing back
+    with pytest.raises(SystemExit):
+        index.add([_article(2), _article(1, "Story one, rewritten entirely. " * 30)])
+    assert inside["new vectors"] == 1  # inserted, in the transaction that then died
+    index.store.db.close()  # the transaction is never committed
+    monkeypatch.undo()
+    encode_calls.clear()
+    with Index.open(ix) as index:
+        assert [a.url for a in index.articles()] == ["https://t.example/1"]
+        assert index.get(_article(1).id).body == _article(1).body  # the old version, whole
+        assert_consistent(index)
+        assert len(index.vectors) == 1
+        assert encode_calls == []
+
+
+@pytest.mark.parametrize("damage", ["lost", "truncated", "bit flipped", "garbage", "other model"])
+def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, encoder, damage,
+                                                                  encode_calls):
+    from embeddings.vectors import VectorFile
+
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([_article(n) for n in range(1, 6)])
+        before = {cid: index.vectors.reconstruct(cid) for cid in index.vectors.ids().tolist()}
+    cache = ix / CACHE_FILE
+    data = cache.read_bytes()
+    if damage == "lost":
+        cache.unlink()
+    elif damage == "truncated":
+        cache.write_bytes(data[: len(data) // 2])
+    elif damage == "bit flipped":
+        cache.write_bytes(data[:-100] + bytes([data[-100] ^ 1]) + data[-99:])
+    elif damage == "garbage":
+        cache.write_bytes(b"\x00" * len(data))
+    else:
+        other = VectorFile.load(cache, "all-MiniLM-L6-v2", 384)
+        other.save(cache, "some-other-model")
+    encode_calls.clear()
+    with Index.open(ix) as index:
+        assert encode_calls == []
+        assert_consistent(index)
+        assert {cid: index.vectors.reconstruct(cid) for cid in before}.keys() == before.keys()
+        for cid, vec in before.items():
+            assert np.array_equal(index.vectors.reconstruct(cid), vec)
+        assert index.search(Query("harbour project phase 3", k=1))[0].article.url == "https://t.example/3"
+    assert VectorFile.load(cache, "all-MiniLM-L6-v2", 384) is not None  # saved again, whole
+
+
+def test_a_reader_searches_its_borrowed_cache_while_a_writer_replaces_it(tmp_path, encoder):
+    """A loaded cache's index borrows the bytes read from the file (no copy of its own); a
+    writer renames a new file over it meanwhile, and the reader's view stays whole.
+    Changing a borrowed view copies it out first (faiss would abort on a borrowed one)."""
+    import faiss
+
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([_article(n) for n in range(1, 31)])
+    question = Query("harbour project phase 7", k=5)
+    with Index.open(ix) as reader:
+        if hasattr(faiss, "ZeroCopyIOReader"):
+            assert reader.vectors._borrowed is not None
+        before = [(h.chunk_id, h.score) for h in reader.search(question)]
+        saved = (ix / CACHE_FILE).read_bytes()
+        with Index.open(ix) as writer:
+            writer.add([_article(n) for n in range(31, 41)])  # a third more: saved anew
+        assert (ix / CACHE_FILE).read_bytes() != saved
+        assert [(h.chunk_id, h.score) for h in reader.search(question)] == before
+        reader.vectors.remove(reader.vectors.ids()[:1])  # a change: copied out first
+        assert reader.vectors._borrowed is None and len(reader.vectors) == 29
+
+
+def test_save_rule_saves_only_past_a_tenth_of_the_saved_cache(tmp_path, encoder):
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([_article(n) for n in range(1, 31)])
+        saved = (ix / CACHE_FILE).read_bytes()
+        written = index.cache_bytes_written
+        assert written >= len(saved)
+        index.add([_article(31), _article(32)])  # 2 changes on 30: not saved
+        index.remove([_article(1).id])  # 3 changes: still not past 3
+        assert (ix / CACHE_FILE).read_bytes() == saved
+        assert index.cache_bytes_written == written
+        index.add([_article(33)])  # 4 changes > 3: saved
+        assert index.cache_bytes_written > written
+        assert (ix / CACHE_FILE).read_bytes() != saved
+        assert_consistent(index)
+
+
+def test_a_cache_behind_another_writer_is_extended(tmp_path, encoder, monkeypatch, encode_calls):
+    ix = tmp_path / "ix"
+    with Index.open(ix) as first:
+        first.add([_article(n) for n in range(1, 31)])
+        saved = (ix / CACHE_FILE).read_bytes()
+        _forbid_rebuild(monkeypatch)
+        with Index.open(ix) as second:
+            second.add([_article(31)])  # too little to save
+        assert (ix / CACHE_FILE).read_bytes() == saved
+        encode_calls.clear()
+        with Index.open(ix) as reader:  # the file lacks article 31: extended on open
+            assert encode_calls == []
+            assert len(reader.vectors) == 31
+            assert_consistent(reader)
+            assert reader.search(Query("harbour project phase 31", k=1))[0].article.url == \
+                "https://t.example/31"
+        first.add([_article(32)])  # the first writer follows the second before writing
+        assert_consistent(first)
+        assert len(first.vectors) == 32
+
+
+def test_deletions_are_applied_to_a_stale_cache(tmp_path, encoder, monkeypatch, encode_calls):
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([_article(n) for n in range(1, 31)])
+        saved = (ix / CACHE_FILE).read_bytes()
+        gone = set(index.store.chunk_ids_of([_article(5).id, _article(6).id]))
+        index.remove([_article(5).id])
+        index.add([_article(6, "Story six now says something else about the harbour.")])
+        assert (ix / CACHE_FILE).read_bytes() == saved  # 3 changes on 30: not saved
+    _forbid_rebuild(monkeypatch)
+    encode_calls.clear()
+    with Index.open(ix) as index:
+        assert encode_calls == []
+        assert not gone & set(index.vectors.ids().tolist())
+        assert_consistent(index)
+        assert len(index.vectors) == 29
+        hit = index.search(Query("Story six now says something else", k=1))[0]
+        assert hit.article.id == _article(6).id and "something else" in hit.text
+
+
+def test_vectors_stay_aligned_to_their_chunks_across_many_batches(tmp_path, encoder, monkeypatch):
+    monkeypatch.setattr("embeddings.index.BATCH_CHUNKS", 3)
+    articles = [_article(n, f"Story {n}. " + "The harbour project grew again this year. " * (n * 5))
+                for n in range(1, 8)]
+    seen = []
+    with Index.open(tmp_path / "ix") as index:
+        r = index.add(articles, progress=lambda done, total: seen.append((done, total)))
+        assert r.added == 7 and r.chunks == index.store.count_chunks() > 7
+        assert seen[0] == (0, 7) and seen[-1] == (7, 7) and len(seen) > 3
+        assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+        rows = index.store.chunk_rows(index.store.all_chunk_ids())
+        stored = _stored_vectors(index)
+        texts = []
+        for cid in stored:
+            aid, s, e = rows[cid]
+            article = index.get(aid)
+            texts.append(embed_text(article, article.body[s:e]))
+        assert np.allclose(np.stack(list(stored.values())), encoder.encode(texts), atol=1e-5)
+        assert_consistent(index)
+
+
+def test_a_failing_reader_thread_raises_in_add_and_stops(tmp_path, encoder, monkeypatch):
+    import threading
+
+    def broken(article, settings):
+        raise ValueError("chunker broke")
+
+    monkeypatch.setattr("embeddings.index.chunk_article", broken)
+    with Index.open(tmp_path / "ix") as index:
+        with pytest.raises(ValueError, match="chunker broke"):
+            index.add([_article(1)])
+        assert len(index) == 0
+        assert not [t for t in threading.enumerate() if t.name == "newsdesk-chunker"]
+
+
+def test_cache_is_rebuilt_with_a_new_kind_when_its_size_crosses_the_threshold(tmp_path, encoder,
+                                                                              monkeypatch):
+    from embeddings import ann
+    from embeddings.vectors import VectorFile
+
+    real_build = ann.build
+    monkeypatch.setattr(ann, "kind_for", lambda n: "flat" if n < 3 else "big")
+    monkeypatch.setattr(ann, "build", lambda kind, dim, ids, vectors:
+                        real_build("flat", dim, ids, vectors))
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([_article(1), _article(2)])
+        assert index.vectors.kind == index.store.manifest()["vector_index"] == "flat"
+        index.add([_article(3)])
+        assert index.vectors.kind == index.store.manifest()["vector_index"] == "big"
+        assert VectorFile.load(ix / CACHE_FILE, "all-MiniLM-L6-v2", 384).kind == "big"
+        assert_consistent(index)
+        index.remove([_article(3).id])
+        assert index.vectors.kind == index.store.manifest()["vector_index"] == "flat"
+
+
+# migrating a version 1 index ------------------------------------------------------------------
+
+def _v1_index(path, encoder, articles, without=(), stray=None) -> dict[int, np.ndarray]:
+    """An index laid out as schema 1 wrote it: SQLite without vectors, and vectors.faiss
+    (IndexIDMap2 over IndexFlatIP) holding each chunk's vector, less the chunks of the
+    articles in `without`, plus a `stray` id SQLite does not know. Returns the vectors."""
+    import faiss
+
+    from embeddings.chunking import chunk_article
+    from embeddings.store import MetaStore
+
+    path.mkdir()
+    store = MetaStore(path / "meta.sqlite")
+    store.write_manifest({"schema_version": 1, "model": "all-MiniLM-L6-v2", "dim": 384,
+                          **ChunkerSettings().as_manifest()})
+    assert not store.db.execute("SELECT name FROM sqlite_master WHERE name = 'vectors'").fetchall()
+    store.begin()
+    ids, texts, keep = [], [], []
+    for article in articles:
+        chunks = chunk_article(article, ChunkerSettings())
+        ids += store.insert_article(article, chunks)
+        texts += [embed_text(article, c.text) for c in chunks]
+        keep += [article.id not in without] * len(chunks)
+    store.commit()
+    store.close()
+    vectors = encoder.encode(texts)
+    ids, keep = np.asarray(ids, dtype=np.int64), np.asarray(keep)
+    flat = faiss.IndexIDMap2(faiss.IndexFlatIP(384))
+    flat.add_with_ids(vectors[keep], ids[keep])
+    if stray is not None:
+        flat.add_with_ids(encoder.encode(["a vector SQLite never knew"]), np.array([stray]))
+    faiss.write_index(flat, str(path / "vectors.faiss"))
+    return dict(zip(ids.tolist(), vectors))
+
+
+def test_a_version_1_index_is_migrated_keeping_its_vectors(tmp_path, encoder, encode_calls):
+    ix = tmp_path / "v1"
+    long = _article(4, "Story four, which runs long, is about the harbour works. " * 40)
+    articles = [_article(1), _article(2), _article(3), long]
+    vectors = _v1_index(ix, encoder, articles, without={_article(3).id}, stray=999)
+    encode_calls.clear()
+    with Index.open(ix) as index:
+        assert index.store.schema_version() == 2
+        assert not (ix / "vectors.faiss").exists() and (ix / CACHE_FILE).exists()
+        # only the chunk the old file lacked was embedded
+        missing = index.store.chunk_ids_of([_article(3).id])
+        assert encode_calls == [[embed_text(_article(3), _article(3).body)]] and len(missing) == 1
+        assert_consistent(index)
+        assert 999 not in set(index.vectors.ids().tolist())
+        stored = _stored_vectors(index)
+        for cid, vec in vectors.items():
+            if cid not in missing:
+                assert np.array_equal(stored[cid], vec)  # the very same vector, bit for bit
+            else:
+                assert np.allclose(stored[cid], vec, atol=1e-5)
+        assert index.search(Query("harbour project phase 2", k=1))[0].article.url == "https://t.example/2"
+        assert index.add([_article(5)]).added == 1
+    encode_calls.clear()
+    with Index.open(ix) as index:  # a second open migrates nothing
+        assert encode_calls == [] and len(index) == 5
+        assert_consistent(index)
+
+
+def test_an_interrupted_migration_leaves_version_1_and_a_rerun_finishes(tmp_path, encoder,
+                                                                       monkeypatch):
+    from embeddings.encoder import Encoder
+    from embeddings.store import MetaStore
+
+    ix = tmp_path / "v1"
+    _v1_index(ix, encoder, [_article(1), _article(2)], without={_article(2).id})
+
+    def interrupted(self, texts):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Encoder, "encode", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        Index.open(ix)
+    monkeypatch.undo()
+    store = MetaStore(ix / "meta.sqlite")
+    assert store.schema_version() == 1 and (ix / "vectors.faiss").exists()
+    store.close()
+    with Index.open(ix) as index:
+        assert index.store.schema_version() == 2 and len(index.vectors) == 2
+        assert_consistent(index)
+
+
+def test_a_newer_schema_is_refused(tmp_path, encoder):
+    with Index.open(tmp_path / "ix") as index:
+        index.store.write_manifest({"schema_version": 99})
+    with pytest.raises(IndexMismatchError, match="schema version 99"):
+        Index.open(tmp_path / "ix")
+
+
+def _version(n: int, v: int) -> Article:
+    """Article n as its v-th edit says it; odd edits run to several chunks."""
+    body = f"Story {n}, edit {v}, about the harbour."
+    if v % 2:
+        body += f" The harbour works went on in edit {v}, and on." * 30
+    return _article(n, body)
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.tuples(st.sampled_from(["add", "edit", "remove", "other writer edits",
+                                               "reopen", "lose cache", "truncate cache"]),
+                              st.integers(1, 5)), min_size=1, max_size=12),
+       save_fraction=st.sampled_from([0.0, 0.1, 10.0]))
+def test_cache_sqlite_and_durable_vectors_agree_after_any_history(encoder, ops, save_fraction):
+    import tempfile
+    from pathlib import Path
+    from unittest import mock
+
+    from embeddings.encoder import Encoder
+
+    with tempfile.TemporaryDirectory() as tmp, \
+            mock.patch("embeddings.vectors.SAVE_FRACTION", save_fraction):
+        ix = Path(tmp) / "ix"
+        handles = {"first": Index.open(ix)}
+        edits: dict[int, int] = {}  # article -> its current edit; absent: not in the index
+        try:
+            for op, n in ops:
+                if op in ("lose cache", "truncate cache"):
+                    cache = ix / CACHE_FILE
+                    if cache.exists():
+                        cache.write_bytes(b"" if op == "lose cache" else cache.read_bytes()[:999])
+                    continue
+                if op == "reopen":
+                    for h in handles.values():
+                        h.close()
+                    handles = {"first": Index.open(ix)}
+                    assert_consistent(handles["first"])
+                    continue
+                who = "other" if op == "other writer edits" else "first"
+                if who not in handles:
+                    handles[who] = Index.open(ix)
+                index = handles[who]
+                if op == "remove":
+                    assert index.remove([_article(n).id]) == (n in edits)
+                    edits.pop(n, None)
+                else:
+                    if op != "add" or n not in edits:
+                        edits[n] = edits.get(n, -1) + 1
+                    index.add([_version(n, edits[n])])
+                assert_consistent(index)
+                assert {a.body for a in index.articles()} == \
+                    {_version(m, v).body for m, v in edits.items()}
+        finally:
+            for h in handles.values():
+                h.close()
+        with mock.patch.object(Encoder, "encode", side_effect=AssertionError("embedded again")):
+            with Index.open(ix) as index:
+                assert_consistent(index)
+                assert len(index) == len(edits)
