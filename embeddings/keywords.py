@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .durable import publish
+
 K1 = 1.2
 B = 0.75
 FORMAT = 1
@@ -316,9 +318,7 @@ class KeywordIndex:
                          lengths=self.lengths, live=self.live,
                          chunk_id=np.array([self.chunk_id]), offsets=offsets,
                          pos=pos[order], tf=tf[order])
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
+            publish(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

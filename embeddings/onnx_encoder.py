@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .onnx_export import (INPUTS, STALE_EXPORT_S, BundledModel, ensure_onnx, fsync_file,
-                          mark_used, publish)
+from .durable import fsync_path, publish
+from .onnx_export import INPUTS, STALE_EXPORT_S, BundledModel, ensure_onnx, mark_used
 
 BATCH_TEXTS = 64       # at most this many texts a run
 BATCH_TOKENS = 8192    # and at most this many (padded) tokens a run
@@ -140,7 +140,7 @@ def _session(path: Path, threads: int):
         "session.optimized_model_external_initializers_min_size_in_bytes", "1024")
     session = ort.InferenceSession(str(path), save, providers=["CPUExecutionProvider"])
     try:
-        fsync_file(weights)  # whole on disk before a graph under the final name reads them
+        fsync_path(weights)  # whole on disk before a graph under the final name reads them
         publish(tmp, optimised)
     except OSError:  # a read-only cache: keep optimising at each start
         weights.unlink(missing_ok=True)

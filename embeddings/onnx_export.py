@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .durable import publish
+
 EXPORT_FORMAT = 1  # bump when the exported graph changes shape or inputs
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PRECISIONS = ("fp32", "int8")
@@ -131,20 +133,6 @@ def _remove_stale_exports(current: Path, now: float | None = None) -> list[Path]
 
 def _tmp_beside(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-
-
-def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def publish(tmp: Path, target: Path) -> None:
-    """Make `tmp` durable, then rename it over `target`."""
-    fsync_file(tmp)
-    os.replace(tmp, target)
 
 
 def _export_fp32(model: BundledModel, target: Path) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ann
+from .durable import publish
 
 MAGIC = b"newsdesk vector cache\n"
 FORMAT = 1
@@ -132,9 +133,7 @@ class VectorFile:
                 f.seek(len(MAGIC))
                 f.write(header.ljust(HEADER_BYTES))
                 f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-            _fsync(path.parent)
+            publish(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -206,11 +205,3 @@ def _read_index(faiss, payload: np.ndarray):
     if reader.rp_ != payload.size:
         raise RuntimeError("bytes left over after the vector index")
     return index, True
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
