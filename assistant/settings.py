@@ -49,3 +49,20 @@ def open_index(path: Path | None = None, create: bool = False):
         return Index.open(path, model=model_setting(), create=create)
     except (IndexMismatchError, OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
         raise IndexUnavailable(path, exc) from exc
+
+
+def preload_encoder(path: Path | None) -> None:
+    """Start loading the bundled embedding model in the background (`Encoder.preload`),
+    before the engine's imports, for a command about to search the index at `path`.
+    Only where it is the model to expect: the settings name no other, and there is an
+    index (so an error exits without waiting for a load). An index built with another
+    model loads that one when it opens, and this load was wasted."""
+    from embeddings.encoder import DEFAULT_MODEL, Encoder, model_id
+
+    if model_id(model_setting()) != DEFAULT_MODEL or not (path or default_index_dir()).is_dir():
+        return
+    try:
+        encoder = Encoder()
+    except ValueError:  # a bad NEWSDESK_ENCODER: opening the index says so
+        return
+    encoder.preload()
