@@ -6,6 +6,7 @@ a filter never empties a result that exists. The SQL lives in `store.SearchQueri
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -18,6 +19,8 @@ from .readers.common import valid_text
 from .records import Article, Hit
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from .encoder import Encoder
     from .keywords import KeywordIndex
     from .store import SearchQueries
@@ -69,7 +72,13 @@ class Retriever:
               allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         if allowed is None:
             allowed = self.allowed(filters)
-        qvec = self.encoder.encode([text[:MAX_QUERY_CHARS]])[0]
+        return self._nearest(self._vector(text), n, allowed)
+
+    def _vector(self, text: str) -> np.ndarray:
+        return self.encoder.encode([text[:MAX_QUERY_CHARS]])[0]
+
+    def _nearest(self, qvec: np.ndarray, n: int,
+                 allowed: np.ndarray | None) -> list[tuple[int, float]]:
         scores, ids = self.vectors.search(qvec, n, allowed)
         return [(int(i), float(s)) for i, s in zip(ids, scores)]
 
@@ -87,20 +96,34 @@ class Retriever:
 
     def candidates(self, query: Query, n: int = CANDIDATES,
                    title_weight: float | None = None) -> list[Candidate]:
-        """Dense and keyword candidates merged, each with its ranks and article facts."""
+        """Dense and keyword candidates merged, each with its ranks and article facts.
+
+        In a hybrid search the vector search runs on a thread of its own (FAISS leaves the
+        GIL) while this one searches the keywords and reads their candidates' rows: on
+        news-5k, 2 cores, the two take 4 and 3 ms, one after the other 7."""
         text, filters, mode = query.text, query.filters, query.mode
         allowed = self.allowed(filters) if mode != "keyword" or self.keywords else None
-        dense = self.dense(text, n, filters, allowed) if mode in ("hybrid", "dense") else []
-        keyword = self.keyword(text, n, filters, title_weight, allowed) \
-            if mode in ("hybrid", "keyword") else []
+        dense: list[tuple[int, float]] = []
+        keyword: list[tuple[int, float]] = []
+        if mode == "dense":
+            dense = self._nearest(self._vector(text), n, allowed)
+        nearest = _beside(self._nearest, self._vector(text), n, allowed) \
+            if mode == "hybrid" else None
+        if mode in ("hybrid", "keyword"):
+            keyword = self.keyword(text, n, filters, title_weight, allowed)
+        rows = self.store.candidate_rows(cid for cid, _ in keyword)
+        if nearest is not None:
+            dense = nearest.result()
         by_id: dict[int, dict] = {}
+        for rank, (cid, s) in enumerate(keyword, start=1):
+            by_id[cid] = {"keyword": s, "keyword_rank": rank}
+        rows += self.store.candidate_rows(cid for cid, _ in dense if cid not in by_id)
         for rank, (cid, s) in enumerate(dense, start=1):
             by_id.setdefault(cid, {}).update(dense=s, dense_rank=rank)
-        for rank, (cid, s) in enumerate(keyword, start=1):
-            by_id.setdefault(cid, {}).update(keyword=s, keyword_rank=rank)
+        rows.sort()  # by chunk id, as one query would give them: ties keep one order
         return [Candidate(cid, aid, date.fromisoformat(published) if published else None,
                           title, text, **by_id[cid])
-                for cid, aid, published, title, text in self.store.candidate_rows(by_id)]
+                for cid, aid, published, title, text in rows]
 
     def ranked(self, query: Query) -> list[Candidate]:
         text = valid_text(query.text or "")
@@ -161,6 +184,21 @@ class Retriever:
             article = articles[c.article_id]
             hits.append(Hit(c.chunk_id, article, s, e, article.body[s:e], c.score, dict(c.scores)))
         return hits
+
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _beside(fn, *args) -> Future:
+    """`fn(*args)` started on a worker thread; its future."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vector-search")
+    return _POOL.submit(fn, *args)
 
 
 def with_weights(retriever: Retriever, **changes) -> Retriever:
