@@ -22,6 +22,7 @@ checks it against the table's chunk ids and reads only the rows added since.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import sqlite3
@@ -100,6 +101,12 @@ class TermMapper:
         return terms[0] if len(terms) == 1 else None
 
 
+def _idf(n_rows: int, df: int) -> float:
+    """FTS5's idf: log((N - n + 0.5) / (n + 0.5)), floored at 1e-6."""
+    idf = math.log((n_rows - df + 0.5) / (df + 0.5))
+    return idf if idf > 0.0 else 1e-6
+
+
 class _Segment:
     """Postings of some rows: for term t, rows `pos[offsets[t]:offsets[t + 1]]` with
     their (title, text) counts `tf`."""
@@ -144,6 +151,7 @@ class KeywordIndex:
         self.chunk_id = 0                       # the highest chunk id read
         self.unsaved = 0                        # rows added or removed since load or save
         self._word_ids: dict[str, int] = {}     # word -> term id, or -1
+        self._stats: tuple[int, float] | None = None  # see _statistics
 
     # following the table ----------------------------------------------------------------
     def follow(self, db: sqlite3.Connection) -> bool:
@@ -163,6 +171,7 @@ class KeywordIndex:
         gone = self.live.copy()
         gone[pos] = False
         self.live[gone] = False
+        self._stats = None
         self.unsaved += int(gone.sum()) + self.add_rows(db, self.chunk_id)
         return True
 
@@ -207,6 +216,7 @@ class KeywordIndex:
         self.chunk_ids = np.concatenate([self.chunk_ids, [r[0] for r in rows]]).astype(np.int64)
         self.lengths = np.concatenate([self.lengths, sizes.sum(axis=1).astype(np.float64)])
         self.live = np.concatenate([self.live, np.ones(len(rows), bool)])
+        self._stats = None
         self.segments.append(_Segment.of(term, row + base, col, len(self.terms)))
         self.chunk_id = max(self.chunk_id, int(rows[-1][0]))
         return len(rows)
@@ -249,6 +259,13 @@ class KeywordIndex:
     def __len__(self) -> int:
         return int(self.live.sum())
 
+    def _statistics(self) -> tuple[int, float]:
+        """(live rows, their mean length), kept until the rows change."""
+        if self._stats is None:
+            n_rows = int(self.live.sum())
+            self._stats = n_rows, float(self.lengths[self.live].sum()) / max(n_rows, 1)
+        return self._stats
+
     def search(self, words: list[str], n: int, title_weight: float,
                allowed: np.ndarray | None = None) -> list[tuple[int, float]] | None:
         """The best `n` chunks for `words` (each a phrase of its own, OR-ed, as
@@ -264,33 +281,30 @@ class KeywordIndex:
                 return None
             terms.append(term)
         live = self.live
-        n_rows = int(live.sum())
+        n_rows, avgdl = self._statistics()
         if n_rows == 0 or not terms:
             return []
-        avgdl = float(self.lengths[live].sum()) / n_rows
-        weights = np.array([title_weight, 1.0])
-        score = hit = None
-        for term in terms:  # in query order, as FTS5 adds up its phrases
-            t = self.terms.get(term)
-            if t is None:
-                continue
-            parts = [s.postings(t) for s in self.segments]
-            pos = np.concatenate([p for p, _ in parts])
-            tf = np.concatenate([f for _, f in parts])
-            keep = live[pos]
-            pos = pos[keep]
-            if not len(pos):
-                continue
-            freq = tf[keep].astype(np.float64) @ weights
-            idf = float(np.log((n_rows - len(pos) + 0.5) / (len(pos) + 0.5)))
-            idf = idf if idf > 0.0 else 1e-6
-            norm = K1 * (1 - B + B * self.lengths[pos] / avgdl)
-            if score is None:
-                score, hit = np.zeros(len(live)), np.zeros(len(live), bool)
-            score[pos] += idf * ((freq * (K1 + 1.0)) / (freq + norm))
-            hit[pos] = True
-        if score is None:
+        # every term's postings at once, in query order, as FTS5 adds up its phrases:
+        # np.bincount sums each row's contributions in that order, from 0.0, as it does
+        term_ids = [t for t in map(self.terms.get, terms) if t is not None]
+        parts = [s.postings(t) for t in term_ids for s in self.segments]
+        if not parts:
             return []
+        pos = np.concatenate([p for p, _ in parts])
+        tf = np.concatenate([f for _, f in parts])
+        which = np.repeat(np.arange(len(parts)) // len(self.segments), [len(p) for p, _ in parts])
+        keep = live[pos]
+        pos, tf, which = pos[keep], tf[keep], which[keep]
+        if not len(pos):
+            return []
+        df = np.bincount(which, minlength=len(term_ids))
+        idf = np.array([_idf(n_rows, int(d)) for d in df])
+        freq = tf.astype(np.float64) @ np.array([title_weight, 1.0])
+        norm = K1 * (1 - B + B * self.lengths[pos] / avgdl)
+        score = np.bincount(pos, idf[which] * ((freq * (K1 + 1.0)) / (freq + norm)),
+                            minlength=len(live))
+        hit = np.zeros(len(live), bool)
+        hit[pos] = True
         found = np.flatnonzero(hit)
         if allowed is not None:
             found = found[np.isin(self.chunk_ids[found], allowed)]
