@@ -5,7 +5,7 @@ on cached candidates. The defaults below are the values that script chose on new
 """
 from __future__ import annotations
 
-import functools
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -67,11 +67,6 @@ class QuestionFeatures:
         exact = tuple(n.lower() for n in names_and_numbers(query) if len(n) > 1)
         return cls(exact, time_window(query, as_of) if as_of else None, as_of)
 
-    @functools.cached_property
-    def exact_patterns(self) -> tuple[tuple[str, re.Pattern], ...]:
-        """Each name or number with its whole-word pattern, compiled once per question."""
-        return tuple((n, re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)")) for n in self.exact)
-
 
 def fused(c: Candidate, w: Weights) -> float:
     """Weighted reciprocal-rank fusion, scaled so a double first place is 1."""
@@ -83,13 +78,36 @@ def fused(c: Candidate, w: Weights) -> float:
     return s / ((w.dense + w.keyword) / (w.rrf_k + 1))
 
 
+_WORD_CHAR = re.compile(r"\w")
+
+
+def exact_shares(cands: list[Candidate], q: QuestionFeatures) -> list[float]:
+    """The share of the question's names and numbers that each candidate's title or text
+    holds as whole words. One search of each name through all candidates, joined, rather
+    than one of each name in each (a warm search re-scores ~150: 1.9 -> 1.1 ms)."""
+    if not q.exact or not cands:
+        return [0.0] * len(cands)
+    hays = [f"{c.title}\n{c.text}".lower() for c in cands]
+    starts, at = [], 0
+    for hay in hays:
+        starts.append(at)
+        at += len(hay) + 1
+    text = "\n".join(hays)  # "\n" is no word character: no name spans two candidates
+    found = [0] * len(cands)
+    for name in q.exact:
+        last, i = -1, text.find(name)
+        while i >= 0:
+            k = bisect.bisect_right(starts, i) - 1
+            if k != last and not (i and _WORD_CHAR.match(text, i - 1)) \
+                    and not _WORD_CHAR.match(text, i + len(name)):
+                found[k] += 1
+                last = k
+            i = text.find(name, i + 1)
+    return [f / len(q.exact) for f in found]
+
+
 def exact_share(c: Candidate, q: QuestionFeatures) -> float:
-    if not q.exact:
-        return 0.0
-    hay = (c.title + "\n" + c.text).lower()
-    # the substring test first: it is much cheaper, and most names are in few candidates
-    return sum(1 for n, whole_word in q.exact_patterns
-               if n in hay and whole_word.search(hay)) / len(q.exact)
+    return exact_shares([c], q)[0]
 
 
 def date_score(c: Candidate, q: QuestionFeatures, w: Weights) -> float:
@@ -104,9 +122,9 @@ def date_score(c: Candidate, q: QuestionFeatures, w: Weights) -> float:
 
 def rescore(cands: list[Candidate], q: QuestionFeatures, w: Weights) -> None:
     """Fill `scores` of each candidate; `total` ranks them."""
-    for c in cands:
+    shares = exact_shares(cands, q) if w.names else [0.0] * len(cands)
+    for c, names in zip(cands, shares):
         f = fused(c, w)
-        names = exact_share(c, q) if w.names else 0.0
         when = date_score(c, q, w)
         c.scores = {"fused": f, "names": names, "date": when,
                     "total": f + w.names * names + when}
