@@ -39,6 +39,10 @@ SCANNED_PER_RESULT = 64
 TRAIN_PER_LIST = 40  # k-means sample: 40 vectors a centroid (faiss warns below 39)
 TRAIN_SEED = 1234
 KMEANS_ITERATIONS = 10
+# A half-precision search (HalfCopy) reads this many more than asked, re-scored exactly;
+# its bound on the error of a half-precision inner product, for unit vectors (2 * 2^-11)
+HALF_MARGIN = 32
+HALF_ERROR = 2.0 ** -10
 BITMAP_MAX_ID = 1 << 24  # allowed ids below this are a bitmap (2 MiB at most), else a hash set
 
 
@@ -200,6 +204,59 @@ def _search_ivf(index, q: np.ndarray, k: int, nprobe: int, selector):
     if selector is not None:
         search_params.sel = selector
     return index.search(q, k, params=search_params)
+
+
+class HalfCopy:
+    """The vectors of a flat index again in half precision, for unfiltered searches of a
+    warm index (a chat, a server, an evaluation): half the bytes to read, the 100 dense
+    candidates of a search in ~2.5 ms rather than ~4.5 on news-5k.
+
+    A search reads the `k + HALF_MARGIN` best in half precision and scores them again
+    exactly from the flat index. It returns only what it can prove is the exact top k:
+    no passage left out can score above its k-th, since half precision moves a unit
+    vector's inner product by at most 2^-11 (Cauchy-Schwarz; HALF_ERROR allows twice
+    that); otherwise it returns None and the exact search serves.
+    """
+
+    def __init__(self, index):
+        import faiss
+
+        flat = faiss.downcast_index(index.index)
+        n, dim = int(index.ntotal), int(index.d)
+        vectors = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
+        self.index, self.flat = index, flat  # the id map owns the flat index: keep both
+        self.ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+        self.codes = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16,
+                                                faiss.METRIC_INNER_PRODUCT)
+        self.codes.add(vectors)
+        # the longest vector (1 for this model's): the error bound scales with it
+        self.longest = float(np.sqrt(np.einsum("ij,ij->i", vectors, vectors).max())) if n else 0.0
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(scores, ids) of the exact k nearest, best first; None where not proven."""
+        import faiss
+
+        total = int(self.codes.ntotal)
+        k = min(int(k), total)
+        if k <= 0:
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
+        wide = min(k + HALF_MARGIN, total)
+        with _one_thread(faiss):
+            rough, pos = self.codes.search(q, wide)
+        pos = np.ascontiguousarray(pos[0])
+        exact = np.zeros(len(pos), dtype=np.float32)  # by the kernel the flat search uses
+        self.flat.compute_distance_subset(1, faiss.swig_ptr(q), len(pos), faiss.swig_ptr(exact),
+                                          faiss.swig_ptr(pos))
+        ids = self.ids[pos]
+        order = np.lexsort((-pos, -exact))  # ties as FAISS's heap orders them
+        if len(order) > k and exact[order[k]] == exact[order[k - 1]]:
+            return None  # a tie across the cut: which side each goes is FAISS's to say
+        order = order[:k]
+        error = HALF_ERROR * self.longest * float(np.linalg.norm(q))
+        if wide < total and float(rough[0][-1]) + error >= float(exact[order[-1]]):
+            return None  # a passage outside the wide list might still rank inside k
+        return exact[order], ids[order]
 
 
 def ids(index) -> np.ndarray:

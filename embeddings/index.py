@@ -92,6 +92,7 @@ class Index:
         self.cache_bytes_written = 0  # by this object, into vectors.cache
         self._retriever = None
         self._keywords: KeywordIndex | None = None  # held in memory once warm()
+        self._warm = False
         # an older schema must be migrated before anything reads it, so then we wait for
         # the lock; otherwise a busy writer is left alone and only a free lock saves
         behind = store.schema_version() < SCHEMA_VERSION
@@ -186,6 +187,7 @@ class Index:
                                     self.encoder.dim)
             if cache is not None:
                 self.vectors = cache
+                cache.keep_half_copy(self._warm)
                 if self._catch_up() and self._holds_every_chunk():
                     return
             self._rebuild_vectors(ann.kind_for(self.store.chunk_census()[0]))
@@ -221,6 +223,7 @@ class Index:
             ids, vectors = self.store.vectors_after(0, self.encoder.dim)
         self.vectors = VectorFile.build(kind, self.encoder.dim, ids, vectors,
                                         Watermark(int(ids[-1]) if len(ids) else 0, last_deletion))
+        self.vectors.keep_half_copy(self._warm)
 
     def _sync_vectors(self) -> None:
         """Under the write lock: follow what was committed since the cache was loaded
@@ -393,6 +396,8 @@ class Index:
         and the keyword postings held in memory, so that keyword search skips FTS5's
         per-row bm25."""
         self.encoder.load()
+        self._warm = True
+        self.vectors.keep_half_copy()
         if self._keywords is None and self.store.count_chunks() <= KEYWORDS_MAX_PASSAGES:
             self._keywords = self._read_keywords()
             self._save_keywords_if_due()

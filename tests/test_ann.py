@@ -189,3 +189,44 @@ def test_real_embeddings_find_their_passage(encoder, data):
     for i, q in enumerate(encoder.encode(questions)):
         _, found = ann.search(index, q, 3)
         assert found[0] == 10**6 + i
+
+
+def test_a_half_precision_copy_gives_the_exact_search_bit_for_bit(data, flat, queries):
+    half = ann.HalfCopy(flat)
+    for q in queries:
+        found = half.search(q, 100)
+        assert found is not None
+        scores, ids = found
+        exact_scores, exact_ids = ann.search(flat, q, 100)
+        assert ids.tolist() == exact_ids.tolist()
+        assert scores.tobytes() == exact_scores.tobytes()
+
+
+def test_a_half_precision_copy_refuses_what_it_cannot_prove():
+    # 300 vectors a hair apart: half precision cannot order them, so beyond the k it
+    # reads again exactly, a better one may hide; it says so and the exact search serves
+    rng = np.random.default_rng(7)
+    base = rng.standard_normal(DIM).astype(np.float32)
+    vectors = base + 1e-4 * rng.standard_normal((300, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(300, dtype=np.int64) + 10
+    index = ann.build(ann.FLAT, DIM, ids, vectors)
+    half = ann.HalfCopy(index)
+    query = base / np.linalg.norm(base)
+    assert half.search(query, 10) is None
+    assert half.search(query, 250) is None  # many score alike: a tie across the cut
+    everything = half.search(query, 300)  # nothing left out, nothing to prove
+    assert everything is not None
+    assert everything[1].tolist() == ann.search(index, query, 300)[1].tolist()
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 400), k=st.integers(1, 150), seed=st.integers(0, 10_000))
+def test_a_half_precision_copy_is_exact_or_silent(n, k, seed):
+    vectors = clustered(n, seed, clusters=max(1, n // 20))
+    ids = np.random.default_rng(seed).permutation(n).astype(np.int64) * 2 + 1
+    index = ann.build(ann.FLAT, DIM, ids, vectors)
+    query = clustered(1, seed + 1)[0]
+    found = ann.HalfCopy(index).search(query, k)
+    if found is not None:
+        assert found[1].tolist() == ann.search(index, query, k)[1].tolist()

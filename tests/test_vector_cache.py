@@ -16,6 +16,7 @@ from embeddings import (
     Query,
 )
 from embeddings.index import CACHE_FILE, embed_text
+from embeddings.vectors import VectorFile, Watermark
 
 # the durable vectors and their cache ---------------------------------------------------------
 
@@ -90,7 +91,6 @@ def test_crash_after_the_vectors_are_inserted_records_nothing(tmp_path, encoder,
 @pytest.mark.parametrize("damage", ["lost", "truncated", "bit flipped", "garbage", "other model"])
 def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, encoder, damage,
                                                                   encode_calls):
-    from embeddings.vectors import VectorFile
 
     ix = tmp_path / "ix"
     with Index.open(ix) as index:
@@ -239,7 +239,6 @@ def test_a_failing_reader_thread_raises_in_add_and_stops(tmp_path, encoder, monk
 def test_cache_is_rebuilt_with_a_new_kind_when_its_size_crosses_the_threshold(tmp_path, encoder,
                                                                               monkeypatch):
     from embeddings import ann
-    from embeddings.vectors import VectorFile
 
     real_build = ann.build
     monkeypatch.setattr(ann, "kind_for", lambda n: "flat" if n < 3 else "big")
@@ -410,3 +409,28 @@ def test_cache_sqlite_and_durable_vectors_agree_after_any_history(encoder, ops, 
             with Index.open(ix) as index:
                 assert_consistent(index)
                 assert len(index) == len(edits)
+
+
+def test_a_warm_vector_file_searches_its_half_copy_and_follows_changes(tmp_path):
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((500, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(1, 501, dtype=np.int64)
+    cold = VectorFile.build("flat", 8, ids, vectors, Watermark(500, 0))
+    warm = VectorFile.build("flat", 8, ids, vectors, Watermark(500, 0))
+    warm.keep_half_copy()
+    query = vectors[17]
+
+    def same() -> None:
+        for k in (1, 10, 100):
+            assert [a.tolist() for a in warm.search(query, k)] == \
+                [a.tolist() for a in cold.search(query, k)]
+
+    same()
+    assert warm._half is not None  # the copy was made and served
+    for f in (cold, warm):
+        f.remove([18])  # query's own vector goes: the copy must not still find it
+        f.add(np.array([900], np.int64), vectors[17:18])
+    assert warm._half is None
+    same()
+    assert warm.search(query, 1)[1].tolist() == [900]
