@@ -392,9 +392,9 @@ class Index:
 
     # the keyword postings in memory ----------------------------------------------------
     def warm(self) -> "Index":
-        """Get ready for many queries (a chat, a server, an evaluation): the encoder loaded
-        and the keyword postings held in memory, so that keyword search skips FTS5's
-        per-row bm25."""
+        """Get ready for many queries (a chat, a server, an evaluation): the encoder loaded,
+        the keyword postings held in memory, so that keyword search skips FTS5's per-row
+        bm25, and a flat index's vectors searched through a half-precision copy."""
         self.encoder.load()
         self._warm = True
         self.vectors.keep_half_copy()
