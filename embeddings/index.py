@@ -31,16 +31,16 @@ import numpy as np
 from . import ann
 from .chunking import ChunkerSettings, chunk_article
 from .encoder import Encoder, model_id
-from .ingest import Batch, ChunkFeed, scan
 from .locking import write_lock
-from .readers import Skipped, read_paths
 from .records import Article, Hit
 from .keywords import KeywordIndex
 from .store import FTS_TOKENIZE, SCHEMA_VERSION, MetaStore, MigrationContext
 from .vectors import SAVE_FRACTION, VectorFile, Watermark
 
-if TYPE_CHECKING:  # searching
+if TYPE_CHECKING:
+    from .ingest import Batch
     from .query import Query
+    from .readers import Skipped
     from .search import ArticleHit, Retriever
 
 META_FILE = "meta.sqlite"
@@ -291,6 +291,11 @@ class Index:
             return report
 
     def _add(self, items, progress: ProgressFn | None, prune: bool) -> AddReport:
+        # the reading side is imported here: a search never needs it (a one-shot ask is
+        # ~20 ms faster without it)
+        from .ingest import ChunkFeed, scan
+        from .readers import read_paths
+
         report = AddReport()
         known = self.store.content_hashes()
         items = list(items)

@@ -68,12 +68,40 @@ class OnnxEncoder:
 
 
 def _tokenizer(model: BundledModel):
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model.tokenizer_file))
+    tokenizer = _tokenizer_class().from_file(str(model.tokenizer_file))
     tokenizer.no_padding()  # the file pads to 128; batches pad to their longest
     tokenizer.enable_truncation(model.max_seq_length)
     return tokenizer
+
+
+def _tokenizer_class():
+    """`tokenizers.Tokenizer`, from the package's compiled module alone where it can: the
+    package's `__init__` also imports its pure-Python tokenizer classes (~15 ms, most of it
+    holding the GIL beside the caller's own start-up). The module is registered under its
+    own name, so that a later `import tokenizers` takes it rather than loading it again."""
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    name = "tokenizers.tokenizers"
+    if name not in sys.modules and "tokenizers" not in sys.modules:
+        try:
+            spec = importlib.util.find_spec("tokenizers")
+            folder = Path((spec.submodule_search_locations or [""])[0]) if spec else None
+            found = [p for suffix in importlib.machinery.EXTENSION_SUFFIXES
+                     for p in ([folder / f"tokenizers{suffix}"] if folder else []) if p.is_file()]
+            if found:
+                loader = importlib.machinery.ExtensionFileLoader(name, str(found[0]))
+                module = importlib.util.module_from_spec(
+                    importlib.util.spec_from_file_location(name, found[0], loader=loader))
+                loader.exec_module(module)
+                sys.modules[name] = module
+                return module.Tokenizer
+        except (ImportError, OSError, AttributeError):
+            pass  # the package's own way, below
+    from tokenizers import Tokenizer
+
+    return Tokenizer
 
 
 class _Background:
