@@ -8,17 +8,39 @@ from embeddings.query import STOPWORDS, names_and_numbers, terms
 
 from .answer_types import Wanted, wanted
 
-_SPEAKER = re.compile(
-    r"\b(?:what|how|why)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.+?)\s+"
+# reporting verbs, in the forms a question asks with ("what did X say", "how did X react");
+# of those as often nouns ("the note", "Ohio State", "the Post"), only the past tense
+_REPORTING = (
     r"(?:say|said|tell|told|think|claim|claimed|argue|argued|write|wrote|announce|announced|"
     r"respond|responded|react|reacted|warn|warned|mean|comment|commented|add|added|reply|replied|"
     r"describe|described|explain|explained|characteri[sz]e|characteri[sz]ed|call|called|"
     r"predict|predicted|assess|assessed|justify|justified|defend|defended|recall|recalled|"
-    r"admit|admitted|insist|insisted|suggest|suggested|promise|promised|vow|vowed)\b",
+    r"admit|admitted|insist|insisted|suggest|suggested|promise|promised|vow|vowed|"
+    r"urge|urged|allege|alleged|accuse|accused|blame|blamed|praise|praised|"
+    r"critici[sz]e|critici[sz]ed|ask|asked|demanded|deny|denied|confirm|confirmed|"
+    r"acknowledge|acknowledged|concede|conceded|stressed|emphasi[sz]e|emphasi[sz]ed|"
+    r"propose|proposed|pledged|noted|stated|declare|declared|"
+    r"recommend|recommended|advise|advised|"
+    r"cautioned|complain|complained|tweet|tweeted|posted|"
+    r"have to say|had to say|has to say)")
+_SPEAKER = re.compile(
+    r"\b(?:what|how|why)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.+?)\s+"
+    rf"{_REPORTING}\b", re.IGNORECASE)
+# what someone's words are called: "what was X's reaction", "what reason did X give"
+_UTTERANCE = (r"(?:reaction|response|reply|answer|explanation|message|warning|view|views|"
+              r"position|stance|assessment|advice|argument|comment|comments|statement|verdict|"
+              r"prediction|criticism|complaint|promise|plea|appeal|account|description|"
+              r"reason|excuse|assurance|justification|defen[cs]e|opinion|take|remarks?)")
+_SPEAKER_POSSESSIVE = re.compile(
+    r"\bwhat\s+(?:was|is|were|are)\s+(?P<who>.+?)['’]s?\s+(?:\w+\s+)?" + _UTTERANCE + r"\b",
     re.IGNORECASE)
+_SPEAKER_GAVE = re.compile(
+    r"\bwhat\s+(?:\w+\s+)?" + _UTTERANCE + r"\s+(?:did|does|do|has|have|had)\s+(?P<who>.+?)\s+"
+    r"(?:give|gave|offer|offered|issue|issued|provide|provided|send|sent|deliver|delivered|"
+    r"make|made|have|had|cite|cited)\b", re.IGNORECASE)
 _SPEAKER_ALT = re.compile(
-    r"\b(?:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
-    r"(?P<who>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*)")
+    r"\b(?i:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
+    r"(?P<who>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*|the\s+[^,?]{1,60}?(?=,))")
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}  # after a surname: "Nathaniel McQueen Jr."
 TITLES = {"the", "president", "minister", "prime", "foreign", "secretary", "mr", "mrs", "ms",
            "dr", "sen", "senator", "rep", "gov", "governor", "general", "coach", "chancellor",
@@ -71,7 +93,11 @@ class Question:
 
 def analyse(text: str) -> Question:
     speaker = None
-    m = _SPEAKER.search(text) or _SPEAKER_ALT.search(text)
+    # "what did X say", "what was X's reaction": X's words are the answer; "according to
+    # X, how many ...": X is the source, and the answer still a figure
+    m = _SPEAKER.search(text) or _SPEAKER_POSSESSIVE.search(text) or _SPEAKER_GAVE.search(text)
+    words_wanted = m is not None
+    m = m or _SPEAKER_ALT.search(text)
     if m:
         # the topic after the speaker is cut off; not at "of" ("the mayor of X")
         who = re.split(r"\s+(?:about|on|regarding|concerning|in|at|to|after|before)\s+",
@@ -82,5 +108,6 @@ def analyse(text: str) -> Question:
     focus = focus_of(text)
     return Question(text=text, terms=tuple(terms(text)), names=tuple(names_and_numbers(text)),
                     speaker=speaker, kind=kind,
-                    wants=wanted(text) if speaker is None else Wanted("other", frozenset()),
+                    wants=wanted(text) if speaker is None or not words_wanted
+                    else Wanted("other", frozenset()),
                     focus=focus, focus_terms=tuple(terms(focus)))

@@ -154,3 +154,33 @@ def test_whose_words_a_question_asks_for(question, speaker, surname):
     q = analyse(question)
     assert q.speaker == speaker and q.speaker_keys[0] == surname
     assert q.wants.kind == "other"  # a "said" question asks for words, not a value
+
+
+@pytest.mark.parametrize("question, speaker", [
+    ("What was Jane Roe's reaction to the vote?", "Jane Roe"),
+    ("What was the governor's response to the flooding?", "the governor"),
+    ("What reason did Tom Hale give for delaying the launch?", "Tom Hale"),
+    ("What warning did the city council issue about the water?", "the city council"),
+    ("What did Anna Berg urge lawmakers to do?", "Anna Berg"),
+    ("What did Paul Ford have to say about the election?", "Paul Ford"),
+    ("According to the health minister, what caused the outbreak?", "the health minister"),
+    # nouns that look like reporting verbs are not read as verbs
+    ("What did the note say?", "the note"),
+    ("What did Ohio State Rep. Ann Lee say about the maps?", "Ohio State Rep. Ann Lee"),
+    ("What was the reason for the delay?", None),
+    ("What was the company's revenue in 2019?", None),
+])
+def test_other_ways_of_asking_for_someones_words(question, speaker):
+    from assistant.question import analyse
+
+    q = analyse(question)
+    assert q.speaker == speaker
+    if speaker is not None:
+        assert q.wants.kind == "other"
+
+
+def test_a_source_named_by_according_to_keeps_the_figure_asked_for():
+    from assistant.question import analyse
+
+    q = analyse("How many homes were sold last year, according to Land Registry?")
+    assert q.speaker == "Land Registry" and q.wants.kind == "count"
