@@ -16,21 +16,37 @@ from dataclasses import dataclass
 
 from embeddings.query import STOPWORDS
 
+# "what was the death toll", "what interest rate", "what is the company's revenue": a noun
+# that names a quantity, up to three words after "what" (and its "was the")
+_AUX = r"(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)"
+
+
+def _what(nouns: str) -> str:
+    return (rf"\bwhat(?:\s+(?:was|is|were|are|will be))?(?:\s+(?!{_AUX}\b)[\w’'-]+){{0,3}}?"
+            rf"\s+(?:{nouns})s?\b")
+
+
 # the kinds, most specific first: the first whose pattern the question matches wins
 _ASKS = [
     ("comparison", r"\bby how (?:much|many)\b|\bhow much (?:more|less|higher|lower|bigger|"
                    r"smaller)\b|\bhow many (?:more|fewer)\b"),
     ("percent", r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b|"
-                r"\bwhat (?:rate|margin)\b"),
+                r"\bwhat (?:rate|margin)\b|" + _what("rate|percentage|proportion")),
     ("penalty", r"\bwhat (?:penalty|punishment|sentence|fine)\b|\bhow (?:much|long) (?:was|were|"
                 r"will|would|could|did)\b.*\b(?:fined|sentenced|jailed|banned|suspended|prison|"
                 r"jail)\b|\bpenalt(?:y|ies)\b"),
     ("money", r"\bhow much (?:money|cash|funding|aid|does|did|do|will|would|is|was|are|were|"
               r"has|have|had|could|can)\b|\bwhat (?:price|cost|amount|sum|salary|fee|fare|"
-              r"budget|valuation|value)\b|\bhow much\b"),
+              r"budget|valuation|value)\b|\bhow much\b|"
+              + _what("price|cost|salary|wage|fee|fare|budget|valuation|revenue|profit|"
+                      "loss|sales|debt|deficit|payout|compensation|bonus|settlement|"
+                      "donation|ransom|bail|net worth")),
     ("duration", r"\bhow long\b|\bfor how many (?:years|months|weeks|days|hours)\b"),
     ("count", r"\bhow many\b|\bwhat (?:number|age)\b|\bhow old\b|\bhow (?:far|fast|tall|big|"
-              r"large|high|deep|heavy)\b"),
+              r"large|high|deep|heavy)\b|"
+              + _what("death toll|toll|population|score|tally|turnout|temperature|total|"
+                      "number|size|limit|height|depth|length|distance|weight|capacity|"
+                      "attendance|speed")),
     ("date", r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\bwhich (?:date|day|year|"
              r"month)\b|\bon what day\b"),
     ("place", r"\bwhere\b|\b(?:which|what|this)(?:\s+(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)\b)[\w’'-]+){0,2}?\s+(?:country|city|state|nation|region|town|"

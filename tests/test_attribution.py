@@ -184,3 +184,18 @@ def test_a_source_named_by_according_to_keeps_the_figure_asked_for():
 
     q = analyse("How many homes were sold last year, according to Land Registry?")
     assert q.speaker == "Land Registry" and q.wants.kind == "count"
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("What was the death toll from the storm?", "count"),
+    ("What is the population of the town?", "count"),
+    ("What interest rate did the bank set?", "percent"),
+    ("What was the total cost of the bridge?", "money"),
+    ("What is the firm's annual revenue?", "money"),
+    ("What did the firm say about prices?", "other"),  # a word between asks nothing
+    ("What was the reason for the delay?", "other"),
+])
+def test_a_noun_that_names_a_quantity_asks_for_one(question, kind):
+    from assistant.answer_types import wanted
+
+    assert wanted(question).kind == kind
