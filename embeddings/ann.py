@@ -253,7 +253,10 @@ class HalfCopy:
         if len(order) > k and exact[order[k]] == exact[order[k - 1]]:
             return None  # a tie across the cut: which side each goes is FAISS's to say
         order = order[:k]
-        error = HALF_ERROR * self.longest * float(np.linalg.norm(q))
+        # relative rounding for normal half floats; below their range (2^-14) a component is
+        # off by up to 2^-25 however small it is: that part is bounded by sqrt(d) |q| 2^-25
+        norm = float(np.linalg.norm(q))
+        error = HALF_ERROR * self.longest * norm + 2.0 ** -24 * np.sqrt(q.shape[1]) * norm
         if wide < total and float(rough[0][-1]) + error >= float(exact[order[-1]]):
             return None  # a passage outside the wide list might still rank inside k
         return exact[order], ids[order]

@@ -6,6 +6,7 @@ a filter never empties a result that exists. The SQL lives in `store.SearchQueri
 from __future__ import annotations
 
 import math
+import os
 import threading
 from dataclasses import dataclass, replace
 from datetime import date
@@ -109,11 +110,13 @@ class Retriever:
             dense = self._nearest(self._vector(text), n, allowed)
         nearest = _beside(self._nearest, self._vector(text), n, allowed) \
             if mode == "hybrid" else None
-        if mode in ("hybrid", "keyword"):
-            keyword = self.keyword(text, n, filters, title_weight, allowed)
-        rows = self.store.candidate_rows(cid for cid, _ in keyword)
-        if nearest is not None:
-            dense = nearest.result()
+        try:
+            if mode in ("hybrid", "keyword"):
+                keyword = self.keyword(text, n, filters, title_weight, allowed)
+            rows = self.store.candidate_rows(cid for cid, _ in keyword)
+        finally:  # never return (or raise) with the vector search still reading the index
+            if nearest is not None:
+                dense = nearest.result()
         by_id: dict[int, dict] = {}
         for rank, (cid, s) in enumerate(keyword, start=1):
             by_id[cid] = {"keyword": s, "keyword_rank": rank}
@@ -188,6 +191,16 @@ class Retriever:
 
 _POOL = None
 _POOL_LOCK = threading.Lock()
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's worker threads do not exist there."""
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _beside(fn, *args) -> Future:

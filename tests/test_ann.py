@@ -230,3 +230,17 @@ def test_a_half_precision_copy_is_exact_or_silent(n, k, seed):
     found = ann.HalfCopy(index).search(query, k)
     if found is not None:
         assert found[1].tolist() == ann.search(index, query, k)[1].tolist()
+
+
+@pytest.mark.parametrize("length", [1e-7, 1e-6, 1e-4])
+def test_a_half_precision_copy_of_very_short_vectors_is_exact_or_silent(length):
+    # components below half precision's normal range round by an absolute amount
+    rng = np.random.default_rng(11)
+    vectors = clustered(400, seed=3) * np.float32(length)
+    ids = np.arange(400, dtype=np.int64)
+    index = ann.build(ann.FLAT, DIM, ids, vectors)
+    half = ann.HalfCopy(index)
+    for q in clustered(20, seed=int(rng.integers(1000))):
+        found = half.search(q, 10)
+        if found is not None:
+            assert found[1].tolist() == ann.search(index, q, 10)[1].tolist()

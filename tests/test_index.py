@@ -232,3 +232,28 @@ def test_candidate_rows_hold_each_chunks_own_text(shared_index):
         _, s, e = shared_index.store.chunk_rows([cid])[cid]
         article = shared_index.get(aid)
         assert text == article.body[s:e] and title == article.title
+
+
+def test_a_failing_keyword_search_waits_for_the_vector_search(shared_index, monkeypatch):
+    import time
+
+    from embeddings.search import Retriever
+
+    retriever = shared_index.retriever
+    finished = []
+    nearest = Retriever._nearest
+
+    def slow_nearest(self, *args):
+        time.sleep(0.2)
+        found = nearest(self, *args)
+        finished.append(True)
+        return found
+
+    def broken_keyword(*args, **kwargs):
+        raise RuntimeError("keyword search broke")
+
+    monkeypatch.setattr(Retriever, "_nearest", slow_nearest)
+    monkeypatch.setattr(retriever, "keyword", broken_keyword)
+    with pytest.raises(RuntimeError, match="keyword search broke"):
+        retriever.search(Query("harbour project", k=3))
+    assert finished  # the index was not left with a search still reading it
