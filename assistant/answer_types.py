@@ -17,13 +17,17 @@ from dataclasses import dataclass
 from embeddings.query import STOPWORDS
 
 # "what was the death toll", "what interest rate", "what is the company's revenue": a noun
-# that names a quantity, up to three words after "what" (and its "was the")
+# that names a quantity and ends the phrase after "what": determiners and possessives, then
+# at most one other word ("interest", "death") before it
 _AUX = r"(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)"
+_DETERMINERS = r"(?:the|a|an|its|their|his|her|this|that|these|those|our|your|[\w’'-]+['’]s)"
+_PHRASE_ENDS = (rf"(?=\s*(?:[?,.;]|$)|\s+(?:of|in|for|at|on|from|to|by|during|after|before|"
+                rf"when|that|{_AUX})\b)")
 
 
 def _what(nouns: str) -> str:
-    return (rf"\bwhat(?:\s+(?:was|is|were|are|will be))?(?:\s+(?!{_AUX}\b)[\w’'-]+){{0,3}}?"
-            rf"\s+(?:{nouns})s?\b")
+    return (rf"\bwhat(?:\s+(?:was|is|were|are|will be))?(?:\s+{_DETERMINERS})*"
+            rf"(?:\s+(?!{_AUX}\b)[\w’'-]+)?\s+(?:{nouns})s?{_PHRASE_ENDS}")
 
 
 # the kinds, most specific first: the first whose pattern the question matches wins

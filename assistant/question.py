@@ -21,26 +21,28 @@ _REPORTING = (
     r"acknowledge|acknowledged|concede|conceded|stressed|emphasi[sz]e|emphasi[sz]ed|"
     r"propose|proposed|pledged|noted|stated|declare|declared|"
     r"recommend|recommended|advise|advised|"
-    r"cautioned|complain|complained|tweet|tweeted|posted|"
+    r"cautioned|complain|complained|tweet|tweeted|"
     r"have to say|had to say|has to say)")
 _SPEAKER = re.compile(
-    r"\b(?:what|how|why)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.+?)\s+"
+    r"\b(?:what|how|why)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.{1,80}?)\s+"
     rf"{_REPORTING}\b", re.IGNORECASE)
 # what someone's words are called: "what was X's reaction", "what reason did X give"
 _UTTERANCE = (r"(?:reaction|response|reply|answer|explanation|message|warning|view|views|"
               r"position|stance|assessment|advice|argument|comment|comments|statement|verdict|"
               r"prediction|criticism|complaint|promise|plea|appeal|account|description|"
               r"reason|excuse|assurance|justification|defen[cs]e|opinion|take|remarks?)")
+# a speaker is a noun phrase: never another clause ("the cause of the fire and what was ...")
+_WHO = r"(?P<who>(?:(?!\b(?:what|and|or|which|who)\b)[^,;?])+?)"
 _SPEAKER_POSSESSIVE = re.compile(
-    r"\bwhat\s+(?:was|is|were|are)\s+(?P<who>.+?)['’]s?\s+(?:\w+\s+)?" + _UTTERANCE + r"\b",
+    r"\bwhat\s+(?:was|is|were|are)\s+" + _WHO + r"['’]s?\s+(?:\w+\s+)?" + _UTTERANCE + r"\b",
     re.IGNORECASE)
 _SPEAKER_GAVE = re.compile(
-    r"\bwhat\s+(?:\w+\s+)?" + _UTTERANCE + r"\s+(?:did|does|do|has|have|had)\s+(?P<who>.+?)\s+"
-    r"(?:give|gave|offer|offered|issue|issued|provide|provided|send|sent|deliver|delivered|"
-    r"make|made|have|had|cite|cited)\b", re.IGNORECASE)
+    r"\bwhat\s+(?:\w+\s+)?" + _UTTERANCE + r"\s+(?:did|does|do|has|have|had)\s+" + _WHO + r"\s+"
+    r"(?:give|gave|offer|offered|issue|issued|provide|provided|deliver|delivered|"
+    r"make|made|cite|cited)\b", re.IGNORECASE)
 _SPEAKER_ALT = re.compile(
-    r"\b(?i:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
-    r"(?P<who>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*|the\s+[^,?]{1,60}?(?=,))")
+    r"\b(?:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
+    r"(?P<who>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*)")
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}  # after a surname: "Nathaniel McQueen Jr."
 TITLES = {"the", "president", "minister", "prime", "foreign", "secretary", "mr", "mrs", "ms",
            "dr", "sen", "senator", "rep", "gov", "governor", "general", "coach", "chancellor",
