@@ -73,15 +73,10 @@ class Retriever:
               allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         if allowed is None:
             allowed = self.allowed(filters)
-        return self._nearest(self._vector(text), n, allowed)
+        return _pairs(self.vectors.search(self._vector(text), n, allowed))
 
     def _vector(self, text: str) -> np.ndarray:
         return self.encoder.encode([text[:MAX_QUERY_CHARS]])[0]
-
-    def _nearest(self, qvec: np.ndarray, n: int,
-                 allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        scores, ids = self.vectors.search(qvec, n, allowed)
-        return [(int(i), float(s)) for i, s in zip(ids, scores)]
 
     def keyword(self, text: str, n: int, filters: Filters, title_weight: float | None = None,
                 allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -107,8 +102,10 @@ class Retriever:
         dense: list[tuple[int, float]] = []
         keyword: list[tuple[int, float]] = []
         if mode == "dense":
-            dense = self._nearest(self._vector(text), n, allowed)
-        nearest = _beside(self._nearest, self._vector(text), n, allowed) \
+            dense = _pairs(self.vectors.search(self._vector(text), n, allowed))
+        # the worker runs the search alone: turning its arrays into pairs here keeps it from
+        # waiting for the GIL this thread holds
+        nearest = _beside(self.vectors.search, self._vector(text), n, allowed) \
             if mode == "hybrid" else None
         try:
             if mode in ("hybrid", "keyword"):
@@ -116,7 +113,7 @@ class Retriever:
             rows = self.store.candidate_rows(cid for cid, _ in keyword)
         finally:  # never return (or raise) with the vector search still reading the index
             if nearest is not None:
-                dense = nearest.result()
+                dense = _pairs(nearest.result())
         by_id: dict[int, dict] = {}
         for rank, (cid, s) in enumerate(keyword, start=1):
             by_id[cid] = {"keyword": s, "keyword_rank": rank}
@@ -187,6 +184,12 @@ class Retriever:
             article = articles[c.article_id]
             hits.append(Hit(c.chunk_id, article, s, e, article.body[s:e], c.score, dict(c.scores)))
         return hits
+
+
+def _pairs(found: tuple[np.ndarray, np.ndarray]) -> list[tuple[int, float]]:
+    """(chunk id, score) pairs of a vector search's (scores, ids)."""
+    scores, ids = found
+    return list(zip(ids.tolist(), scores.tolist()))
 
 
 _POOL = None

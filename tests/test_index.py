@@ -237,22 +237,20 @@ def test_candidate_rows_hold_each_chunks_own_text(shared_index):
 def test_a_failing_keyword_search_waits_for_the_vector_search(shared_index, monkeypatch):
     import time
 
-    from embeddings.search import Retriever
-
     retriever = shared_index.retriever
     finished = []
-    nearest = Retriever._nearest
+    search = retriever.vectors.search
 
-    def slow_nearest(self, *args):
+    def slow_search(*args):
         time.sleep(0.2)
-        found = nearest(self, *args)
+        found = search(*args)
         finished.append(True)
         return found
 
     def broken_keyword(*args, **kwargs):
         raise RuntimeError("keyword search broke")
 
-    monkeypatch.setattr(Retriever, "_nearest", slow_nearest)
+    monkeypatch.setattr(retriever.vectors, "search", slow_search)
     monkeypatch.setattr(retriever, "keyword", broken_keyword)
     with pytest.raises(RuntimeError, match="keyword search broke"):
         retriever.search(Query("harbour project", k=3))
