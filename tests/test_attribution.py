@@ -207,3 +207,19 @@ def test_a_noun_that_names_a_quantity_asks_for_one(question, kind):
     from assistant.answer_types import wanted
 
     assert wanted(question).kind == kind
+
+
+def test_a_name_must_be_held_together_by_one_passage():
+    from datetime import date
+
+    from assistant.evidence import missing_evidence
+    from assistant.question import analyse
+
+    hits = [_hit("Airline merger", "Spirit Airlines agreed to merge with Frontier Airlines."),
+            _hit("Flights", "The sun rose as the last flights landed."),
+            _hit("Delays", "Flights across the country were delayed.")]
+    span = (date(2012, 1, 1), date(2026, 6, 1))
+    swapped = missing_evidence(analyse("How much was the merger with Sun Country worth?"), hits, span)
+    held = missing_evidence(analyse("How much was the merger with Frontier Airlines worth?"), hits,
+                            span)
+    assert swapped["missing_name"] == 1.0 and held["missing_name"] == 0.0
