@@ -30,6 +30,8 @@ _ROLE = r"(?:(?i:the|a|an|his|her|their|its)\s+(?:[\w’'\-]+\s+){0,4}?[\w’'\-
 _PRONOUN = r"(?:he|she|they|we|I)"
 _WHO = rf"(?:{_ROLE}\s+{_NAME}|{_NAME}|{_ROLE}|{_PRONOUN})"
 _CLOSE = r"(?:[,?!—–-]\s*[”\"’]|[”’])\s*"  # the end of a quotation
+_DEFINITE = r"(?:(?i:the|his|her|their|its)\s+(?:[\w’'\-]+\s+){0,4}?[\w’'\-]+)"  # not "a group"
+_CALLING = r"(?:called|calls|described|describes|labell?ed|termed|dubbed)"
 _PATTERNS = [
     # "...," the coach Jane Roe said / "...," she said
     re.compile(rf"{_CLOSE}(?P<who>{_WHO})(?:,[^,]{{1,80}},)?\s+(?:also\s+|later\s+|then\s+)?"
@@ -45,6 +47,11 @@ _PATTERNS = [
     # Roe said ... / The agency's chair Jane Roe told reporters ... / In a statement, Roe said
     re.compile(rf"(?:^|[,;:]\s+|\band\s+|\bbut\s+)(?P<who>{_WHO})(?:,[^,]{{1,80}},)?\s+"
                rf"(?:also\s+|later\s+|then\s+|previously\s+|has\s+|had\s+|have\s+)?{_VERBS}\b"),
+    # Roe called the plan "a disaster" / described it as "..." (only with the quotation: "a
+    # group called X" names, it does not speak)
+    re.compile(rf"(?:^|[,;:]\s+|\band\s+|\bbut\s+)(?P<who>{_DEFINITE}\s+{_NAME}|{_NAME}|"
+               rf"{_DEFINITE})(?:,[^,]{{1,80}},)?\s+{_CALLING}\s+[^“\"”,.]{{0,80}}?"
+               r"(?:\bas\s+)?[“\"]"),
 ]
 _QUOTE_OPEN = re.compile(r"^\s*[“\"‘]")
 _PRONOUNS = {"he", "she", "they", "we", "i"}
@@ -84,7 +91,7 @@ def _unquoted(sentence: str) -> str:
                        + m.group()[-1], sentence)
 
 
-_ANY_SPEECH = re.compile(rf"\b{_VERBS}\b|\b[Aa]ccording to\b|\bquot")
+_ANY_SPEECH = re.compile(rf"\b{_VERBS}\b|\b[Aa]ccording to\b|\bquot|\b{_CALLING}\b")
 
 
 def _speakers_in(sentence: str) -> list[str]:
@@ -121,7 +128,12 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         if found:
             who, also = found[0], tuple(w for w in found[1:] if w.lower() not in _PRONOUNS)
             if who.lower() in _PRONOUNS:
-                resolved = last_person if who.lower() in ("he", "she") else (
+                # "Roe called it "...", and she warned ...": a person the sentence names
+                # before its "she" comes first
+                pronoun = re.search(rf"\b{re.escape(who)}\b", sentence)
+                before = _people(sentence[:pronoun.start()]) if pronoun else []
+                here = (before[-1], span) if before else None
+                resolved = (here or last_person) if who.lower() in ("he", "she") else (
                     (previous.speaker, previous.named_in) if previous and previous.speaker
                     else None)
                 speech = Speech(resolved[0], resolved[1], True, also) if resolved else Speech(

@@ -223,3 +223,12 @@ def test_a_name_must_be_held_together_by_one_passage():
     held = missing_evidence(analyse("How much was the merger with Frontier Airlines worth?"), hits,
                             span)
     assert swapped["missing_name"] == 1.0 and held["missing_name"] == 0.0
+
+
+def test_calling_something_a_quotation_is_speech_and_a_pronoun_takes_its_own_sentences_name():
+    text = ("The report’s authors said the damage was wide. Ana Ruiz called the report “a "
+            "damning indictment,” and she warned that delay was costly. A group called "
+            "“Friends of the Shore” protested. The minister described the plan as “reckless.”")
+    spans = sentence_spans(text)
+    speakers = [a.speaker for a in attribute(text, spans)]
+    assert speakers == ["The report’s authors", "Ana Ruiz", None, "The minister"]
