@@ -30,7 +30,7 @@ _SPEAKER = re.compile(
 _UTTERANCE = (r"(?:reaction|response|reply|answer|explanation|message|warning|view|views|"
               r"position|stance|assessment|advice|argument|comment|comments|statement|verdict|"
               r"prediction|criticism|complaint|promise|plea|appeal|account|description|"
-              r"reason|excuse|assurance|justification|defen[cs]e|opinion|take|remarks?)")
+              r"reason|excuse|assurance|justification|defen[cs]e|opinion|take|remarks?|words)")
 # a speaker is a noun phrase: never another clause ("the cause of the fire and what was ...")
 _WHO = r"(?P<who>(?:(?!\b(?:what|and|or|which|who)\b)[^,;?])+?)"
 _SPEAKER_POSSESSIVE = re.compile(
@@ -39,7 +39,12 @@ _SPEAKER_POSSESSIVE = re.compile(
 _SPEAKER_GAVE = re.compile(
     r"\bwhat\s+(?:\w+\s+)?" + _UTTERANCE + r"\s+(?:did|does|do|has|have|had)\s+" + _WHO + r"\s+"
     r"(?:give|gave|offer|offered|issue|issued|provide|provided|deliver|delivered|"
-    r"make|made|cite|cited)\b", re.IGNORECASE)
+    r"make|made|cite|cited|have|had)\b", re.IGNORECASE)
+# "what was X quoted as saying", "what was said by X"
+_SPEAKER_QUOTED = re.compile(
+    r"\bwhat\s+(?:was|were|is|has been)\s+" + _WHO + r"\s+quoted\s+as\b|\bsaid\s+by\s+"
+    r"(?P<by>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*|the\s+[\w’'\-]+(?:\s+[\w’'\-]+){0,3}?"
+    r"(?=\s+(?:about|on|in|at|after|before|regarding|when)\b|[?,.]|$))", re.IGNORECASE)
 _SPEAKER_ALT = re.compile(
     r"\b(?:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
     r"(?P<who>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*)")
@@ -97,13 +102,15 @@ def analyse(text: str) -> Question:
     speaker = None
     # "what did X say", "what was X's reaction": X's words are the answer; "according to
     # X, how many ...": X is the source, and the answer still a figure
-    m = _SPEAKER.search(text) or _SPEAKER_POSSESSIVE.search(text) or _SPEAKER_GAVE.search(text)
+    m = (_SPEAKER.search(text) or _SPEAKER_POSSESSIVE.search(text) or _SPEAKER_GAVE.search(text)
+         or _SPEAKER_QUOTED.search(text))
     words_wanted = m is not None
     m = m or _SPEAKER_ALT.search(text)
     if m:
         # the topic after the speaker is cut off; not at "of" ("the mayor of X")
+        named = m.groupdict().get("by") or m.group("who")
         who = re.split(r"\s+(?:about|on|regarding|concerning|in|at|to|after|before)\s+",
-                       m.group("who").strip(" ?.,"))[0]
+                       named.strip(" ?.,"))[0]
         if who and who.lower() not in STOPWORDS and len(who) <= 80:
             speaker = who
     kind = next((name for name, pattern in _TYPES if pattern.search(text)), "other")

@@ -232,3 +232,17 @@ def test_calling_something_a_quotation_is_speech_and_a_pronoun_takes_its_own_sen
     spans = sentence_spans(text)
     speakers = [a.speaker for a in attribute(text, spans)]
     assert speakers == ["The report’s authors", "Ana Ruiz", None, "The minister"]
+
+
+@pytest.mark.parametrize("question, speaker", [
+    ("What was Maria Lopez quoted as saying about the strike?", "Maria Lopez"),
+    ("What was said by the union leader?", "the union leader"),
+    ("What message did Maria Lopez have for the strikers?", "Maria Lopez"),
+    ("What were Maria Lopez's words to the strikers?", "Maria Lopez"),
+    ("What was the deal quoted at?", None),  # a price, not a speaker
+    ("What impact did the storm have?", None),
+])
+def test_quoted_and_said_by_name_the_speaker(question, speaker):
+    from assistant.question import analyse
+
+    assert analyse(question).speaker == speaker
