@@ -33,12 +33,12 @@ from .chunking import ChunkerSettings, chunk_article
 from .encoder import Encoder, model_id
 from .locking import write_lock
 from .records import Article, Hit
-from .keywords import KeywordIndex
 from .store import FTS_TOKENIZE, SCHEMA_VERSION, MetaStore, MigrationContext
 from .vectors import SAVE_FRACTION, VectorFile, Watermark
 
 if TYPE_CHECKING:
     from .ingest import Batch
+    from .keywords import KeywordIndex
     from .query import Query
     from .readers import Skipped
     from .search import ArticleHit, Retriever
@@ -412,6 +412,8 @@ class Index:
     def _read_keywords(self) -> KeywordIndex:
         """The postings from `keywords.cache`, caught up with SQLite, or else built from
         the FTS5 table (seconds for news-5k; then saved for the next process)."""
+        from .keywords import KeywordIndex  # only a warm index or a writer holds postings
+
         with self.store.snapshot():
             keywords = KeywordIndex.load(self.path / KEYWORDS_FILE, FTS_TOKENIZE)
             if keywords is None or not keywords.follow(self.store.db):

@@ -7,11 +7,18 @@ from pathlib import Path
 
 from ..records import Article
 from .common import BadInput, Skipped, decode_text, read_bytes
-from .html import read_html_article
-from .jsonrecords import read_json, record_to_article
-from .text import read_text_article
 
 __all__ = ["Skipped", "read_paths", "read_file", "record_to_article", "ARTICLE_SUFFIXES"]
+
+
+def __getattr__(name: str):
+    # the readers of each format load when a file of that format is read: a search imports
+    # `readers.common` (and so this package) and needs none of them
+    if name == "record_to_article":
+        from .jsonrecords import record_to_article
+
+        return record_to_article
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 JSON_SUFFIXES = {".json"}
@@ -53,13 +60,18 @@ def read_file(path: Path) -> Iterator[Article | Skipped]:
         text = decode_text(read_bytes(path, MAX_FILE_BYTES))
         kind = _kind(path) or _sniff(text)
         if kind in ("json", "jsonl"):
+            from .jsonrecords import read_json
+
             yield from read_json(text, path, lines=kind == "jsonl")
             return
         if not text.strip():
             raise BadInput("empty file")
         if len(text) > MAX_SINGLE_ARTICLE_CHARS:
             raise BadInput(f"too long for one article ({len(text):,} characters)")
-        reader = read_html_article if kind == "html" else read_text_article
+        if kind == "html":
+            from .html import read_html_article as reader
+        else:
+            from .text import read_text_article as reader
         yield reader(text, path)
     except BadInput as exc:
         where = f"{path}:{exc.line}" if exc.line else str(path)
