@@ -128,7 +128,11 @@ class Wanted:
 
 
 def wanted(question: str) -> Wanted:
-    kind = next((k for k, pattern in ASKS if pattern.search(question)), "other")
+    """The kind the question's first asking phrase asks for ("Which charity CEO was asked
+    where she came from?" asks for a person, not a place); at one place, the most specific."""
+    found = [(m.start(), n, k) for n, (k, pattern) in enumerate(ASKS)
+             if (m := pattern.search(question))]
+    kind = min(found)[2] if found else "other"
     known = frozenset(w.lower() for w in re.findall(r"[\w'’$£€%.]+", question))
     return Wanted(kind, known | STOPWORDS)
 

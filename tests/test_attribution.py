@@ -246,3 +246,13 @@ def test_quoted_and_said_by_name_the_speaker(question, speaker):
     from assistant.question import analyse
 
     assert analyse(question).speaker == speaker
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which singer was asked where she grew up?", "person"),
+    ("Who cast the deciding vote when the court ruled in March?", "person"),
+    ("Which country will next abolish the death penalty?", "place"),
+    ("When will the ban start, and how much will the fines be?", "date"),
+])
+def test_the_first_asking_phrase_decides_the_kind(question, kind):
+    assert wanted(question).kind == kind
