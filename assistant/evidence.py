@@ -285,9 +285,13 @@ def _name_words(name: str) -> list[str]:
     return [w for w in words if len(w) > 2 and not (w.isupper() and len(w) <= 4)]
 
 
-def _required(name: str) -> list[str]:
-    """The words of a name as `_words` spells a passage's."""
-    return [_stem(w.lower().replace("’", "'")) for w in _name_words(name)]
+def _required(name: str, speaker: str | None = None) -> list[str]:
+    """The words of a name as `_words` spells a passage's; of the speaker's name, only the
+    surname: after its first mention an article names a speaker by it ("Iannone said")."""
+    words = [_stem(w.lower().replace("’", "'")) for w in _name_words(name)]
+    if speaker and words and name in speaker:
+        return words[-1:]
+    return words
 
 
 def missing_evidence(question: Question, hits: list[Hit],
@@ -312,8 +316,9 @@ def missing_evidence(question: Question, hits: list[Hit],
             break
     passages = [_words(f"{h.article.title} {h.text}") for h in hits[:NAME_PASSAGES]]
     missing_name = float(any(
-        not any(all(w in words for w in _required(name)) for words in passages)
-        for name in required_names(question.text) if _required(name)))
+        not any(all(w in words for w in needed) for words in passages)
+        for needed in (_required(name, question.speaker) for name in required_names(question.text))
+        if needed))
     return {"missing_year": missing_year, "missing_name": missing_name}
 
 

@@ -256,3 +256,19 @@ def test_quoted_and_said_by_name_the_speaker(question, speaker):
 ])
 def test_the_first_asking_phrase_decides_the_kind(question, kind):
     assert wanted(question).kind == kind
+
+
+def test_a_speaker_is_required_by_surname_alone():
+    from datetime import date
+
+    from assistant.evidence import missing_evidence
+    from assistant.question import analyse
+
+    hits = [_hit("Record auction", "“We are proud of the record,” Iannone said of the auction."),
+            _hit("Lunch", "The charity lunch raised money for the shelter.")]
+    span = (date(2012, 1, 1), date(2026, 6, 1))
+    said = missing_evidence(analyse("What did CEO Jamie Iannone say about the auction?"), hits,
+                            span)
+    other = missing_evidence(analyse("What did CEO Jamie Quinn say about the auction?"), hits,
+                             span)
+    assert said["missing_name"] == 0.0 and other["missing_name"] == 1.0
