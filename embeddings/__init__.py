@@ -4,8 +4,9 @@ Its names load on first use (PEP 562): `embeddings.encoder` alone can start load
 model before the rest of the engine is imported."""
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from .lazy import lazy_names
 
 if TYPE_CHECKING:
     from .chunking import ChunkerSettings, chunk_article
@@ -21,10 +22,4 @@ _WHERE = {"ChunkerSettings": ".chunking", "chunk_article": ".chunking",
 __all__ = ["Index", "IndexMismatchError", "AddReport", "Article", "Chunk", "Hit", "Skipped",
            "ChunkerSettings", "chunk_article", "read_paths", "Query", "Filters"]
 
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)

@@ -5,20 +5,15 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ..lazy import lazy_names
 from ..records import Article
 from .common import BadInput, Skipped, decode_text, read_bytes
 
 __all__ = ["Skipped", "read_paths", "read_file", "record_to_article", "ARTICLE_SUFFIXES"]
 
-
-def __getattr__(name: str):
-    # the readers of each format load when a file of that format is read: a search imports
-    # `readers.common` (and so this package) and needs none of them
-    if name == "record_to_article":
-        from .jsonrecords import record_to_article
-
-        return record_to_article
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# the readers of each format load when a file of that format is read: a search imports
+# `readers.common` (and so this package) and needs none of them
+__getattr__ = lazy_names(__name__, {"record_to_article": ".jsonrecords"})
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 JSON_SUFFIXES = {".json"}
