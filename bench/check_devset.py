@@ -127,6 +127,23 @@ def check_as_of(row: dict, article: dict, errors: list[str]) -> None:
                           f"after publication {pub}")
 
 
+def check_row(row: dict, what: str, field: str, allowed, url_field: str,
+              articles: dict[str, dict], errors: list[str]) -> dict | None:
+    """What every row needs: an id of its set's form ("a001", "n001"), a known `field`, and
+    an article of the corpus at `url_field` (its as_of checked against it); that article."""
+    rid = row.get("id")
+    if not re.fullmatch(rf"{what[0]}\d{{3}}", str(rid)):
+        errors.append(f"{rid}: {what} ids look like {what[0]}001")
+    if row.get(field) not in allowed:
+        errors.append(f"{rid}: {field} {row.get(field)!r} not in {allowed}")
+    article = articles.get(row.get(url_field))
+    if article is None:
+        errors.append(f"{rid}: {url_field} not in the corpus: {row.get(url_field)}")
+    else:
+        check_as_of(row, article, errors)
+    return article
+
+
 def check_splits(rows: list[dict], key: str, errors: list[str], label: str) -> Counter:
     """Every row is tune or report, and each group (kind or change) is split in halves."""
     counts = Counter((r.get(key), r.get("split")) for r in rows)
@@ -165,17 +182,11 @@ def main() -> int:
 
     for r in answers:
         rid = r.get("id")
-        if not re.fullmatch(r"a\d{3}", str(rid)):
-            errors.append(f"{rid}: answer ids look like a001")
-        if r.get("kind") not in MIN_ANSWERS:
-            errors.append(f"{rid}: kind {r.get('kind')!r} not in {sorted(MIN_ANSWERS)}")
+        article = check_row(r, "answer", "kind", sorted(MIN_ANSWERS), "url", articles, errors)
         if not r.get("question", "").strip().endswith("?"):
             errors.append(f"{rid}: question does not end with '?'")
-        article = articles.get(r.get("url"))
         if article is None:
-            errors.append(f"{rid}: url not in the corpus: {r.get('url')}")
             continue
-        check_as_of(r, article, errors)
         text, quote = article["text"], r.get("must_quote", "")
         if quote not in text:
             errors.append(f"{rid}: must_quote is not in the article text")
@@ -190,15 +201,7 @@ def main() -> int:
 
     for r in nearmiss:
         rid = r.get("id")
-        if not re.fullmatch(r"n\d{3}", str(rid)):
-            errors.append(f"{rid}: near-miss ids look like n001")
-        if r.get("change") not in CHANGES:
-            errors.append(f"{rid}: change {r.get('change')!r} not in {CHANGES}")
-        article = articles.get(r.get("topic_url"))
-        if article is None:
-            errors.append(f"{rid}: topic_url not in the corpus: {r.get('topic_url')}")
-        else:
-            check_as_of(r, article, errors)
+        check_row(r, "near-miss", "change", CHANGES, "topic_url", articles, errors)
         absent = r.get("absent") or []
         if not absent:
             errors.append(f"{rid}: absent is empty")
