@@ -71,6 +71,7 @@ class Retriever:
 
     def dense(self, text: str, n: int, filters: Filters,
               allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The `n` nearest chunks to `text`'s vector, best first, with their scores."""
         if allowed is None:
             allowed = self.allowed(filters)
         return _pairs(self.vectors.search(self._vector(text), n, allowed))
@@ -102,7 +103,7 @@ class Retriever:
         dense: list[tuple[int, float]] = []
         keyword: list[tuple[int, float]] = []
         if mode == "dense":
-            dense = _pairs(self.vectors.search(self._vector(text), n, allowed))
+            dense = self.dense(text, n, filters, allowed)
         # the worker runs the search alone: turning its arrays into pairs here keeps it from
         # waiting for the GIL this thread holds
         nearest = _beside(self.vectors.search, self._vector(text), n, allowed) \
