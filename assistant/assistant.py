@@ -72,7 +72,7 @@ class Assistant:
         if not hits:
             return answer
         q = analyse(question)
-        cands = candidates(hits)
+        cands = candidates(hits, speech=q.speaker is not None)
         idf = self.index.term_weights(list(q.terms))
         if cands:
             score(q, cands, self.index.encoder.encode, idf)

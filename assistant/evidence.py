@@ -77,10 +77,13 @@ CONTEXT_SENTENCES = 12  # read before a passage to find who "he" and "she" are
 EMBED_AT_MOST = 16
 
 
-def candidates(hits: list[Hit], whole_articles: int = WHOLE_ARTICLES) -> list[Candidate]:
+def candidates(hits: list[Hit], whole_articles: int = WHOLE_ARTICLES,
+               speech: bool = True) -> list[Candidate]:
     """The sentences inside each hit's chunk, in hit order, each once; and every sentence
     of the first `whole_articles` articles (the answer is often a paragraph away from the
-    passage that matched), ranked as that article's best passage."""
+    passage that matched), ranked as that article's best passage. `speech`: work out who
+    speaks in each sentence (only a question that asks for someone's words needs it; it is
+    half of this function's time)."""
     out: list[Candidate] = []
     seen: set[tuple[str, int]] = set()
     sentences_of: dict[str, Sentences] = {}
@@ -88,24 +91,28 @@ def candidates(hits: list[Hit], whole_articles: int = WHOLE_ARTICLES) -> list[Ca
         if hit.article.id not in sentences_of:
             sentences_of[hit.article.id] = Sentences(hit.article.body)
         _add(out, seen, rank, hit.article.id, hit.article.body, sentences_of[hit.article.id],
-             hit.start, hit.end)
-    first_rank: dict[str, int] = {}
-    for rank, hit in enumerate(hits):
-        first_rank.setdefault(hit.article.id, rank)
-    articles = {h.article.id: h.article for h in hits}
-    for aid in list(first_rank)[:whole_articles]:
-        body = articles[aid].body
-        _add(out, seen, first_rank[aid], aid, body, sentences_of[aid], 0, len(body))
+             hit.start, hit.end, speech)
+    if whole_articles:
+        first_rank: dict[str, int] = {}
+        for rank, hit in enumerate(hits):
+            first_rank.setdefault(hit.article.id, rank)
+        articles = {h.article.id: h.article for h in hits}
+        for aid in list(first_rank)[:whole_articles]:
+            body = articles[aid].body
+            _add(out, seen, first_rank[aid], aid, body, sentences_of[aid], 0, len(body), speech)
     return out
 
 
 def _add(out: list[Candidate], seen: set[tuple[str, int]], rank: int, article_id: str,
-         body: str, sentences: Sentences, start: int, end: int) -> None:
+         body: str, sentences: Sentences, start: int, end: int, speech: bool) -> None:
     """The sentences of body[start:end] not seen yet, as candidates of rank `rank`."""
     spans, before = sentences.around(start, end)
-    # who speaks: read from the article's start, so that "he said" finds its name
-    context = sentences.before(spans[0][0], at_most=CONTEXT_SENTENCES) if spans else []
-    speech = attribute(body, context + spans)[len(context):]
+    if speech and spans:
+        # who speaks: read from the article's start, so that "he said" finds its name
+        context = sentences.before(spans[0][0], at_most=CONTEXT_SENTENCES)
+        speakers = attribute(body, context + spans)[len(context):]
+    else:
+        speakers = [Speech()] * len(spans)
     for i, (s, e) in enumerate(spans):
         if s < start or e > end or (article_id, s) in seen:
             continue
@@ -116,7 +123,7 @@ def _add(out: list[Candidate], seen: set[tuple[str, int]], rank: int, article_id
         prev = prev if prev and "\n\n" not in body[prev[1]:s] else None
         out.append(Candidate(rank, article_id, s, e, body[s:e], lead_in=prev,
                              lead_text=body[prev[0]:prev[1]] if prev else "",
-                             speech=speech[i]))
+                             speech=speakers[i]))
 
 
 @functools.lru_cache(maxsize=1)
@@ -405,8 +412,12 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
     ranked = sorted(cands, key=lambda c: -c.scores["lexical"])
     embedded, rest = ranked[:embed_at_most], ranked[embed_at_most:]
     if embedded:
-        vectors = encode([question.text, question.focus] + [c.text for c in embedded])
-        for cand, sim, near in zip(embedded, vectors[2:] @ vectors[0], vectors[2:] @ vectors[1]):
+        # the focus is embedded apart only where it is not the whole question (most are)
+        asked = [question.text] + ([question.focus] if question.focus != question.text else [])
+        vectors = encode(asked + [c.text for c in embedded])
+        sentences = vectors[len(asked):]
+        for cand, sim, near in zip(embedded, sentences @ vectors[0],
+                                   sentences @ vectors[len(asked) - 1]):
             cand.scores["similarity"] = float(sim)
             cand.scores["focus_similarity"] = float(near)
     for cand in rest:

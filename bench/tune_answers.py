@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import (DEV_ANSWERS, UNANSWERABLE, gold_bodies,  # noqa: E402
                           news5k_or_exit, read_jsonl)
 
-EMBED_AT_MOST = 64  # sentences embedded a question: the run's 32, with room for other weights
+EMBED_AT_MOST = 64  # sentences embedded a question: evidence.EMBED_AT_MOST (16), with room to spare
 FEATURES = ("similarity", "coverage", "names", "kind", "rank_prior", "speaker", "answer",
             "focus", "focus_similarity", "near")
 GRID = {"similarity": [0.3, 0.4, 0.5, 0.6, 0.8], "coverage": [0.1, 0.2, 0.3, 0.4, 0.6],
@@ -56,7 +56,7 @@ def collect(index, assistant, items, sentence: bool = False):
     for n, (question, as_of, answer, gold) in enumerate(items, start=1):
         hits = assistant.search(question, as_of=as_of)
         q = analyse(question)
-        cands = candidates(hits)
+        cands = candidates(hits, speech=q.speaker is not None)
         idf = index.term_weights(list(q.terms))
         score(q, cands, index.encoder.encode, idf, embed_at_most=EMBED_AT_MOST)
         urls = {h.article.id: normalise_url(h.article.url or "") for h in hits}
