@@ -30,6 +30,11 @@ def _what(nouns: str) -> str:
             rf"(?:\s+(?!{_AUX}\b)[\w’'-]+)?\s+(?:{nouns})s?{_PHRASE_ENDS}")
 
 
+def _which(words: str) -> str:
+    """"which" (or `words`) and up to two words before the noun, none a helper verb."""
+    return rf"\b(?:{words})(?:\s+(?!{_AUX}\b)[\w’'-]+){{0,2}}?\s+"
+
+
 # the kinds, most specific first: the first whose pattern the question matches wins
 _ASKS = [
     ("comparison", r"\bby how (?:much|many)\b|\bhow much (?:more|less|higher|lower|bigger|"
@@ -53,18 +58,18 @@ _ASKS = [
                       "attendance|speed")),
     ("date", r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\bwhich (?:date|day|year|"
              r"month)\b|\bon what day\b"),
-    ("place", r"\bwhere\b|\b(?:which|what|this)(?:\s+(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)\b)[\w’'-]+){0,2}?\s+(?:country|city|state|nation|region|town|"
+    ("place", r"\bwhere\b|" + _which("which|what|this") + r"(?:country|city|state|nation|region|town|"
               r"island|continent|county|province|capital|venue|stadium|location|place)\b|"
               r"\bin what (?:country|city|state)\b"),
-    ("person", r"\bwho(?:m|se)?\b|\b(?:which|what|this)(?:\s+(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)\b)[\w’'-]+){0,2}?\s+(?:person|man|woman|player|athlete|"
+    ("person", r"\bwho(?:m|se)?\b|" + _which("which|what|this") + r"(?:person|man|woman|player|athlete|"
                r"politician|leader|actor|actress|singer|rapper|star|official|judge|senator|"
                r"governor|candidate|director|author|artist|musician|comedian|coach|ceo|"
                r"billionaire|celebrity|lawmaker|president|minister|journalist|scientist)\b"),
-    ("organisation", r"\b(?:which|what|this)(?:\s+(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)\b)[\w’'-]+){0,2}?\s+(?:company|firm|brand|business|airline|carrier|"
+    ("organisation", _which("which|what|this") + r"(?:company|firm|brand|business|airline|carrier|"
                      r"automaker|retailer|chain|bank|network|app|platform|team|club|group|"
                      r"organization|organisation|agency|party|union|university|school|"
                      r"college|startup|manufacturer|giant|network|channel|publication|outlet)\b"),
-    ("name", r"\b(?:which|what)(?:\s+(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)\b)[\w’'-]+){0,2}?\s+(?:show|series|film|movie|book|song|album|game|word|name|"
+    ("name", _which("which|what") + r"(?:show|series|film|movie|book|song|album|game|word|name|"
              r"title|term|phrase|event|award|prize|product|drug|vaccine|variant|species|"
              r"dish|food|animal|language)\b|\bwhat is the name\b|\bwhat (?:was|is) .{0,30}\bcalled\b"),
 ]

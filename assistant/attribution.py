@@ -62,8 +62,9 @@ _NOT_PERSON = re.compile(r"\b(?:Inc|Corp|Company|Group|Agency|Department|Ministr
                          r"Congress|Parliament|Bank|Airlines?|Day|Week|Month|Year|Republic|"
                          r"Kingdom|Office|Service|Administration|Organization|Foundation|"
                          r"Institute|Center|Centre|Museum|Hospital|Club|League|Cup|Games)\b")
-_SENTENCE_START = {"the", "a", "an", "in", "on", "at", "but", "and", "as", "after", "when",
-                   "while", "this", "that", "it", "for", "if", "so", "meanwhile", "still"}
+# words that open a sentence and are no speaker on their own ("In said ...": a mis-read)
+_SENTENCE_START = {"in", "on", "at", "but", "and", "as", "after", "when", "while", "this",
+                   "that", "it", "for", "if", "so", "meanwhile", "still"}
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,7 @@ def _speakers_in(sentence: str) -> list[str]:
     for pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
             who = m.group("who").strip(" ,.")
-            if who.split()[0].lower() in _SENTENCE_START - {"the", "a", "an"} \
-                    and len(who.split()) == 1:
+            if who.split()[0].lower() in _SENTENCE_START and len(who.split()) == 1:
                 continue
             if who not in found:
                 found.append(who)
