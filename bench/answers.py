@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (DEV_ANSWERS, DEV_NEAR_MISS, HELD_OUT, UNANSWERABLE,  # noqa: E402
-                          gold_bodies, news5k_or_exit, read_jsonl)
+                          gold_bodies, holds_sentence, news5k_or_exit, read_jsonl)
 
 
 def naive_quotes(retriever, question: str) -> list[tuple[str, str]]:
@@ -55,18 +55,9 @@ def dev_set(split: str, limit: int | None) -> tuple[list[dict], list[dict]]:
     return half(read_jsonl(DEV_ANSWERS)), half(read_jsonl(DEV_NEAR_MISS))
 
 
-def _squash(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
 def must_quoted(row: dict, answer) -> bool:
     """Whether a top-3 quote holds the must-quote sentence (or is a long part of it)."""
-    must = _squash(row["must_quote"])
-    for quote in answer.quotes[:3]:
-        text = _squash(quote.text)
-        if must in text or (len(text) >= 40 and text in must):
-            return True
-    return False
+    return any(holds_sentence(row["must_quote"], quote.text) for quote in answer.quotes[:3])
 
 
 def main() -> None:

@@ -34,3 +34,10 @@ def gold_bodies(index) -> dict[str, str]:
 
     return {normalise_url(u): b.lower() for u, b in index.store.db.execute(
         "SELECT url, body FROM articles WHERE url IS NOT NULL")}
+
+
+def holds_sentence(sentence: str, text: str) -> bool:
+    """Whether `text` holds a dev set's must-quote `sentence`, or is a long part of it (the
+    two sentence splitters may cut it differently); case and spacing aside."""
+    must, text = " ".join(sentence.split()).lower(), " ".join(text.split()).lower()
+    return must in text or (len(text) >= 40 and text in must)

@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (DEV_ANSWERS, UNANSWERABLE, gold_bodies,  # noqa: E402
-                          news5k_or_exit, read_jsonl)
+                          holds_sentence, news5k_or_exit, read_jsonl)
 
 EMBED_AT_MOST = 64  # sentences embedded a question: evidence.EMBED_AT_MOST (16), with room to spare
 FEATURES = ("similarity", "coverage", "names", "kind", "rank_prior", "speaker", "answer",
@@ -41,10 +41,7 @@ def _holds(answer: str, text: str, sentence: bool) -> bool:
     sentence inside the text or a long part of it (the splitters may differ)."""
     if not answer:
         return False
-    if not sentence:
-        return answer in text
-    a, t = " ".join(answer.split()), " ".join(text.split())
-    return a in t or (len(t) >= 40 and t in a)
+    return holds_sentence(answer, text) if sentence else answer in text
 
 
 def collect(index, assistant, items, sentence: bool = False):
