@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from embeddings.query import STOPWORDS
+from embeddings.timeframe import MONTHS, WEEKDAYS
 
 # "what was the death toll", "what interest rate", "what is the company's revenue": a noun
 # that names a quantity and ends the phrase after "what": determiners and possessives, then
@@ -107,10 +108,9 @@ _CHANGE = re.compile(r"\b(?:from|between)\s+[$£€]?\d[\d,.]*\s?%?\S*\s+(?:to|a
                      r"\d", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][\w'’.&\-]*[A-Za-z0-9](?:\s+(?:of|de|la|van|von|the|and|&)?\s*"
                    r"[A-Z][\w'’.&\-]*[A-Za-z0-9])*|\b[A-Z]{2,}\b")
-CALENDAR_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august",
-             "september", "october", "november", "december", "monday", "tuesday",
-             "wednesday", "thursday", "friday", "saturday", "sunday", "jan", "feb", "mar",
-             "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+# months and days, and the months' short forms: capitalised, and still no names
+CALENDAR_WORDS = {*MONTHS, *WEEKDAYS, "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+                  "sept", "oct", "nov", "dec"}
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|from|to|near|into|across|outside|inside|across|"
                            r"throughout|toward|towards)\s+(?:the\s+)?$", re.IGNORECASE)
 _TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|President|Prime Minister|"

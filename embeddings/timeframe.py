@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
            "september", "october", "november", "december"]
 
 
@@ -29,15 +29,15 @@ def time_window(question: str, as_of: date) -> tuple[date, date] | None:
         return as_of - 8 * day, as_of
     if re.search(r"\blast (?:week|weekend)\b", q):
         return as_of - 15 * day, as_of - 5 * day
-    if m := re.search(r"\bon (" + "|".join(_WEEKDAYS) + r")\b", q):
-        d = _weekday_before(as_of, _WEEKDAYS.index(m.group(1)))
+    if m := re.search(r"\bon (" + "|".join(WEEKDAYS) + r")\b", q):
+        d = _weekday_before(as_of, WEEKDAYS.index(m.group(1)))
         return d, min(d + 2 * day, as_of)
     if re.search(r"\b(?:this|past) month\b", q):
         return as_of - 32 * day, as_of
     if re.search(r"\blast month\b", q):
         return as_of - 62 * day, as_of - 25 * day
-    if m := re.search(r"\b(?:in|this|last|earlier this|early|late) (" + "|".join(_MONTHS) + r")\b", q):
-        month = _MONTHS.index(m.group(1)) + 1
+    if m := re.search(r"\b(?:in|this|last|earlier this|early|late) (" + "|".join(MONTHS) + r")\b", q):
+        month = MONTHS.index(m.group(1)) + 1
         year = as_of.year if month <= as_of.month else as_of.year - 1
         start = date(year, month, 1)
         end = date(year + month // 12, month % 12 + 1, 1) + 2 * day
