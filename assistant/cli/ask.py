@@ -8,7 +8,7 @@ from datetime import date
 from assistant.render import json_text, safe
 
 from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
-                     fail, iso_date, open_index, preload_encoder, quiet_broken_pipe)
+                     fail, iso_date, leave_at_once, open_index, preload_encoder, quiet_broken_pipe)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,5 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK if answer.found else EXIT_NOT_FOUND
 
 
+entry = leave_at_once(main)  # the `ask` console script
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -8,7 +8,8 @@ from pathlib import Path
 from assistant.render import json_text
 
 from .common import (EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option, fail,
-                     iso_date, open_index, preload_encoder, progress_bar, quiet_broken_pipe)
+                     iso_date, leave_at_once, open_index, preload_encoder, progress_bar,
+                     quiet_broken_pipe)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -195,5 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             "chat": cmd_chat, "setup": cmd_setup, "info": cmd_info}[args.command](args)
 
 
+entry = leave_at_once(main)  # the `newsdesk` console script
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
