@@ -51,15 +51,21 @@ def open_index(path: Path | None = None, create: bool = False):
         raise IndexUnavailable(path, exc) from exc
 
 
-def preload_encoder(path: Path | None) -> None:
-    """Start loading the bundled embedding model in the background (`Encoder.preload`),
-    before the engine's imports, for a command about to search the index at `path`.
-    Only where it is the model to expect: the settings name no other, and there is an
-    index (so an error exits without waiting for a load). An index built with another
-    model loads that one when it opens, and this load was wasted."""
+def preload(path: Path | None) -> None:
+    """For a command about to search the index at `path`: start, in the background,
+    reading its vector cache (`embeddings.vectors.prefetch`) and loading the bundled
+    embedding model (`Encoder.preload`), before the engine's imports. Only where there
+    is an index (so an error exits without waiting), and the model only where it is the
+    one to expect: the settings name no other. An index built with another model loads
+    that one when it opens, and this load was wasted."""
     from embeddings.encoder import DEFAULT_MODEL, Encoder, model_id
+    from embeddings.vectors import prefetch
 
-    if model_id(model_setting()) != DEFAULT_MODEL or not (path or default_index_dir()).is_dir():
+    path = path or default_index_dir()
+    if not path.is_dir():
+        return
+    prefetch(path)
+    if model_id(model_setting()) != DEFAULT_MODEL:
         return
     try:
         encoder = Encoder()

@@ -34,7 +34,7 @@ from .encoder import Encoder, model_id
 from .locking import write_lock
 from .records import Article, Hit
 from .store import FTS_TOKENIZE, SCHEMA_VERSION, MetaStore, MigrationContext
-from .vectors import SAVE_FRACTION, VectorFile, Watermark
+from .vectors import CACHE_FILE, SAVE_FRACTION, VectorFile, Watermark
 
 if TYPE_CHECKING:
     from .ingest import Batch
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from .search import ArticleHit, Retriever
 
 META_FILE = "meta.sqlite"
-CACHE_FILE = "vectors.cache"
 KEYWORDS_FILE = "keywords.cache"
 # Above this many passages the keyword postings are not held in memory (about 100 bytes a
 # passage, and a build in Python of ~4 min a million): FTS5's own query serves instead.

@@ -16,7 +16,7 @@ from embeddings import (
     Query,
 )
 from embeddings.index import CACHE_FILE, embed_text
-from embeddings.vectors import VectorFile, Watermark
+from embeddings.vectors import VectorFile, Watermark, prefetch
 
 # the durable vectors and their cache ---------------------------------------------------------
 
@@ -88,9 +88,10 @@ def test_crash_after_the_vectors_are_inserted_records_nothing(tmp_path, encoder,
         assert encode_calls == []
 
 
+@pytest.mark.parametrize("prefetched", [False, True], ids=["read", "prefetched"])
 @pytest.mark.parametrize("damage", ["lost", "truncated", "bit flipped", "garbage", "other model"])
 def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, encoder, damage,
-                                                                  encode_calls):
+                                                                  prefetched, encode_calls):
 
     ix = tmp_path / "ix"
     with Index.open(ix) as index:
@@ -110,6 +111,8 @@ def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, enco
         other = VectorFile.load(cache, "all-MiniLM-L6-v2", 384)
         other.save(cache, "some-other-model")
     encode_calls.clear()
+    if prefetched:  # read on a thread before the index opens, as a one-shot `ask` does
+        prefetch(ix)
     with Index.open(ix) as index:
         assert encode_calls == []
         assert_consistent(index)
@@ -118,6 +121,30 @@ def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, enco
             assert np.array_equal(index.vectors.reconstruct(cid), vec)
         assert index.search(Query("harbour project phase 3", k=1))[0].article.url == "https://t.example/3"
     assert VectorFile.load(cache, "all-MiniLM-L6-v2", 384) is not None  # saved again, whole
+
+
+def test_a_prefetch_serves_only_the_file_it_read(tmp_path, encoder):
+    """A prefetched cache is the one loaded when the file is unchanged; a file replaced
+    after the prefetch read it (a writer saved anew) is read again, not served stale."""
+    from embeddings import vectors
+
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([_article(n) for n in range(1, 21)])
+    plain = VectorFile.load(ix / CACHE_FILE, "all-MiniLM-L6-v2", 384)
+    prefetch(ix)
+    loaded = VectorFile.load(ix / CACHE_FILE, "all-MiniLM-L6-v2", 384)
+    assert not vectors._PREFETCHED  # taken
+    assert loaded.watermark == plain.watermark and len(loaded) == len(plain)
+    for cid in plain.ids().tolist():
+        assert np.array_equal(loaded.reconstruct(cid), plain.reconstruct(cid))
+
+    smaller = VectorFile.load(ix / CACHE_FILE, "all-MiniLM-L6-v2", 384)
+    smaller.remove(smaller.ids()[:5])
+    prefetch(ix)
+    vectors._PREFETCHED[str(ix / CACHE_FILE)].thread.join()  # it holds the old file's bytes
+    smaller.save(ix / CACHE_FILE, "all-MiniLM-L6-v2")  # a new file renamed over the old
+    assert len(VectorFile.load(ix / CACHE_FILE, "all-MiniLM-L6-v2", 384)) == 15
 
 
 def test_a_reader_searches_its_borrowed_cache_while_a_writer_replaces_it(tmp_path, encoder):

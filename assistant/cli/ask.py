@@ -8,7 +8,7 @@ from datetime import date
 from assistant.render import json_text, safe
 
 from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
-                     fail, iso_date, leave_at_once, open_index, preload_encoder, quiet_broken_pipe)
+                     fail, iso_date, leave_at_once, open_index, preload, quiet_broken_pipe)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.k is not None and args.k < 1:
         fail("-k must be at least 1", EXIT_USAGE)
 
-    preload_encoder(args.index)  # meanwhile, the engine imports and the index opens
+    preload(args.index)  # meanwhile, the engine imports and the index opens
     from assistant import Assistant, EmptyQuestionError
 
     index = open_index(args.index)

@@ -95,11 +95,11 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise SystemExit(code)
 
 
-def preload_encoder(path: Path | None) -> None:
-    """Start loading the model in the background for a command about to search `path`."""
-    from ..settings import preload_encoder as preload
+def preload(path: Path | None) -> None:
+    """Start reading the index at `path` and loading the model in the background."""
+    from ..settings import preload as start
 
-    preload(path)
+    start(path)
 
 
 def open_index(path: Path | None, create: bool = False):

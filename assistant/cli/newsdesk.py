@@ -8,7 +8,7 @@ from pathlib import Path
 from assistant.render import json_text
 
 from .common import (EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option, fail,
-                     iso_date, leave_at_once, open_index, preload_encoder, progress_bar,
+                     iso_date, leave_at_once, open_index, preload, progress_bar,
                      quiet_broken_pipe)
 
 
@@ -80,7 +80,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_search(args) -> int:
-    preload_encoder(args.index)  # meanwhile, the engine imports and the index opens
+    preload(args.index)  # meanwhile, the engine imports and the index opens
     from assistant.render import safe
     from embeddings import Filters, Query
 
