@@ -1,6 +1,8 @@
-"""Which FAISS index holds the vectors at a given size, and how to build and search it.
+"""Which index holds the vectors at a given size, and how to build and search it.
 
-Below `ANN_THRESHOLD` passages the index is exact: flat inner product in an `IndexIDMap2`.
+Below `EXACT_MAX` passages the vectors are a numpy matrix (`Matrix`), read from SQLite when
+the index opens: no FAISS import (~45 ms of a one-shot `ask`), no cache file. Up to
+`ANN_THRESHOLD` the index is exact too: flat inner product in a FAISS `IndexIDMap2`.
 At and above it, an inverted file with 8-bit scalar-quantised codes ("IVF<nlist>,SQ8"):
 384 bytes a passage instead of 1,536, and a search that scans `NPROBE` of the lists.
 IVF rather than HNSW because the index must remove ids (replaced and deleted articles).
@@ -20,7 +22,13 @@ import math
 
 import numpy as np
 
+EXACT = "exact"
 FLAT = "flat"
+# Reading n vectors from SQLite at open costs ~5 us each (2,000: 10 ms, 5,000: 25 ms, on the
+# 2-core benchmark machine), against ~45 ms to import FAISS plus ~1 ms a thousand to read
+# the cache file: the two meet near 8,000. Kept below that, so a search of the matrix
+# (numpy, 0.2 ms at 5,000) is never the slower one either.
+EXACT_MAX = 5_000
 # Flat single-query search stops fitting a 5 ms budget here: CPU p50 with one faiss thread
 # 4.9 ms at 40k passages, 5.5 ms at 50k, 11.9 ms at 100k (bench/ann_scale.py, flat by size).
 ANN_THRESHOLD = 50_000
@@ -47,12 +55,15 @@ BITMAP_MAX_ID = 1 << 24  # allowed ids below this are a bitmap (2 MiB at most), 
 
 
 def kind_for(n: int) -> str:
-    """"flat" below ANN_THRESHOLD, else "IVF<nlist>,SQ8" with nlist ~ NLIST_PER_SQRT*sqrt(n).
+    """"exact" below EXACT_MAX, "flat" below ANN_THRESHOLD, else "IVF<nlist>,SQ8" with
+    nlist ~ NLIST_PER_SQRT*sqrt(n).
 
     nlist is rounded to a power of two, so the kind changes only when n has grown or shrunk
     about fourfold (IVF4096 serves 0.52M to 2.1M): a rebuild, spread over the passages added
     since the last one, costs a small multiple of adding them.
     """
+    if n < EXACT_MAX:
+        return EXACT
     if n < ANN_THRESHOLD:
         return FLAT
     nlist = 2 ** round(math.log2(NLIST_PER_SQRT * math.sqrt(n)))
@@ -60,8 +71,8 @@ def kind_for(n: int) -> str:
 
 
 def params(kind: str) -> dict:
-    """The search-time settings of a kind: {"nlist", "nprobe"} for IVF, {} for flat."""
-    if kind == FLAT:
+    """The search-time settings of a kind: {"nlist", "nprobe"} for IVF, {} for exact kinds."""
+    if kind in (EXACT, FLAT):
         return {}
     nlist = _nlist(kind)
     return {"nlist": nlist, "nprobe": min(NPROBE, nlist)}
@@ -70,7 +81,7 @@ def params(kind: str) -> dict:
 def _nlist(kind: str) -> int:
     head = kind.split(",", 1)[0]
     if not head.startswith("IVF"):
-        raise ValueError(f"unsupported vector index kind {kind!r}: flat or IVF<n>,... only")
+        raise ValueError(f"unsupported vector index kind {kind!r}: exact, flat or IVF<n>,... only")
     digits = head[3:].split("_", 1)[0]
     if not digits.isdigit():
         raise ValueError(f"unsupported vector index kind {kind!r}: no list count")
@@ -78,7 +89,9 @@ def _nlist(kind: str) -> int:
 
 
 def empty(kind: str, dim: int):
-    """An empty index to add to: flat only; a trained kind needs vectors first (-> None)."""
+    """An empty index to add to: exact kinds only; a trained kind needs vectors first (-> None)."""
+    if kind == EXACT:
+        return Matrix(dim)
     if kind != FLAT:
         _nlist(kind)
         return None
@@ -89,15 +102,15 @@ def empty(kind: str, dim: int):
 
 def build(kind: str, dim: int, ids: np.ndarray, vectors: np.ndarray):
     """A filled index of `kind`; a trained kind learns its lists from a seeded sample."""
-    import faiss
-
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     ids = np.ascontiguousarray(ids, dtype=np.int64)
     if vectors.shape != (len(ids), dim):
         raise ValueError(f"vectors of shape {vectors.shape} for {len(ids)} ids of dim {dim}")
-    if kind == FLAT:
+    if kind in (EXACT, FLAT):
         index = empty(kind, dim)
     else:
+        import faiss
+
         nlist = _nlist(kind)
         if len(ids) < nlist:
             raise ValueError(f"{kind} needs at least {nlist} vectors to train, got {len(ids)}")
@@ -141,8 +154,6 @@ def search(index, query: np.ndarray, k: int,
     passages are compared as an unfiltered search compares: recall holds, and a rare
     filter still finds its k.
     """
-    import faiss
-
     empty_result = np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
     total = int(index.ntotal)
     k = min(int(k), total)
@@ -153,6 +164,10 @@ def search(index, query: np.ndarray, k: int,
     if k <= 0:
         return empty_result
     q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
+    if isinstance(index, Matrix):
+        return index.search(q[0], k, allowed_ids)
+    import faiss
+
     with _one_thread(faiss):
         return _search(faiss, index, q, k, total, allowed_ids)
 
@@ -264,6 +279,8 @@ class HalfCopy:
 
 def ids(index) -> np.ndarray:
     """Every id the index holds: a flat index's id map, or an IVF index's inverted lists."""
+    if isinstance(index, Matrix):
+        return index.ids.copy()
     import faiss
 
     if hasattr(index, "id_map"):
@@ -279,6 +296,8 @@ def ids(index) -> np.ndarray:
 
 def reconstruct(index, chunk_id: int) -> np.ndarray:
     """The vector stored under `chunk_id` (an IVF index's SQ8 codes give it approximately)."""
+    if isinstance(index, Matrix):
+        return index.reconstruct(int(chunk_id))
     import faiss
 
     ivf = faiss.try_extract_index_ivf(index)
@@ -289,6 +308,8 @@ def reconstruct(index, chunk_id: int) -> np.ndarray:
 
 def remove(index, chunk_ids: np.ndarray) -> int:
     """Remove these ids; returns how many were there."""
+    if isinstance(index, Matrix):
+        return index.remove_ids(np.asarray(chunk_ids, dtype=np.int64))
     import faiss
 
     chunk_ids = np.ascontiguousarray(chunk_ids, dtype=np.int64)
@@ -298,3 +319,47 @@ def remove(index, chunk_ids: np.ndarray) -> int:
         return int(index.remove_ids(faiss.IDSelectorArray(len(chunk_ids),
                                                           faiss.swig_ptr(chunk_ids))))
     return int(index.remove_ids(faiss.IDSelectorBatch(chunk_ids)))
+
+
+class Matrix:
+    """The EXACT kind: ids and their vectors in numpy arrays, searched by one matrix-vector
+    product. It answers what FAISS's id map does (`ntotal`, `d`, `add_with_ids`,
+    `remove_ids`, `reconstruct`) for the functions above; ties rank by id."""
+
+    def __init__(self, dim: int):
+        self.d = int(dim)
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.vectors = np.zeros((0, self.d), dtype=np.float32)
+
+    @property
+    def ntotal(self) -> int:
+        return len(self.ids)
+
+    def add_with_ids(self, vectors: np.ndarray, ids: np.ndarray) -> None:
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.d)
+        self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
+        self.vectors = np.concatenate([self.vectors, vectors])
+
+    def remove_ids(self, chunk_ids: np.ndarray) -> int:
+        gone = np.isin(self.ids, chunk_ids)
+        self.ids, self.vectors = self.ids[~gone], self.vectors[~gone]
+        return int(gone.sum())
+
+    def reconstruct(self, chunk_id: int) -> np.ndarray:
+        where = np.flatnonzero(self.ids == chunk_id)
+        if not len(where):
+            raise RuntimeError(f"id {chunk_id} is not in the index")  # as FAISS raises
+        return self.vectors[where[0]].copy()
+
+    def search(self, query: np.ndarray, k: int,
+               allowed_ids: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        ids, vectors = self.ids, self.vectors
+        if allowed_ids is not None:
+            admitted = np.isin(ids, allowed_ids)
+            ids, vectors = ids[admitted], vectors[admitted]
+        scores = vectors @ query
+        pick = np.arange(len(ids))
+        if len(ids) > k:  # the k best, and any tied with the k-th, then ordered
+            pick = np.flatnonzero(scores >= np.partition(scores, len(ids) - k)[len(ids) - k])
+        order = pick[np.lexsort((ids[pick], -scores[pick]))][:k]
+        return scores[order], ids[order]

@@ -6,7 +6,9 @@ cache of the vectors: opening the index loads it and brings it up to date from S
 (adds the vectors past its watermark, drops the chunks deleted since), or rebuilds it from
 SQLite when it is lost, damaged or of another kind; never by embedding again. Only the
 holder of the directory's write lock (one writer at a time) saves it, by the rule in
-`VectorFile.needs_saving`; readers never wait for the lock, and never write.
+`VectorFile.needs_saving`; readers never wait for the lock, and never write. A small index
+(under `ann.EXACT_MAX` passages) has no cache file: its vectors are read from SQLite at
+open and searched with numpy, without importing FAISS.
 
 A warm index (`Index.warm`: a chat, a server, an evaluation) also holds the keyword
 postings in memory (`keywords.KeywordIndex`), saved in `keywords.cache` by the same rule,
@@ -182,14 +184,16 @@ class Index:
     def _load_vectors(self) -> None:
         """The saved cache brought up to date from SQLite, or else rebuilt from SQLite."""
         with self.store.snapshot():
-            cache = VectorFile.load(self.path / CACHE_FILE, self.encoder.model_id,
-                                    self.encoder.dim)
-            if cache is not None:
-                self.vectors = cache
-                cache.keep_half_copy(self._warm)
-                if self._catch_up() and self._holds_every_chunk():
-                    return
-            self._rebuild_vectors(ann.kind_for(self.store.chunk_census()[0]))
+            kind = ann.kind_for(self.store.chunk_census()[0])
+            if kind != ann.EXACT:  # a small index is read from SQLite alone, without FAISS
+                cache = VectorFile.load(self.path / CACHE_FILE, self.encoder.model_id,
+                                        self.encoder.dim)
+                if cache is not None:
+                    self.vectors = cache
+                    cache.keep_half_copy(self._warm)
+                    if self._catch_up() and self._holds_every_chunk():
+                        return
+            self._rebuild_vectors(kind)
 
     def _catch_up(self) -> bool:
         """Apply to the cache what SQLite committed past its watermark: the deletions
@@ -239,12 +243,20 @@ class Index:
         kind = ann.kind_for(len(self.vectors))
         if kind != self.vectors.kind:
             self._rebuild_vectors(kind)
-        if not (self.path / CACHE_FILE).exists():
-            self.vectors.saved = None  # lost since it was loaded or saved
-        if not self.vectors.needs_saving():
-            return
-        self.cache_bytes_written += self.vectors.save(self.path / CACHE_FILE,
-                                                      self.encoder.model_id)
+        cache_file = self.path / CACHE_FILE
+        if kind == ann.EXACT:
+            # no file: a larger index's one goes; the deletion log is trimmed as a save would
+            stale = cache_file.exists()
+            cache_file.unlink(missing_ok=True)
+            if not (stale or self.store.deletions_trimmed() < self.vectors.watermark.deletion
+                    or self.store.manifest_value("vector_index") != kind):
+                return
+        else:
+            if not cache_file.exists():
+                self.vectors.saved = None  # lost since it was loaded or saved
+            if not self.vectors.needs_saving():
+                return
+            self.cache_bytes_written += self.vectors.save(cache_file, self.encoder.model_id)
         self.store.begin()
         try:
             self.store.trim_deletions(self.vectors.watermark.deletion)

@@ -114,6 +114,8 @@ class VectorFile:
 
     def save(self, path: Path, model: str) -> int:
         """Write the cache to `path` atomically; returns the bytes written."""
+        if self.kind == ann.EXACT:
+            raise ValueError("an exact (numpy) cache has no file: SQLite serves it at open")
         import faiss
 
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -157,6 +159,8 @@ class VectorFile:
         + 1 vectors' worth, at any corpus size); between saves, whoever opens the index
         extends the file's view in memory from SQLite, which costs at most that tenth.
         """
+        if self.kind == ann.EXACT:
+            return False  # SQLite's vectors are read at open: no file to keep
         return self.saved is None or self.changes > SAVE_FRACTION * self.saved
 
     # the vectors ---------------------------------------------------------------------------
@@ -201,7 +205,7 @@ class VectorFile:
         return ann.search(self.index, query, k, allowed_ids)
 
     def reconstruct(self, chunk_id: int) -> np.ndarray:
-        if self.kind != ann.FLAT:
+        if self.kind not in (ann.EXACT, ann.FLAT):
             self._own()  # an IVF index is given a direct map on first use
         return ann.reconstruct(self.index, chunk_id)
 

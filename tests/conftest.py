@@ -43,6 +43,15 @@ def write_corpus(folder: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def flat_cache(monkeypatch):
+    """The vector cache as a FAISS file at any size (`ann.EXACT_MAX` 0), for the tests of
+    that file: their indexes are small, which would otherwise read SQLite alone."""
+    from embeddings import ann
+
+    monkeypatch.setattr(ann, "EXACT_MAX", 0)
+
+
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory) -> Path:
     return write_corpus(tmp_path_factory.mktemp("corpus"))

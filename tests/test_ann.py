@@ -46,8 +46,9 @@ def queries():
     return clustered(40, seed=2)
 
 
-def test_kind_for_is_flat_below_the_threshold_and_ivf_at_and_above():
-    assert ann.kind_for(0) == ann.FLAT
+def test_kind_for_is_exact_then_flat_below_the_threshold_and_ivf_at_and_above():
+    assert ann.kind_for(0) == ann.kind_for(ann.EXACT_MAX - 1) == ann.EXACT
+    assert ann.kind_for(ann.EXACT_MAX) == ann.FLAT
     assert ann.kind_for(ann.ANN_THRESHOLD - 1) == ann.FLAT
     kind = ann.kind_for(ann.ANN_THRESHOLD)
     assert kind.startswith("IVF") and kind.endswith(",SQ8")
@@ -62,7 +63,7 @@ def test_nlist_is_a_power_of_two_that_grows_with_n():
 
 
 def test_params_and_unsupported_kinds():
-    assert ann.params(ann.FLAT) == {}
+    assert ann.params(ann.FLAT) == ann.params(ann.EXACT) == {}
     assert ann.params("IVF4096,SQ8") == {"nlist": 4096, "nprobe": ann.NPROBE}
     with pytest.raises(ValueError):
         ann.params("HNSW32")  # cannot remove ids
@@ -107,6 +108,40 @@ def test_ivf_finds_the_true_nearest(data, ivf, queries):
     assert hits / (10 * len(queries)) >= 0.9
 
 
+@pytest.fixture(scope="module")
+def matrix(data):
+    return ann.build(ann.EXACT, DIM, *data)
+
+
+def test_the_numpy_matrix_searches_as_the_flat_index_does(data, flat, matrix, queries):
+    """The EXACT kind (numpy, no FAISS) against FAISS's flat index: the same ids in the
+    same order and the same scores to float rounding, filtered or not."""
+    ids, _ = data
+    assert matrix.ntotal == flat.ntotal and sorted(ann.ids(matrix)) == sorted(ann.ids(flat))
+    allowed = np.random.default_rng(8).choice(ids, 300, replace=False)
+    for q in queries:
+        for filter_ in (None, allowed):
+            scores, found = ann.search(matrix, q, 100, allowed_ids=filter_)
+            faiss_scores, faiss_found = ann.search(flat, q, 100, allowed_ids=filter_)
+            assert found.tolist() == faiss_found.tolist()
+            assert np.allclose(scores, faiss_scores, atol=1e-5)
+    assert np.array_equal(ann.reconstruct(matrix, int(ids[9])), ann.reconstruct(flat, int(ids[9])))
+
+
+def test_the_numpy_matrix_adds_removes_and_ranks_ties_by_id():
+    index = ann.empty(ann.EXACT, 4)
+    same = np.tile(np.array([[1, 0, 0, 0]], dtype=np.float32), (5, 1))
+    index.add_with_ids(same, np.array([50, 10, 40, 20, 30]))
+    index.add_with_ids(np.array([[0, 1, 0, 0]], dtype=np.float32), np.array([60]))
+    query = np.array([1, 0, 0, 0], dtype=np.float32)
+    assert ann.search(index, query, 3)[1].tolist() == [10, 20, 30]
+    assert ann.search(index, query, 3, allowed_ids=np.array([60, 40]))[1].tolist() == [40, 60]
+    assert ann.remove(index, np.array([10, 30, 99])) == 2
+    assert ann.search(index, query, 10)[1].tolist() == [20, 40, 50, 60]
+    with pytest.raises(RuntimeError):
+        ann.reconstruct(index, 10)
+
+
 def test_flat_build_is_exact(data, flat, queries):
     ids, vectors = data
     for q in queries[:5]:
@@ -132,12 +167,14 @@ def test_ivf_filter_applies_inside_the_search(data, ivf, queries, share):
 
 @settings(max_examples=30, deadline=None)
 @given(picks=st.lists(st.integers(0, 11_999), max_size=40), k=st.integers(1, 15),
-       kind=st.sampled_from(["ivf", "flat"]), query=st.integers(0, 39))
-def test_filtered_search_returns_only_allowed_ids_and_k_when_k_exist(data, ivf, flat, queries,
-                                                                      picks, k, kind, query):
+       kind=st.sampled_from(["ivf", "flat", "exact"]), query=st.integers(0, 39))
+def test_filtered_search_returns_only_allowed_ids_and_k_when_k_exist(data, ivf, flat, matrix,
+                                                                      queries, picks, k, kind,
+                                                                      query):
     ids, _ = data
     allowed = ids[picks]  # repeats allowed: a filter may name an id twice
-    _, found = ann.search(ivf if kind == "ivf" else flat, queries[query], k, allowed_ids=allowed)
+    index = {"ivf": ivf, "flat": flat, "exact": matrix}[kind]
+    _, found = ann.search(index, queries[query], k, allowed_ids=allowed)
     assert set(found.tolist()) <= set(allowed.tolist())
     assert len(found) == len(set(found.tolist())) == min(k, len(set(picks)))
 

@@ -83,6 +83,7 @@ def test_crash_between_vector_write_and_commit_is_reconciled(tmp_path, encoder, 
         assert len(index) == 2 and r.added == 1
 
 
+@pytest.mark.usefixtures("flat_cache")
 def test_stray_and_missing_vectors_reconciled_on_open(tmp_path, encoder):
     with Index.open(tmp_path / "ix") as index:
         index.add([_article(1), _article(2)])
@@ -196,6 +197,7 @@ def test_hostile_queries_never_raise(shared_index, query):
     assert isinstance(hits, list)
 
 
+@pytest.mark.usefixtures("flat_cache")
 def test_lost_vector_file_is_rebuilt_not_emptied(tmp_path, encoder):
     with Index.open(tmp_path / "ix") as index:
         index.add([_article(1), _article(2)])
@@ -205,6 +207,7 @@ def test_lost_vector_file_is_rebuilt_not_emptied(tmp_path, encoder):
         assert index.search(Query("harbour project phase 2", k=1))[0].article.url == "https://t.example/2"
 
 
+@pytest.mark.usefixtures("flat_cache")
 def test_a_reader_beside_a_busy_writer_sees_its_commits_and_writes_nothing(tmp_path, encoder):
     from embeddings.locking import write_lock
 

@@ -18,6 +18,9 @@ from embeddings import (
 from embeddings.index import CACHE_FILE, embed_text
 from embeddings.vectors import VectorFile, Watermark, prefetch
 
+# the indexes here are small: their cache is a FAISS file all the same, unless a test says
+pytestmark = pytest.mark.usefixtures("flat_cache")
+
 # the durable vectors and their cache ---------------------------------------------------------
 
 @pytest.fixture
@@ -283,6 +286,50 @@ def test_cache_is_rebuilt_with_a_new_kind_when_its_size_crosses_the_threshold(tm
         assert index.vectors.kind == index.store.manifest()["vector_index"] == "flat"
 
 
+def test_a_small_index_keeps_no_file_and_switches_to_one_as_it_grows(tmp_path, encoder,
+                                                                     monkeypatch, encode_calls):
+    """Under EXACT_MAX passages the vectors are read from SQLite at open (numpy): no file;
+    past it, the FAISS file is written; shrinking back below drops it again."""
+    from embeddings import ann
+
+    monkeypatch.setattr(ann, "EXACT_MAX", 4)
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([_article(1), _article(2)])
+        assert index.vectors.kind == index.store.manifest()["vector_index"] == ann.EXACT
+        assert not (ix / CACHE_FILE).exists()
+        index.add([_article(n) for n in range(3, 7)])
+        assert index.vectors.kind == index.store.manifest()["vector_index"] == ann.FLAT
+        assert (ix / CACHE_FILE).exists()
+        assert_consistent(index)
+        index.remove([_article(n).id for n in range(2, 7)])
+        assert index.vectors.kind == index.store.manifest()["vector_index"] == ann.EXACT
+        assert not (ix / CACHE_FILE).exists()
+        assert not index.store.deletions_after(0)[1]  # the log is trimmed as a save trims it
+    encode_calls.clear()
+    with Index.open(ix) as index:
+        assert index.vectors.kind == ann.EXACT and len(index.vectors) == 1
+        assert_consistent(index)
+        assert encode_calls == []  # read from SQLite, never embedded again
+        assert index.search(Query("harbour project phase 1", k=1))[0].article.url == \
+            "https://t.example/1"
+
+
+def test_a_small_index_is_searched_without_importing_faiss(built_index_dir):
+    """The one-shot path on a small index (the test corpus) never loads FAISS."""
+    import subprocess
+    import sys
+
+    assert not (built_index_dir / CACHE_FILE).exists()
+    code = ("import sys; from embeddings import Filters, Index, Query\n"
+            f"with Index.open({str(built_index_dir)!r}, create=False) as ix:\n"
+            "    hits = ix.search(Query('plastic bag ban', k=3))\n"
+            "    ix.search(Query('plastic bag ban', k=3, filters=Filters(outlet='nobody')))\n"
+            "assert hits and 'faiss' not in sys.modules, sorted(sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 # migrating a version 1 index ------------------------------------------------------------------
 
 def _v1_index(path, encoder, articles, without=(), stray=None) -> dict[int, np.ndarray]:
@@ -389,8 +436,9 @@ def _version(n: int, v: int) -> Article:
 @given(ops=st.lists(st.tuples(st.sampled_from(["add", "edit", "remove", "other writer edits",
                                                "reopen", "lose cache", "truncate cache"]),
                               st.integers(1, 5)), min_size=1, max_size=12),
-       save_fraction=st.sampled_from([0.0, 0.1, 10.0]))
-def test_cache_sqlite_and_durable_vectors_agree_after_any_history(encoder, ops, save_fraction):
+       save_fraction=st.sampled_from([0.0, 0.1, 10.0]), exact_max=st.sampled_from([0, 4, 10**9]))
+def test_cache_sqlite_and_durable_vectors_agree_after_any_history(encoder, ops, save_fraction,
+                                                                  exact_max):
     import tempfile
     from pathlib import Path
     from unittest import mock
@@ -398,7 +446,8 @@ def test_cache_sqlite_and_durable_vectors_agree_after_any_history(encoder, ops, 
     from embeddings.encoder import Encoder
 
     with tempfile.TemporaryDirectory() as tmp, \
-            mock.patch("embeddings.vectors.SAVE_FRACTION", save_fraction):
+            mock.patch("embeddings.vectors.SAVE_FRACTION", save_fraction), \
+            mock.patch("embeddings.ann.EXACT_MAX", exact_max):  # file, switching, numpy
         ix = Path(tmp) / "ix"
         handles = {"first": Index.open(ix)}
         edits: dict[int, int] = {}  # article -> its current edit; absent: not in the index
