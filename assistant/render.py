@@ -32,6 +32,25 @@ def safe(text: str | None) -> str:
     return _UNSAFE.sub(visible, text)
 
 
+def one_line(text: str | None) -> str:
+    """`safe` text on one line: a field (title, outlet, URL) never starts a line of its own."""
+    return " ".join(safe(text).split())
+
+
+def link_target(url: str | None) -> str | None:
+    """`url` where it may be a link or be opened: http(s) with a host, and no whitespace or
+    control character anywhere in it; else None (it is shown as text only)."""
+    from urllib.parse import urlsplit
+
+    if not url or _UNSAFE.search(url) or any(ch.isspace() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
 def json_text(value, indent: int | None = 2) -> str:
     """JSON for a terminal: readable Unicode, but every control or bidi character escaped."""
     import json
@@ -41,8 +60,8 @@ def json_text(value, indent: int | None = 2) -> str:
 
 
 def source_line(source: Source) -> str:
-    parts = [safe(source.title)]
-    meta = ", ".join(p for p in (safe(source.outlet),
+    parts = [one_line(source.title)]
+    meta = ", ".join(p for p in (one_line(source.outlet),
                                  source.published.isoformat() if source.published else "undated") if p)
     parts.append(f"({meta})")
     return " ".join(parts)
@@ -126,7 +145,7 @@ def _print_source(console, source: Source, bullet: str) -> None:
     line.append(source_line(source))
     console.print(line)
     if source.url:
-        url = safe(source.url)
+        target = link_target(source.url)
         link = Text("    ")
-        link.append(url, style=Style(link=url) if re.match(r"https?://\S+$", url) else "")
+        link.append(one_line(source.url), style=Style(link=target) if target else "")
         console.print(link)

@@ -287,21 +287,23 @@ class Index:
 
     # writing ---------------------------------------------------------------------------
     def add(self, items: Iterable[str | os.PathLike | Article], progress: ProgressFn | None = None,
-            prune: bool = False) -> AddReport:
+            prune: bool = False, follow_symlinks: bool = False) -> AddReport:
         """Index files, folders or Article objects.
 
         Unchanged articles (same content hash) cost nothing; changed ones are replaced.
         With `prune`, articles read earlier from files under the given paths that this
-        run no longer finds are removed.
+        run no longer finds are removed. Symlinks in folders are followed as
+        `readers.read_paths` says.
         """
         with write_lock(self.path):
             self._sync_vectors()
-            report = self._add(items, progress, prune)
+            report = self._add(items, progress, prune, follow_symlinks)
             self._save_vectors_if_due()
             self._keep_keywords()
             return report
 
-    def _add(self, items, progress: ProgressFn | None, prune: bool) -> AddReport:
+    def _add(self, items, progress: ProgressFn | None, prune: bool,
+             follow_symlinks: bool = False) -> AddReport:
         # the reading side is imported here: a search never needs it (a one-shot ask is
         # ~20 ms faster without it)
         from .ingest import ChunkFeed, scan
@@ -315,7 +317,7 @@ class Index:
         seen_before = dict(known)  # the reading thread's own copy: this one changes
 
         def read(stopped: Callable[[], bool]):
-            return scan(chain(read_paths(paths), articles), seen_before, stopped)
+            return scan(chain(read_paths(paths, follow_symlinks), articles), seen_before, stopped)
 
         def chunk(article: Article):
             return chunk_article(article, self.chunker)
@@ -389,20 +391,22 @@ class Index:
         return len(present)
 
     def _prune(self, paths: list, seen: set[str], skipped: list[Skipped]) -> int:
-        """Articles read before from under `paths` and not seen now; a file that could not
-        be read (wholly or in part) this time keeps its articles."""
+        """Articles read before from under `paths` and positively gone now: anything under
+        a path that could not be read this time (a file wholly or in part, a folder that
+        could not be listed, a root that is missing, a link not followed) keeps its
+        articles."""
+        from .readers.common import path_text
+
         # sources are recorded as read_paths spells them, absolute but not resolved: so
         # are these, or a folder reached through a symlink would never match
-        roots = [Path(p).absolute() for p in paths]
-        unread = {Path(_SOURCE_LOCATION.sub("", s.source)).absolute() for s in skipped}
+        roots = [Path(path_text(Path(p).absolute())) for p in paths]
+        unread = [Path(_SOURCE_LOCATION.sub("", s.source)) for s in skipped]
         stale = []
         for article_id, source in self.store.article_sources().items():
             if article_id in seen or not source:
                 continue
             file = Path(_SOURCE_LOCATION.sub("", source))
-            if file in unread:
-                continue
-            if any(file == r or r in file.parents for r in roots):
+            if _under(file, roots) and not _under(file, unread):
                 stale.append(article_id)
         return self._remove(stale)
 
@@ -491,6 +495,10 @@ class Index:
     def term_weights(self, words: list[str]) -> dict[str, float]:
         """How rare each word is in the index (BM25 idf over chunks)."""
         return self.retriever.term_weights(words)
+
+
+def _under(file: Path, folders: list[Path]) -> bool:
+    return any(file == f or f in file.parents for f in folders)
 
 
 def _as_query(query: Query | str) -> Query:

@@ -13,6 +13,14 @@ def article_id_for(url: str | None, body: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+def one_line(value: str | None) -> str | None:
+    """`value` with every run of whitespace (line and paragraph separators, NEL, tabs
+    included) made one space, and trimmed; None when nothing is left."""
+    if value is None:
+        return None
+    return " ".join(str(value).split()) or None
+
+
 @dataclass(frozen=True)
 class Article:
     """One news article. `body` is the clean text that every quote is cut from."""
@@ -27,9 +35,15 @@ class Article:
     id: str = ""
 
     def __post_init__(self) -> None:
+        # title, outlet, authors and URL are one-line fields: a line break inside one would
+        # print as a line of its own (a forged "[2] ..." under Sources)
+        set_ = object.__setattr__
+        set_(self, "title", one_line(self.title) or "")
+        set_(self, "outlet", one_line(self.outlet))
+        set_(self, "url", one_line(self.url))
+        set_(self, "authors", tuple(a for a in map(one_line, self.authors) if a))
         if not self.id:
-            object.__setattr__(self, "id", article_id_for(self.url, self.body))
-        object.__setattr__(self, "authors", tuple(self.authors))
+            set_(self, "id", article_id_for(self.url, self.body))
 
     def meta_dict(self) -> dict:
         """Everything but the body, as JSON-ready values."""

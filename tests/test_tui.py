@@ -214,3 +214,32 @@ async def test_generated_answer_shows_verified_quotes(shared_index, history):
             assert "[unverified]" in _text(view.query_one(".generated"))
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("url, opened", [
+    ("https://ok.example/budget", "https://ok.example/budget"),
+    ("https://ok.example/a\r\n\x1b]52;c;ZXZpbA==\x07", None),  # CR, and a clipboard escape
+    ("javascript:alert(1)", None)])
+async def test_the_reader_copies_printable_text_and_opens_only_plain_http(tmp_path, history,
+                                                                         encoder, url, opened):
+    body = "The mayor said \x1b]52;c;ZXZpbA==\x07the budget \x1b[31mis balanced\x1b[0m on Friday."
+    with Index.open(tmp_path / "ix") as index:
+        index.add([Article(title="Budget\x1b[2J news", body=body, url=url)])
+        app = make_app(index, history)
+        copied, browsed = [], []
+        app.copy_to_clipboard = copied.append
+        app.open_url = lambda target, **kw: browsed.append(target)
+        async with app.run_test(size=(100, 40)) as pilot:
+            view = await ask(pilot, "What did the mayor say about the budget?")
+            sources = view.query_one(OptionList)
+            sources.focus()
+            sources.highlighted = 0
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ReaderScreen)
+            await pilot.press("c", "o")
+            await pilot.pause()
+        (text,) = copied
+        assert text.isprintable() and "is balanced" in text
+        assert text.endswith(f" {url}") if opened else "http" not in text
+        assert browsed == ([opened] if opened else [])

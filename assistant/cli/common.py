@@ -5,7 +5,8 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Callable, NoReturn
+from collections.abc import Callable
+from typing import NoReturn
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
 

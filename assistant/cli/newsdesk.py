@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from assistant.render import json_text
@@ -22,6 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_option(p)
     p.add_argument("--prune", action="store_true",
                    help="remove articles read earlier from these paths that are gone now")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="also read what symlinks in the folders lead to, wherever it lies "
+                   "(by default only links to files inside the folders given are read)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     p = sub.add_parser("search", help="show the passages that best match a query")
@@ -61,7 +63,8 @@ def cmd_index(args) -> int:
     progress, advance = progress_bar("reading articles", "embedding articles")
     try:
         with progress:
-            report = index.add(args.paths, progress=advance, prune=args.prune)
+            report = index.add(args.paths, progress=advance, prune=args.prune,
+                               follow_symlinks=args.follow_symlinks)
     except KeyboardInterrupt:
         fail("interrupted; what was committed is kept, run the same command to finish", 130)
     finally:

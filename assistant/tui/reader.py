@@ -1,8 +1,6 @@
 """The reader: the full article, scrolled to the quoted passage, which is selected."""
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +11,7 @@ from textual.widgets.text_area import Selection
 
 from embeddings import Article
 
-from ..render import safe
+from ..render import link_target, one_line, safe
 
 
 def location(body: str, offset: int) -> tuple[int, int]:
@@ -41,11 +39,11 @@ class ReaderScreen(Screen):
     def compose(self) -> ComposeResult:
         a = self.article
         with Vertical(id="reader-head"):
-            yield Static(Text(safe(a.title), style="bold"), id="reader-title")
-            meta = f"{safe(a.outlet) or 'unknown outlet'} · " \
+            yield Static(Text(one_line(a.title), style="bold"), id="reader-title")
+            meta = f"{one_line(a.outlet) or 'unknown outlet'} · " \
                    f"{a.published.isoformat() if a.published else 'undated'}"
             yield Static(Text(meta, style="dim"), id="reader-meta")
-            yield Static(Text(safe(a.url) or "(no URL)", style="underline"), id="reader-url")
+            yield Static(Text(one_line(a.url) or "(no URL)", style="underline"), id="reader-url")
             yield Static(Text(self._position(), style="dim"), id="reader-position")
         yield TextArea(safe(a.body), read_only=True, soft_wrap=True, id="reader-body",
                        highlight_cursor_line=False)
@@ -87,17 +85,20 @@ class ReaderScreen(Screen):
             self.show_quote()
 
     def action_open_url(self) -> None:
-        if self.article.url and re.match(r"https?://", self.article.url, re.IGNORECASE):
-            self.app.open_url(self.article.url)
+        target = link_target(self.article.url)
+        if target:
+            self.app.open_url(target)
         elif self.article.url:
-            self.notify("Only http and https addresses are opened.", severity="warning")
+            self.notify("Only a plain http or https address is opened.", severity="warning")
         else:
             self.notify("This article has no URL.", severity="warning")
 
     def action_copy_quote(self) -> None:
-        text = self.quote_text or self.article.title
-        self.app.copy_to_clipboard(f"“{text}” {self.article.url or ''}".strip())
-        self.notify("Quote copied with its URL.")
+        # printable text only: the clipboard escape (OSC 52) carries no byte of the article's
+        text = one_line(self.quote_text or self.article.title)
+        target = link_target(self.article.url)
+        self.app.copy_to_clipboard(f"“{text}” {target or ''}".strip())
+        self.notify("Quote copied with its URL." if target else "Quote copied.")
 
     def action_close(self) -> None:
         self.dismiss()

@@ -10,7 +10,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..answer import Answer, Source
-from ..render import check_line, safe, source_line
+from ..render import check_line, one_line, safe, source_line
 
 
 class QuestionView(Static):
@@ -35,7 +35,7 @@ def source_option(source: Source) -> Option:
     line.append(source_line(source))
     if source.url:
         line.append("\n    ")
-        line.append(safe(source.url), style="underline")
+        line.append(one_line(source.url), style="underline")
     return Option(line, id=f"source-{source.n}")
 
 

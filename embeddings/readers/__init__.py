@@ -1,4 +1,11 @@
-"""Readers: files and folders in, `Article`s (or `Skipped` records naming file and line) out."""
+"""Readers: files and folders in, `Article`s (or `Skipped` records naming file and line) out.
+
+What a folder holds is read, and everything not read is named with its reason: hidden
+(dot) files and folders, folders that cannot be listed, and symlinks that are not
+followed. A symlink to a file inside the folder given is read; one that leads outside it,
+and any symlink to a folder, is followed only with `follow_symlinks` (so indexing a folder
+never quotes a file from elsewhere on the machine that a link points to). A path
+given by name is read even when it is itself a link: the user chose it."""
 from __future__ import annotations
 
 import os
@@ -7,7 +14,7 @@ from pathlib import Path
 
 from ..lazy import lazy_names
 from ..records import Article
-from .common import BadInput, Skipped, decode_text, read_bytes
+from .common import BadInput, Skipped, decode_text, path_text, read_bytes
 
 __all__ = ["Skipped", "read_paths", "read_file", "record_to_article", "ARTICLE_SUFFIXES"]
 
@@ -69,35 +76,79 @@ def read_file(path: Path) -> Iterator[Article | Skipped]:
             from .text import read_text_article as reader
         yield reader(text, path)
     except BadInput as exc:
-        where = f"{path}:{exc.line}" if exc.line else str(path)
+        where = f"{path_text(path)}:{exc.line}" if exc.line else path_text(path)
         yield Skipped(where, exc.reason)
     except OSError as exc:
-        yield Skipped(str(path), f"cannot read ({exc.strerror or exc})")
+        yield Skipped(path_text(path), f"cannot read ({exc.strerror or exc})")
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+NOT_FOLLOWED = "symlink not followed (--follow-symlinks reads it)"
+
+
+def _inside(path: Path, folders: list[Path]) -> bool:
+    return any(path == f or f in path.parents for f in folders)
+
+
+def _walk(folder: Path, follow_symlinks: bool) -> Iterator[Path | Skipped]:
+    """The files under `folder` in a stable order, and a Skipped for each thing not read."""
+    inside = [folder.resolve()]
+    errors: list[OSError] = []
+    seen = {folder.resolve()}  # folders entered, by their real path: links cannot loop
+    for root, dirs, files in os.walk(folder, onerror=errors.append, followlinks=follow_symlinks):
+        yield from _unlistable(errors)
+        here = Path(root)
+        keep = []
+        for name in sorted(dirs):
+            sub = here / name
+            if name.startswith("."):
+                yield Skipped(path_text(sub), "hidden folder")
+            elif sub.is_symlink() and not follow_symlinks:
+                yield Skipped(path_text(sub), f"folder {NOT_FOLLOWED}")
+            elif sub.resolve() in seen:
+                yield Skipped(path_text(sub), "symlink to a folder read already")
+            else:
+                seen.add(sub.resolve())
+                keep.append(name)
+        dirs[:] = keep
         for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(root) / name
+            file = here / name
+            if name.startswith("."):
+                yield Skipped(path_text(file), "hidden file")
+            elif (file.is_symlink() and not follow_symlinks
+                  and not _inside(file.resolve(), inside)):
+                yield Skipped(path_text(file), f"leads outside the folder given; {NOT_FOLLOWED}")
+            else:
+                yield file
+    yield from _unlistable(errors)
 
 
-def read_paths(paths: Iterable[str | os.PathLike]) -> Iterator[Article | Skipped]:
-    """Articles from files and folders (recursively), in a stable order."""
+def _unlistable(errors: list[OSError]) -> Iterator[Skipped]:
+    for error in errors:
+        yield Skipped(path_text(error.filename or "?"),
+                      f"cannot read folder ({error.strerror or error})")
+    errors.clear()
+
+
+def read_paths(paths: Iterable[str | os.PathLike],
+               follow_symlinks: bool = False) -> Iterator[Article | Skipped]:
+    """Articles from files and folders (recursively), in a stable order; see the module's
+    note for what is not read, and why."""
     for raw in paths:
         path = Path(raw).absolute()  # sources are recorded absolute, so --prune works anywhere
         if path.is_dir():
-            for file in _walk(path):
-                if not file.is_file():  # FIFOs, sockets, devices: never opened
-                    yield Skipped(str(file), "not a regular file")
+            for file in _walk(path, follow_symlinks):
+                if isinstance(file, Skipped):
+                    yield file
+                elif not file.is_file():  # FIFOs, sockets, devices, broken links: never opened
+                    yield Skipped(path_text(file), "not a regular file")
                 elif _kind(file) is None:
-                    yield Skipped(str(file), f"not an article file ({file.suffix or 'no suffix'})")
+                    yield Skipped(path_text(file),
+                                  f"not an article file ({path_text(file.suffix) or 'no suffix'})")
                 else:
                     yield from read_file(file)
         elif path.is_file():
             yield from read_file(path)
         elif path.exists():
-            yield Skipped(str(path), "not a regular file")
+            yield Skipped(path_text(path), "not a regular file")
         else:
-            yield Skipped(str(path), "no such file or folder")
+            yield Skipped(path_text(path), "no such file or folder")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import zlib
 from dataclasses import dataclass
@@ -19,6 +20,18 @@ class Skipped:
 
     def __str__(self) -> str:
         return f"{self.source}: {self.reason}"
+
+
+def path_text(path: str | os.PathLike) -> str:
+    """A path as text that any store or terminal takes: a name with bytes that are not
+    UTF-8 (held by Python as lone surrogates) shows them as `\\xff` escapes, the same way
+    each time, so sources still compare and prune."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
 class BadInput(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..records import Article
-from .common import BadInput, clean_body, outlet_from_url, parse_date
+from .common import BadInput, clean_body, outlet_from_url, parse_date, path_text
 
 
 def read_html_article(html: str, path: Path) -> Article:
@@ -27,4 +27,4 @@ def read_html_article(html: str, path: Path) -> Article:
     authors = tuple(a.strip() for a in (doc.author or "").split(";") if a.strip())
     return Article(title=title, body=body, url=url,
                    outlet=doc.sitename or outlet_from_url(url),
-                   authors=authors, published=parse_date(doc.date), source=str(path))
+                   authors=authors, published=parse_date(doc.date), source=path_text(path))

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..records import Article
-from .common import BadInput, Skipped, clean_body, outlet_from_url, parse_date, valid_text
+from .common import (BadInput, Skipped, clean_body, outlet_from_url, parse_date, path_text,
+                     valid_text)
 
 URL_FIELDS = ("url", "link", "canonical_url", "source_url")
 TITLE_FIELDS = ("title", "headline")
@@ -82,7 +83,7 @@ def read_json_lines(text: str, path: Path) -> Iterator[Article | Skipped]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        where = f"{path}:{number}"
+        where = f"{path_text(path)}:{number}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -112,7 +113,7 @@ def read_json(text: str, path: Path, lines: bool) -> Iterator[Article | Skipped]
         except (RecursionError, ValueError) as exc:
             raise BadInput(f"unreadable JSON ({type(exc).__name__})") from None
         for i, record in enumerate(_records_of(document), start=1):
-            where = f"{path}#{i}"
+            where = f"{path_text(path)}#{i}"
             try:
                 yield record_to_article(record, where)
             except BadInput as exc:

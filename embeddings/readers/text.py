@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from ..records import Article
-from .common import BadInput, clean_body, paragraphs_to_body, parse_date
+from .common import BadInput, clean_body, paragraphs_to_body, parse_date, path_text
 
 _BYLINE = re.compile(r"^By\s+(?:\[(?P<linked>[^\]]+)\]\([^)]*\)|(?P<plain>.+))$")
 _BOLD_LINE = re.compile(r"^\*\*.*\*\*$")
@@ -74,4 +74,4 @@ def read_text_article(text: str, path: Path) -> Article:
     if not body:
         raise BadInput("no article text")
     return Article(title=clean_body(title), body=body, url=url, outlet=outlet,
-                   published=published, source=str(path))
+                   published=published, source=path_text(path))

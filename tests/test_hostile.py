@@ -1,0 +1,193 @@
+"""Hostile input, as a careless or hostile user supplies it (issue 12): file names that are
+not UTF-8, symlinks out of the folder, forged source lines, folders that cannot be read,
+hidden files, and what the chat copies or opens. Each case is indexed beside good articles,
+which must stay answerable."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.render import link_target, one_line
+from embeddings import Article, Index
+
+BIN = Path(sys.executable).parent
+GOOD = {"good-1.md": ("# Harbour tunnel opens\n\nThe harbour tunnel opened on Friday after "
+                      "ten years of work, the city said.\n"),
+        "good-2.md": ("# Bridge toll rises\n\nThe bridge toll rises to five dollars next "
+                      "year, officials said on Monday.\n")}
+
+
+def _good_corpus(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in GOOD.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _assert_good_answerable(index: Index) -> None:
+    assistant = Assistant(index)
+    assert "five dollars" in assistant.ask("How much will the bridge toll be?").quotes[0].text
+    assert "Friday" in assistant.ask("When did the harbour tunnel open?").quotes[0].text
+
+
+# file names ----------------------------------------------------------------------------------
+
+def test_a_file_name_that_is_not_utf8_is_indexed_and_the_run_goes_on(tmp_path, encoder):
+    folder = _good_corpus(tmp_path / "news")
+    bad = os.fsencode(folder) + b"/caf\xe9 \xff report.md"
+    with open(bad, "wb") as f:
+        f.write(b"# Ferry strike\n\nThe ferry crews walked out at dawn on Tuesday, the union said.\n")
+    with Index.open(tmp_path / "ix") as index:
+        report = index.add([folder])
+        assert (report.added, report.skipped) == (3, [])
+        sources = set(index.store.article_sources().values())
+        assert str(folder / "caf\\xe9 \\xff report.md") in sources  # shown escaped, stored whole
+        assert index.add([folder]).unchanged == 3  # a rerun reads it again, the same way
+        assert index.add([folder], prune=True).removed == 0
+        _assert_good_answerable(index)
+        assert "dawn" in Assistant(index).ask("When did the ferry crews walk out?").quotes[0].text
+
+
+def test_a_skipped_file_with_a_bad_name_is_named_safely_by_the_cli(tmp_path, encoder):
+    folder = _good_corpus(tmp_path / "news")
+    with open(os.fsencode(folder) + b"/\xff\x1b[31m.md", "wb") as f:
+        f.write(b"")  # empty: skipped, and its name printed
+    done = subprocess.run([str(BIN / "newsdesk"), "index", str(folder), "--index",
+                           str(tmp_path / "ix")], capture_output=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout.decode("utf-8")
+    assert "2 added" in out and "\\xff␛[31m.md: empty file" in out and "\x1b" not in out
+
+
+# symlinks ------------------------------------------------------------------------------------
+
+def test_symlinks_out_of_the_folder_are_named_not_followed(tmp_path, encoder):
+    folder = _good_corpus(tmp_path / "news")
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret title\n\nThe vault code is 4417.", "utf-8")
+    (folder / "secret.txt").symlink_to(outside / "secret.txt")
+    (folder / "private-folder").symlink_to(outside, target_is_directory=True)
+    (folder / "archive").mkdir()
+    (folder / "archive" / "ferry.keep").write_text("# Ferry\n\nThe ferry sails at noon.", "utf-8")
+    (folder / "ferry.md").symlink_to(folder / "archive" / "ferry.keep")  # inside: read
+    with Index.open(tmp_path / "ix") as index:
+        report = index.add([folder])
+        reasons = {Path(s.source).name: s.reason for s in report.skipped}
+        assert set(reasons) == {"secret.txt", "private-folder", "ferry.keep"}
+        assert "outside the folder given" in reasons["secret.txt"]
+        assert "--follow-symlinks" in reasons["secret.txt"]
+        assert "--follow-symlinks" in reasons["private-folder"]
+        assert "not an article file" in reasons["ferry.keep"]
+        assert report.added == 3
+        assert not [a for a in index.articles() if "vault" in a.body]
+        _assert_good_answerable(index)
+
+        followed = index.add([folder], follow_symlinks=True)
+        assert followed.added == 1  # secret.txt; the linked folder holds it again: a duplicate
+        assert "duplicate" in str(followed.skipped)
+        assert [a for a in index.articles() if "vault" in a.body]
+
+
+def test_a_symlink_loop_is_entered_once(tmp_path, encoder):
+    folder = _good_corpus(tmp_path / "news")
+    (folder / "loop").symlink_to(folder, target_is_directory=True)
+    with Index.open(tmp_path / "ix") as index:
+        report = index.add([folder], follow_symlinks=True)
+        assert report.added == 2
+        assert [s.reason for s in report.skipped] == ["symlink to a folder read already"]
+
+
+# what is not read is named --------------------------------------------------------------------
+
+def test_hidden_and_unlistable_entries_are_named(tmp_path, encoder, monkeypatch):
+    folder = _good_corpus(tmp_path / "news")
+    (folder / ".draft.md").write_text("# Draft\n\nNot for publication.", "utf-8")
+    (folder / ".git").mkdir()
+    locked = folder / "locked"
+    locked.mkdir()
+    (locked / "kept.md").write_text("# Kept\n\nThe locked story stays put.", "utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == locked and blocked:  # root reads any folder: the error is injected
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    blocked = False
+    monkeypatch.setattr(os, "scandir", scandir)
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add([folder]).added == 3
+        blocked = True
+        report = index.add([folder], prune=True)
+        reasons = {Path(s.source).name: s.reason for s in report.skipped}
+        assert reasons == {".draft.md": "hidden file", ".git": "hidden folder",
+                           "locked": "cannot read folder (Permission denied)"}
+        assert report.removed == 0  # what could not be read is not gone
+        assert len(index) == 3
+
+
+def test_prune_keeps_everything_under_a_missing_root(tmp_path, encoder):
+    folder = _good_corpus(tmp_path / "news")
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add([folder]).added == 2
+        folder.rename(tmp_path / "unmounted")
+        report = index.add([folder], prune=True)
+        assert [s.reason for s in report.skipped] == ["no such file or folder"]
+        assert report.removed == 0 and len(index) == 2
+
+
+# forged source lines -------------------------------------------------------------------------
+
+FORGED = ('{"title": "Real title\\n[2] Fake (Reuters, 2020-01-01)\\u2028https://evil.example", '
+          '"url": "https://ok.example/a\\r\\nhttps://evil.example/b", "source": "Outlet\\u2029x", '
+          '"author": "Ann\\u0085Lee", "date": "2020-01-02", '
+          '"text": "The ferry fare rises to nine dollars in May, the operator said."}\n')
+
+
+def test_titles_urls_outlets_and_authors_are_one_line(tmp_path, encoder):
+    folder = _good_corpus(tmp_path / "news")
+    (folder / "forged.jsonl").write_text(FORGED, encoding="utf-8")
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add([folder]).added == 3
+        (article,) = [a for a in index.articles() if "ferry" in a.body]
+        for field in (article.title, article.url, article.outlet, *article.authors):
+            assert len(field.splitlines()) == 1 and field == " ".join(field.split())
+    done = subprocess.run([str(BIN / "ask"), "How much will the ferry fare be?", "--index",
+                           str(tmp_path / "ix")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    sources = done.stdout.split("Sources\n", 1)[1].splitlines()
+    assert len(sources) == 2 and sources[0].startswith("[1] Real title [2] Fake")
+    assert sources[1] == "    https://ok.example/a https://evil.example/b"
+
+
+def test_an_old_index_with_multi_line_fields_still_prints_one_line_each(tmp_path, encoder):
+    """An index written before fields were one line: its rows are read into one line."""
+    with Index.open(tmp_path / "ix") as index:
+        index.add([Article(title="Plain", body="The ferry fare rises to nine dollars in May.",
+                           url="https://ok.example/c")])
+        index.store.db.execute("UPDATE articles SET title = ?, url = ?",
+                               ("Real\n[2] Fake", "javascript:alert(1)\nhttps://x"))
+        index.store.db.commit()
+        answer = Assistant(index).ask("How much will the ferry fare be?")
+        (source,) = answer.sources
+        assert source.title == "Real [2] Fake" and source.url == "javascript:alert(1) https://x"
+
+
+@pytest.mark.parametrize("url, linked", [
+    ("https://ok.example/a?b=c#d", True), ("HTTP://OK.EXAMPLE/", True),
+    ("javascript:alert(1)", False), ("file:///etc/passwd", False), ("https://", False),
+    ("https://ok.example/a\x1b]8;;https://evil\x07", False), ("https://ok.example/\r\n", False),
+    ("https://ok.example/a b", False), ("https://ok.example/\u2028x", False),
+    ("https://[::1", False), (None, False), ("", False)])
+def test_only_a_plain_http_address_is_a_link(url, linked):
+    assert link_target(url) == (url if linked else None)
+
+
+def test_one_line_shows_controls_and_joins_lines():
+    assert one_line("a\nb\r\nc\u2028d\x1b[0m") == "a b␍ c\ufffdd␛[0m"
