@@ -10,16 +10,18 @@ from .lazy import lazy_names
 
 if TYPE_CHECKING:
     from .chunking import ChunkerSettings, chunk_article
-    from .index import AddReport, Index, IndexMismatchError
+    from .index import AddReport, Index, IndexDamagedError, IndexMismatchError, ReadOnlyIndexError
     from .query import Filters, Query
     from .readers import Skipped, read_paths
     from .records import Article, Chunk, Hit
 
 _WHERE = {"ChunkerSettings": ".chunking", "chunk_article": ".chunking",
           "AddReport": ".index", "Index": ".index", "IndexMismatchError": ".index",
+          "IndexDamagedError": ".index", "ReadOnlyIndexError": ".index",
           "Filters": ".query", "Query": ".query", "Skipped": ".readers", "read_paths": ".readers",
           "Article": ".records", "Chunk": ".records", "Hit": ".records"}
-__all__ = ["Index", "IndexMismatchError", "AddReport", "Article", "Chunk", "Hit", "Skipped",
-           "ChunkerSettings", "chunk_article", "read_paths", "Query", "Filters"]
+__all__ = ["Index", "IndexMismatchError", "IndexDamagedError", "ReadOnlyIndexError", "AddReport",
+           "Article", "Chunk", "Hit", "Skipped", "ChunkerSettings", "chunk_article", "read_paths",
+           "Query", "Filters"]
 
 __getattr__ = lazy_names(__name__, _WHERE)

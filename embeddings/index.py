@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,6 +57,15 @@ _SOURCE_LOCATION = re.compile(r"(?::\d+|#\d+)$")  # "file.jsonl:12" / "file.json
 
 class IndexMismatchError(RuntimeError):
     """The index was built with another model or chunker than the one asked for."""
+
+
+class ReadOnlyIndexError(PermissionError):
+    """A write was asked of an index this process may only read."""
+
+
+class IndexDamagedError(RuntimeError):
+    """The index's files are damaged beyond what opening repairs; the message says how
+    to mend them."""
 
 
 @dataclass
@@ -97,6 +107,13 @@ class Index:
         # an older schema must be migrated before anything reads it, so then we wait for
         # the lock; otherwise a busy writer is left alone and only a free lock saves
         behind = store.schema_version() < SCHEMA_VERSION
+        if store.read_only:  # a reader that may not write: no lock, nothing saved
+            if behind:
+                raise IndexMismatchError(
+                    f"the index at {path} is of an older version and read-only here: open "
+                    f"it once where it can be written (`newsdesk info`) to upgrade it")
+            self._load_vectors()
+            return
         with write_lock(path, blocking=behind) as locked:
             if locked:
                 store.migrate(MigrationContext(path, encoder.dim, self._embed_chunks))
@@ -122,9 +139,15 @@ class Index:
             if not create:
                 raise FileNotFoundError(f"no index at {path} (build one with `newsdesk index PATH`)")
             path.mkdir(parents=True, exist_ok=True)
-        store = MetaStore(meta)
+        elif meta.stat().st_size == 0 and _index_files_beside(path):
+            raise IndexDamagedError(
+                f"{meta} is empty, beside the other files of an index: it was truncated. "
+                f"Restore it from a backup, or index the articles again into a new directory")
+        store = MetaStore(meta, read_only=meta.exists() and not _writable(path, meta))
         try:
             manifest = store.manifest()
+            if not manifest and store.read_only:
+                raise IndexDamagedError(f"{meta} holds no index (it has no manifest)")
             if manifest:
                 built_with = manifest.get("model")
                 if model is not None and model_id(model) != built_with:
@@ -157,6 +180,17 @@ class Index:
         except BaseException:
             store.close()
             raise
+
+    @property
+    def read_only(self) -> bool:
+        """Opened where it may not be written (a read-only disk or directory, another
+        user's index): searches and answers work, `add` and `remove` refuse."""
+        return self.store.read_only
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise ReadOnlyIndexError(f"the index at {self.path} is read-only here: it can be "
+                                     f"searched, not changed")
 
     def close(self) -> None:
         self.store.close()
@@ -275,6 +309,35 @@ class Index:
                 "chunks": self.store.count_chunks(), "vectors": len(self.vectors),
                 **self.store.manifest()}
 
+    def check(self) -> list[str]:
+        """What is damaged, each with how to mend it; [] when the index is whole. Reads
+        every page of the database (SQLite's quick_check) and each cache file."""
+        try:
+            found = self.store.quick_check()
+            vectors, chunks = self.store.count_vectors(), self.store.count_chunks()
+        except sqlite3.DatabaseError as exc:
+            found, vectors, chunks = [str(exc)], 0, 0
+        if found:
+            return [f"{META_FILE}: {f}" for f in found[:10]] + [
+                f"{META_FILE} is damaged: restore it from a backup, or index the articles "
+                f"again into a new directory (`newsdesk index PATH... --index NEW_DIR`)"]
+        problems = []
+        if vectors != chunks:
+            problems.append(f"{META_FILE}: {chunks} passages but {vectors} vectors: index the "
+                            f"articles again into a new directory")
+        if (ann.kind_for(chunks) != ann.EXACT and (self.path / CACHE_FILE).exists()
+                and VectorFile.load(self.path / CACHE_FILE, self.encoder.model_id,
+                                    self.encoder.dim) is None):
+            problems.append(f"{CACHE_FILE} is damaged or stale; it is rebuilt from {META_FILE} "
+                            f"(nothing is embedded again) by the next `newsdesk index` here")
+        if (self.path / KEYWORDS_FILE).exists():
+            from .keywords import KeywordIndex
+
+            if KeywordIndex.load(self.path / KEYWORDS_FILE, FTS_TOKENIZE) is None:
+                problems.append(f"{KEYWORDS_FILE} is damaged or stale; it is rebuilt from "
+                                f"{META_FILE} by the next `newsdesk index` here")
+        return problems
+
     def date_span(self) -> tuple[date | None, date | None]:
         """The earliest and latest publication dates in the index."""
         return self.store.date_span()
@@ -295,6 +358,7 @@ class Index:
         run no longer finds are removed. Symlinks in folders are followed as
         `readers.read_paths` says.
         """
+        self._refuse_if_read_only()
         with write_lock(self.path):
             self._sync_vectors()
             report = self._add(items, progress, prune, follow_symlinks)
@@ -366,6 +430,7 @@ class Index:
 
     def remove(self, article_ids: Iterable[str]) -> int:
         """Remove articles by id; returns how many were there."""
+        self._refuse_if_read_only()
         with write_lock(self.path):
             self._sync_vectors()
             removed = self._remove(article_ids)
@@ -458,7 +523,8 @@ class Index:
         """Save the postings when the file lacks more than SAVE_FRACTION of them, if the
         write lock is ours or free; a directory we may not write to keeps its old file."""
         keywords = self._keywords
-        if keywords is None or keywords.unsaved <= SAVE_FRACTION * max(len(keywords), 1):
+        if (keywords is None or self.read_only
+                or keywords.unsaved <= SAVE_FRACTION * max(len(keywords), 1)):
             return
         try:
             if holding_lock:
@@ -495,6 +561,16 @@ class Index:
     def term_weights(self, words: list[str]) -> dict[str, float]:
         """How rare each word is in the index (BM25 idf over chunks)."""
         return self.retriever.term_weights(words)
+
+
+def _writable(path: Path, meta: Path) -> bool:
+    """Whether this process may write the index: its directory and database (on a
+    read-only disk neither is, even for root)."""
+    return os.access(path, os.W_OK) and os.access(meta, os.W_OK)
+
+
+def _index_files_beside(path: Path) -> bool:
+    return any((path / name).exists() for name in (CACHE_FILE, KEYWORDS_FILE))
 
 
 def _under(file: Path, folders: list[Path]) -> bool:

@@ -147,11 +147,35 @@ MIGRATIONS: list[tuple[int, Callable[["MetaStore", MigrationContext], None]]] = 
 RETIRED_FILES = (V1_VECTOR_FILE,)
 
 
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """The database opened for reading only (a shared index, another user's, a read-only
+    disk). A WAL database needs its shared-memory file, which a directory we cannot write
+    to may not hold: then it is opened as immutable, which such a directory is to us."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    for extra in ("", "&immutable=1"):
+        db = sqlite3.connect(uri + extra, uri=True, check_same_thread=False,
+                             isolation_level=None)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            db.close()
+            if extra:
+                raise
+    raise AssertionError("unreachable")
+
+
 class MetaStore:
     """Thin typed access to the SQLite file. Writes happen inside `transaction()`."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, read_only: bool = False):
         self.path = Path(path)
+        self.read_only = read_only
+        if read_only:
+            self.db = _connect_read_only(self.path)
+            return
         self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA journal_mode = WAL")
@@ -282,6 +306,14 @@ class MetaStore:
 
     def count_articles(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def quick_check(self) -> list[str]:
+        """SQLite's own check of the file's structure: [] when whole, else its findings."""
+        rows = [str(r[0]) for r in self.db.execute("PRAGMA quick_check")]
+        return [] if rows == ["ok"] else rows
+
+    def count_vectors(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM vectors").fetchone()[0])
 
     def count_chunks(self) -> int:
         return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]

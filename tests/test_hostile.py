@@ -191,3 +191,103 @@ def test_only_a_plain_http_address_is_a_link(url, linked):
 
 def test_one_line_shows_controls_and_joins_lines():
     assert one_line("a\nb\r\nc\u2028d\x1b[0m") == "a b␍ c\ufffdd␛[0m"
+
+
+# read-only and damaged indexes ---------------------------------------------------------------
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    """The index's own files (SQLite's -wal and -shm are its readers' too)."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
+            if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
+
+
+def test_a_read_only_index_is_searched_and_never_written(tmp_path, encoder, monkeypatch):
+    """As another user's or a shared index opens: SQLite read-only, no lock, nothing saved.
+    (Root may write anywhere: the directory is declared read-only, SQLite holds it so.)"""
+    from embeddings import ReadOnlyIndexError
+    from embeddings import index as index_module
+
+    folder = _good_corpus(tmp_path / "news")
+    with Index.open(tmp_path / "ix") as index:
+        index.add([folder])
+    (tmp_path / "ix" / "write.lock").unlink()
+    before = _snapshot(tmp_path / "ix")
+    monkeypatch.setattr(index_module, "_writable", lambda path, meta: False)
+    with Index.open(tmp_path / "ix", create=False) as index:
+        assert index.read_only
+        _assert_good_answerable(index)
+        index.warm()
+        _assert_good_answerable(index)
+        with pytest.raises(ReadOnlyIndexError, match="read-only"):
+            index.add([Article(title="New", body="A new story about the harbour.")])
+        with pytest.raises(ReadOnlyIndexError):
+            index.remove([a.id for a in index.articles()])
+    assert _snapshot(tmp_path / "ix") == before
+
+
+def test_the_commands_read_an_index_on_a_read_only_disk(tmp_path, encoder):
+    folder = _good_corpus(tmp_path / "news")
+    with Index.open(tmp_path / "ix") as index:
+        index.add([folder])
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    bound = subprocess.run(["mount", "--bind", str(tmp_path / "ix"), str(mount)],
+                           capture_output=True)
+    if bound.returncode != 0:
+        pytest.skip("this machine cannot mount a read-only copy (needs root): "
+                    + bound.stderr.decode(errors="replace")[-200:])
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(mount)], check=True)
+        ask = subprocess.run([str(BIN / "ask"), "How much will the bridge toll be?",
+                              "--index", str(mount)], capture_output=True, text=True)
+        assert ask.returncode == 0 and "five dollars" in ask.stdout, ask.stderr[-1000:]
+        search = subprocess.run([str(BIN / "newsdesk"), "search", "bridge toll", "--index",
+                                 str(mount)], capture_output=True, text=True)
+        assert search.returncode == 0 and "Bridge toll rises" in search.stdout
+        info = subprocess.run([str(BIN / "newsdesk"), "info", "--check", "--index", str(mount)],
+                              capture_output=True, text=True)
+        assert info.returncode == 0 and "check: ok" in info.stdout, info.stderr[-1000:]
+        index = subprocess.run([str(BIN / "newsdesk"), "index", str(folder), "--index",
+                                str(mount)], capture_output=True, text=True)
+        assert index.returncode == 1 and "read-only" in index.stderr
+        assert "Traceback" not in index.stderr + ask.stderr + search.stderr + info.stderr
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_an_empty_database_beside_the_caches_is_damage_not_an_empty_index(tmp_path, encoder):
+    from embeddings import IndexDamagedError
+
+    folder = _good_corpus(tmp_path / "news")
+    with Index.open(tmp_path / "ix") as index:
+        index.add([folder])
+    (tmp_path / "ix" / "meta.sqlite").write_bytes(b"")
+    before = _snapshot(tmp_path / "ix")
+    with pytest.raises(IndexDamagedError, match="truncated"):
+        Index.open(tmp_path / "ix")
+    done = subprocess.run([str(BIN / "ask"), "How much will the bridge toll be?", "--index",
+                           str(tmp_path / "ix")], capture_output=True, text=True)
+    assert done.returncode == 1 and "truncated" in done.stderr and "Traceback" not in done.stderr
+    assert _snapshot(tmp_path / "ix") == before  # nothing was taken for an empty index
+
+
+def test_a_damaged_database_page_gives_a_message_and_check_finds_it(tmp_path, encoder):
+    import random
+
+    folder = _good_corpus(tmp_path / "news")
+    with Index.open(tmp_path / "ix") as index:
+        index.add([folder])
+    meta = tmp_path / "ix" / "meta.sqlite"
+    data = bytearray(meta.read_bytes())
+    page = data.index(b"five dollars") // 4096 * 4096  # the page holding an article's body
+    data[page:page + 4096] = random.Random(5).randbytes(4096)
+    meta.write_bytes(bytes(data))
+    outputs = []
+    for command in (["ask", "How much will the bridge toll be?"], ["newsdesk", "search", "toll"],
+                    ["newsdesk", "info", "--check"]):
+        done = subprocess.run([str(BIN / command[0]), *command[1:], "--index",
+                               str(tmp_path / "ix")], capture_output=True, text=True)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+        outputs.append(done.stdout + done.stderr)
+    assert "malformed" in outputs[0] and "newsdesk info --check" in outputs[0]
+    assert "meta.sqlite is damaged" in outputs[2]

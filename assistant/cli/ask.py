@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from datetime import date
 
 from assistant.render import json_text, safe
 
 from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
-                     fail, iso_date, leave_at_once, open_index, preload, quiet_broken_pipe)
+                     fail, iso_date, leave_at_once, open_index, preload, quiet_broken_pipe,
+                     unreadable)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             answer = assistant.ask(question, **options)
     except EmptyQuestionError as exc:
         fail(str(exc), EXIT_USAGE)
+    except sqlite3.DatabaseError as exc:
+        unreadable(index.path, exc)
     finally:
         index.close()
     if args.json:

@@ -92,7 +92,11 @@ def leave_at_once(main: Callable[[], int]) -> Callable[[], NoReturn]:
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    print(f"newsdesk: {message}", file=sys.stderr)
+    """Exit with `message` on stderr; its control characters shown, not sent (a path or an
+    error may carry them)."""
+    from assistant.render import safe
+
+    print(f"newsdesk: {safe(message)}", file=sys.stderr)
     raise SystemExit(code)
 
 
@@ -101,6 +105,12 @@ def preload(path: Path | None) -> None:
     from ..settings import preload as start
 
     start(path)
+
+
+def unreadable(path: Path, exc: Exception) -> NoReturn:
+    """Exit for an index whose database failed under a search: damage, most likely."""
+    fail(f"the index at {path} could not be read ({exc}). Check it with "
+         f"`newsdesk info --check --index {path}`")
 
 
 def open_index(path: Path | None, create: bool = False):

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
 
 from assistant.render import json_text
 
-from .common import (EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option, fail,
+from .common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option, fail,
                      iso_date, leave_at_once, open_index, preload, progress_bar,
-                     quiet_broken_pipe)
+                     quiet_broken_pipe, unreadable)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="what the index holds and how it was built")
     add_index_option(p)
+    p.add_argument("--check", action="store_true",
+                   help="also read every page and file of the index for damage, and say how "
+                   "to mend what is found (exit status 1)")
     p.add_argument("--json", action="store_true")
     return parser
 
@@ -67,6 +71,8 @@ def cmd_index(args) -> int:
                                follow_symlinks=args.follow_symlinks)
     except KeyboardInterrupt:
         fail("interrupted; what was committed is kept, run the same command to finish", 130)
+    except PermissionError as exc:  # a read-only index (ReadOnlyIndexError) or folder
+        fail(str(exc))
     finally:
         index.close()
     if args.json:
@@ -96,6 +102,8 @@ def cmd_search(args) -> int:
             hits = index.search(query)
         else:
             found = index.search_articles(query)
+    except sqlite3.DatabaseError as exc:
+        unreadable(index.path, exc)
     finally:
         index.close()
     if args.json:
@@ -175,10 +183,15 @@ def cmd_info(args) -> int:
     index = open_index(args.index)
     try:
         stats = index.stats()
+        problems = index.check() if args.check else None
+    except sqlite3.DatabaseError as exc:
+        unreadable(index.path, exc)
     finally:
         index.close()
+    if problems is not None:
+        stats["check"] = problems or "ok"
     _print_mapping(stats, args.json, width=15)
-    return EXIT_OK
+    return EXIT_ERROR if problems else EXIT_OK
 
 
 def _print_mapping(values: dict, as_json: bool, width: int) -> None:
@@ -186,8 +199,12 @@ def _print_mapping(values: dict, as_json: bool, width: int) -> None:
     if as_json:
         print(json_text(values))
         return
+    from assistant.render import safe
+
     for key, value in values.items():
-        print(f"{key:>{width}}: {value}")
+        lines = value if isinstance(value, list) else [value]
+        for n, line in enumerate(lines):
+            print(f"{key if n == 0 else '':>{width}}: {safe(str(line))}")
 
 
 @quiet_broken_pipe
