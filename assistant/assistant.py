@@ -61,9 +61,10 @@ class Assistant:
             author: str | None = None) -> Answer:
         """Answer from the articles' own sentences; `found=False` when they don't hold it."""
         question, as_of = checked_question(question), as_of or date.today()
-        hits = self.search(question, k=k, as_of=as_of, outlet=outlet, since=since, until=until,
-                           author=author)
-        return self.answer_from(question, hits, as_of)
+        with self.index.reading():  # one committed state for the search and the answer
+            hits = self.search(question, k=k, as_of=as_of, outlet=outlet, since=since,
+                               until=until, author=author)
+            return self.answer_from(question, hits, as_of)
 
     def answer_from(self, question: str, hits: list[Hit], as_of: date | None = None) -> Answer:
         """The extractive answer from passages already retrieved for `question`."""

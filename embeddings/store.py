@@ -307,6 +307,10 @@ class MetaStore:
     def count_articles(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
 
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits (SQLite's own)."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
     def quick_check(self) -> list[str]:
         """SQLite's own check of the file's structure: [] when whole, else its findings."""
         rows = [str(r[0]) for r in self.db.execute("PRAGMA quick_check")]

@@ -291,3 +291,76 @@ def test_a_damaged_database_page_gives_a_message_and_check_finds_it(tmp_path, en
         outputs.append(done.stdout + done.stderr)
     assert "malformed" in outputs[0] and "newsdesk info --check" in outputs[0]
     assert "meta.sqlite is damaged" in outputs[2]
+
+
+# one writer, many readers ---------------------------------------------------------------------
+
+WRITER = r"""
+import sys, time
+from pathlib import Path
+from embeddings import Article, Index
+sys.path.insert(0, {tests!r})
+from test_hostile import fact
+ix, done, seconds = Path({ix!r}), Path({done!r}), {seconds!r}
+end, edit = time.monotonic() + seconds, 0
+with Index.open(ix) as index:
+    while time.monotonic() < end:
+        edit += 1
+        index.add([fact(n, edit) for n in range(1, 7)])  # every article replaced: new chunks
+        if edit == 3:
+            index.add([fact(99, 0)])
+            done.write_text("added")
+print(edit)
+"""
+
+
+def fact(n: int, edit: int) -> Article:
+    """Article n at one of its edits: the same fact, different words around it."""
+    return Article(title=f"Harbour project phase {n}", url=f"https://t.example/phase-{n}",
+                   body=(f"Edition {edit}. The harbour project phase {n} will cost {n * 3} "
+                         f"million dollars, the council said. Work on phase {n} starts in "
+                         f"spring. " + f"Residents of ward {n} were consulted. " * (edit % 3)))
+
+
+def _answered(answer, n: int) -> bool:
+    return answer.found and any(f"{n * 3} million" in q.text for q in answer.quotes)
+
+
+@pytest.mark.slow
+def test_readers_beside_a_busy_writer_see_whole_commits(tmp_path, encoder):
+    """A long-lived reader (as the chat holds the index) and one-shot `ask`s while a writer
+    replaces every article again and again: no error, no false "not found", and an
+    article added by the writer is answered once committed."""
+    ix, done = tmp_path / "ix", tmp_path / "added"
+    with Index.open(ix) as index:
+        index.add([fact(n, 0) for n in range(1, 7)])
+    reader = Index.open(ix)  # opened before the writer starts, kept throughout
+    writer = subprocess.Popen([sys.executable, "-c", WRITER.format(
+        tests=str(Path(__file__).parent), ix=str(ix), done=str(done), seconds=12)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assistant = Assistant(reader)
+    asked, misses, one_shots, saw_new = 0, [], [], False
+    try:
+        while writer.poll() is None:
+            n = asked % 6 + 1
+            if not _answered(assistant.ask(f"How much will harbour project phase {n} cost?"), n):
+                misses.append(n)
+            asked += 1
+            if done.exists() and not saw_new:
+                saw_new = _answered(assistant.ask("How much will harbour project phase 99 "
+                                                  "cost?"), 99)
+                assert saw_new, "the committed article was not answered"
+            if asked % 10 == 0:
+                one_shots.append(subprocess.run(
+                    [str(BIN / "ask"), f"How much will harbour project phase {n} cost?",
+                     "--index", str(ix)], capture_output=True, text=True))
+        out, err = writer.communicate()
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+        reader.close()
+    assert writer.returncode == 0, err[-2000:]
+    assert int(out) >= 3 and saw_new and asked >= 10
+    assert misses == []
+    for run in one_shots:
+        assert run.returncode == 0 and "million dollars" in run.stdout, run.stderr[-2000:]
