@@ -10,7 +10,8 @@ from .lazy import lazy_names
 
 if TYPE_CHECKING:
     from .chunking import ChunkerSettings, chunk_article
-    from .index import AddReport, Index, IndexDamagedError, IndexMismatchError, ReadOnlyIndexError
+    from .index import (AddReport, DiskFullError, Index, IndexDamagedError, IndexMismatchError,
+                        ReadOnlyIndexError)
     from .query import Filters, Query
     from .readers import Skipped, read_paths
     from .records import Article, Chunk, Hit
@@ -18,9 +19,11 @@ if TYPE_CHECKING:
 _WHERE = {"ChunkerSettings": ".chunking", "chunk_article": ".chunking",
           "AddReport": ".index", "Index": ".index", "IndexMismatchError": ".index",
           "IndexDamagedError": ".index", "ReadOnlyIndexError": ".index",
+          "DiskFullError": ".index",
           "Filters": ".query", "Query": ".query", "Skipped": ".readers", "read_paths": ".readers",
           "Article": ".records", "Chunk": ".records", "Hit": ".records"}
-__all__ = ["Index", "IndexMismatchError", "IndexDamagedError", "ReadOnlyIndexError", "AddReport",
+__all__ = ["Index", "IndexMismatchError", "IndexDamagedError", "ReadOnlyIndexError",
+           "DiskFullError", "AddReport",
            "Article", "Chunk", "Hit", "Skipped", "ChunkerSettings", "chunk_article", "read_paths",
            "Query", "Filters"]
 

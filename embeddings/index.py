@@ -20,6 +20,7 @@ while the calling thread embeds and commits.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import sqlite3
@@ -64,6 +65,11 @@ class ReadOnlyIndexError(PermissionError):
     """A write was asked of an index this process may only read."""
 
 
+class DiskFullError(OSError):
+    """The disk filled up while indexing: what was committed before is kept, the batch
+    being written is not."""
+
+
 class IndexDamagedError(RuntimeError):
     """The index's files are damaged beyond what opening repairs; the message says how
     to mend them."""
@@ -77,11 +83,13 @@ class AddReport:
     removed: int = 0
     chunks: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. a cache that could not be saved
 
     def to_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "removed": self.removed, "chunks": self.chunks,
-                "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped]}
+                "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
+                "notes": self.notes}
 
 
 ProgressFn = Callable[[int, int], None]  # (articles done, articles to embed)
@@ -360,12 +368,9 @@ class Index:
         run no longer finds are removed. Symlinks in folders are followed as
         `readers.read_paths` says.
         """
-        self._refuse_if_read_only()
-        with write_lock(self.path):
-            self._sync_vectors()
+        with self._writing():
             report = self._add(items, progress, prune, follow_symlinks)
-            self._save_vectors_if_due()
-            self._keep_keywords()
+            report.notes += self._save_caches()
             return report
 
     def _add(self, items, progress: ProgressFn | None, prune: bool,
@@ -432,13 +437,50 @@ class Index:
 
     def remove(self, article_ids: Iterable[str]) -> int:
         """Remove articles by id; returns how many were there."""
+        with self._writing():
+            removed = self._remove(article_ids)
+            self._save_caches()
+            return removed
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the write lock, with the vectors up to date; a full disk becomes a
+        DiskFullError (SQLite has rolled the batch back; what was committed stays)."""
         self._refuse_if_read_only()
         with write_lock(self.path):
+            self._remove_stale_temporaries()
             self._sync_vectors()
-            removed = self._remove(article_ids)
-            self._save_vectors_if_due()
-            self._keep_keywords()
-            return removed
+            try:
+                yield
+            except (sqlite3.OperationalError, OSError) as exc:
+                if not _disk_full(exc) or isinstance(exc, DiskFullError):
+                    raise
+                full = DiskFullError(f"the disk holding {self.path} is full ({exc}): what "
+                                     f"was committed is kept; free some space and run the "
+                                     f"same command to finish")
+                full.errno = errno.ENOSPC
+                raise full from exc
+
+    def _save_caches(self) -> list[str]:
+        """Save the vector and keyword caches where due. Caches are optional: one that
+        cannot be written (a full disk) keeps its old, whole file, readers catch up from
+        SQLite meanwhile, and a later write saves it; the note says so."""
+        notes = []
+        for name, save in ((CACHE_FILE, self._save_vectors_if_due),
+                           (KEYWORDS_FILE, self._keep_keywords)):
+            try:
+                save()
+            except (OSError, sqlite3.OperationalError) as exc:
+                notes.append(f"{name} was not saved ({getattr(exc, 'strerror', None) or exc}); "
+                             f"searches read {META_FILE} instead until a later run saves it")
+        return notes
+
+    def _remove_stale_temporaries(self) -> None:
+        """Under the write lock: half-written cache files of a writer that was killed (only
+        a writer makes them, and none other is running now)."""
+        for name in (CACHE_FILE, KEYWORDS_FILE):
+            for tmp in self.path.glob(f"{name}.*.tmp"):
+                tmp.unlink(missing_ok=True)
 
     def _remove(self, article_ids: Iterable[str]) -> int:
         known = self.store.content_hashes()
@@ -523,15 +565,16 @@ class Index:
 
     def _save_keywords_if_due(self, holding_lock: bool = False) -> None:
         """Save the postings when the file lacks more than SAVE_FRACTION of them, if the
-        write lock is ours or free; a directory we may not write to keeps its old file."""
+        write lock is ours (a failure is the writer's to report) or free (a reader that
+        cannot write keeps the old file, and says nothing)."""
         keywords = self._keywords
         if (keywords is None or self.read_only
                 or keywords.unsaved <= SAVE_FRACTION * max(len(keywords), 1)):
             return
+        if holding_lock:
+            keywords.save(self.path / KEYWORDS_FILE)
+            return
         try:
-            if holding_lock:
-                keywords.save(self.path / KEYWORDS_FILE)
-                return
             with write_lock(self.path, blocking=False) as locked:
                 if locked:
                     keywords.save(self.path / KEYWORDS_FILE)
@@ -589,6 +632,12 @@ class Index:
         """How rare each word is in the index (BM25 idf over chunks)."""
         with self.reading():
             return self.retriever.term_weights(words)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.OperationalError):
+        return "full" in str(exc).lower()  # SQLITE_FULL: "database or disk is full"
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _writable(path: Path, meta: Path) -> bool:

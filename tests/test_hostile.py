@@ -364,3 +364,111 @@ def test_readers_beside_a_busy_writer_see_whole_commits(tmp_path, encoder):
     assert misses == []
     for run in one_shots:
         assert run.returncode == 0 and "million dollars" in run.stdout, run.stderr[-2000:]
+
+
+# a full disk ----------------------------------------------------------------------------------
+
+def _many(n: int) -> list[Article]:
+    words = "council harbour budget ferry tunnel bridge school vote market storm".split()
+    return [Article(title=f"Report {i}", url=f"https://t.example/report-{i}",
+                    body=" ".join(f"In report {i} the {words[(i + j) % 10]} item {j} moved."
+                                  for j in range(60)))
+            for i in range(n)]
+
+
+@pytest.mark.slow
+def test_a_full_disk_keeps_what_was_committed_and_the_rerun_finishes(tmp_path, encoder):
+    """A real small tmpfs, where this machine allows mounting one."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(disk)],
+                          capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("this machine cannot mount a small tmpfs (needs root): "
+                    + made.stderr.decode(errors="replace")[-200:])
+    try:
+        corpus = tmp_path / "corpus.jsonl"
+        corpus.write_text("".join(
+            '{"title": "%s", "url": "%s", "text": "%s"}\n' % (a.title, a.url, a.body)
+            for a in _many(160)), encoding="utf-8")
+        command = [str(BIN / "newsdesk"), "index", str(corpus), "--index", str(disk / "ix")]
+        full = subprocess.run(command, capture_output=True, text=True)
+        assert full.returncode == 1 and "is full" in full.stderr, full.stdout + full.stderr
+        assert "Traceback" not in full.stderr
+        check = subprocess.run([str(BIN / "newsdesk"), "info", "--check", "--index",
+                                str(disk / "ix")], capture_output=True, text=True)
+        assert check.returncode == 0 and "check: ok" in check.stdout, check.stderr[-2000:]
+        assert not list((disk / "ix").glob("*.tmp"))
+        subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+        again = subprocess.run(command, capture_output=True, text=True)
+        assert again.returncode == 0, again.stderr[-2000:]
+        with Index.open(disk / "ix", create=False) as index:
+            assert len(index) == 160 and not index.check()
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def _enospc(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("where", ["vector cache", "keyword cache"])
+def test_a_cache_that_cannot_be_saved_leaves_its_old_file_and_a_note(tmp_path, encoder,
+                                                                    monkeypatch, where):
+    from embeddings import ann
+    from embeddings.keywords import KeywordIndex
+    from embeddings.vectors import VectorFile
+
+    monkeypatch.setattr(ann, "EXACT_MAX", 0)  # a file at any size
+    articles = _many(30)
+    with Index.open(tmp_path / "ix") as index:
+        index.add(articles[:10])
+        name = "vectors.cache" if where == "vector cache" else "keywords.cache"
+        before = (tmp_path / "ix" / name).read_bytes()
+        monkeypatch.setattr(VectorFile if where == "vector cache" else KeywordIndex, "save",
+                            _enospc)
+        report = index.add(articles[10:])
+        assert report.added == 20 and len(report.notes) == 1
+        assert name in report.notes[0] and "No space left" in report.notes[0]
+        assert (tmp_path / "ix" / name).read_bytes() == before  # the old file, whole
+        monkeypatch.undo()
+    with Index.open(tmp_path / "ix") as index:  # readers catch up from SQLite
+        assert len(index) == 30 and not index.check()
+        assert index.search("report 25 harbour")[0].article.title == "Report 25"
+
+
+def test_a_full_disk_during_a_commit_is_a_clear_error_and_loses_no_commit(tmp_path, encoder,
+                                                                          monkeypatch):
+    import sqlite3
+
+    from embeddings import DiskFullError
+    from embeddings.store import MetaStore
+
+    articles = _many(12)
+    with Index.open(tmp_path / "ix") as index:
+        index.add(articles[:4])
+        real_commit = MetaStore.commit
+
+        def full_once(store):
+            monkeypatch.setattr(MetaStore, "commit", real_commit)
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(MetaStore, "commit", full_once)
+        with pytest.raises(DiskFullError, match="is full") as caught:
+            index.add(articles[4:])
+        assert caught.value.errno == 28
+        assert len(index) == 4
+        assert index.add(articles[4:]).added == 8
+    with Index.open(tmp_path / "ix") as index:
+        assert len(index) == 12 and not index.check()
+
+
+def test_a_killed_writers_temporary_files_are_removed_by_the_next_writer(tmp_path, encoder):
+    with Index.open(tmp_path / "ix") as index:
+        index.add(_many(2))
+    for name in ("vectors.cache.4242.tmp", "keywords.cache.4242.tmp"):
+        (tmp_path / "ix" / name).write_bytes(b"half written")
+    with Index.open(tmp_path / "ix") as index:
+        assert list((tmp_path / "ix").glob("*.tmp"))  # a reader leaves them: not its to judge
+        index.add(_many(3))
+    assert not list((tmp_path / "ix").glob("*.tmp"))

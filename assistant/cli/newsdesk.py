@@ -71,7 +71,7 @@ def cmd_index(args) -> int:
                                follow_symlinks=args.follow_symlinks)
     except KeyboardInterrupt:
         fail("interrupted; what was committed is kept, run the same command to finish", 130)
-    except PermissionError as exc:  # a read-only index (ReadOnlyIndexError) or folder
+    except OSError as exc:  # a read-only index, a full disk (DiskFullError): said plainly
         fail(str(exc))
     finally:
         index.close()
@@ -80,11 +80,14 @@ def cmd_index(args) -> int:
         return EXIT_OK
     from assistant.render import safe
 
-    print(f"Indexed into {index.path}: {report.added} added, {report.updated} updated, "
+    print(f"Indexed into {safe(str(index.path))}: {report.added} added, "
+          f"{report.updated} updated, "
           f"{report.unchanged} unchanged, {report.removed} removed, "
           f"{len(report.skipped)} skipped ({report.chunks} new passages).")
     for s in report.skipped:
         print(f"  skipped {safe(s.source)}: {safe(s.reason)}")
+    for note in report.notes:
+        print(f"  note: {safe(note)}")
     return EXIT_OK
 
 
