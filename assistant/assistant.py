@@ -78,7 +78,9 @@ class Assistant:
         if cands:
             score(q, cands, self.index.encoder.encode, idf)
             answer.strength = max(c.score for c in cands)
-        answer.evidence = {"best_sentence": answer.strength, **passage_evidence(q, hits, idf),
+        unseen = frozenset(self.index.unseen(list(q.terms)))
+        answer.evidence = {"best_sentence": answer.strength,
+                           **passage_evidence(q, hits, idf, unseen),
                            **missing_evidence(q, hits, self.index.date_span())}
         articles = {h.article.id: h.article for h in hits}
         bodies = {aid: a.body for aid, a in articles.items()}

@@ -248,22 +248,33 @@ def speaker_score(question: Question, text: str, speech: Speech | None = None) -
     return -0.5
 
 
-def missing_rare_term(question: Question, passages: str, idf: dict[str, float]) -> float:
-    """The rarity (idf) of the rarest question term the passages do not contain, or 0."""
+def missing_rare_term(question: Question, passages: str, idf: dict[str, float],
+                      unseen: frozenset[str] = frozenset()) -> float:
+    """The rarity (idf) of the rarest question term the passages do not contain, or 0.
+
+    A lower-case word with no digit that the whole index never uses ("find", "use" where
+    no article does) says how the question is put, not what it is about: it does not
+    count. Its idf only grows with the index (an unseen word is the rarest there is), so
+    indexing unrelated articles would otherwise turn answers into "not found". Names and
+    numbers the index lacks still count."""
     words = _words(passages)
-    return max((idf.get(t, 0.0) for t in question.terms if not _has_term(t, words)), default=0.0)
+    named = {w.lower() for name in question.names for w in _WORD.findall(name)}
+    return max((idf.get(t, 0.0) for t in question.terms if not _has_term(t, words)
+                and not (t in unseen and t not in named and not any(c.isdigit() for c in t))),
+               default=0.0)
 
 
 EVIDENCE_PASSAGES = 3  # the passages whose closeness decides whether the question is answered
 
 
-def passage_evidence(question: Question, hits: list[Hit], idf: dict[str, float]) -> dict[str, float]:
+def passage_evidence(question: Question, hits: list[Hit], idf: dict[str, float],
+                     unseen: frozenset[str] = frozenset()) -> dict[str, float]:
     """How near the top passages come: their best dense similarity to the question, and
-    the idf of the rarest question term they lack."""
+    the idf of the rarest question term they lack (`missing_rare_term`)."""
     top = hits[:EVIDENCE_PASSAGES]
     return {"passage_similarity": max((h.scores.get("dense", 0.0) for h in top), default=0.0),
             "missing_rare_term_idf": missing_rare_term(
-                question, " ".join(f"{h.article.title} {h.text}" for h in top), idf)}
+                question, " ".join(f"{h.article.title} {h.text}" for h in top), idf, unseen)}
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")

@@ -633,6 +633,11 @@ class Index:
         with self.reading():
             return self.retriever.term_weights(words)
 
+    def unseen(self, words: list[str]) -> set[str]:
+        """The words that no passage of the index holds."""
+        with self.reading():
+            return self.retriever.unseen(words)
+
 
 def _disk_full(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.OperationalError):

@@ -156,6 +156,11 @@ class Retriever:
             out[word] = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
         return out
 
+    def unseen(self, words: list[str]) -> set[str]:
+        """The words no passage of the index holds."""
+        self.term_weights(words)
+        return {w for w in words if self._df[w] == 0}
+
     # results -------------------------------------------------------------------------------
     def search(self, query: Query) -> list[Hit]:
         """The best `query.k` chunks, at most `per_article` of any one article."""

@@ -472,3 +472,114 @@ def test_a_killed_writers_temporary_files_are_removed_by_the_next_writer(tmp_pat
         assert list((tmp_path / "ix").glob("*.tmp"))  # a reader leaves them: not its to judge
         index.add(_many(3))
     assert not list((tmp_path / "ix").glob("*.tmp"))
+
+
+# junk in the index ----------------------------------------------------------------------------
+
+def test_an_asking_word_no_article_uses_does_not_turn_an_answer_into_not_found(tmp_path,
+                                                                              encoder,
+                                                                              monkeypatch):
+    """An unseen word is the rarest there is, and its idf grows with the index: indexing
+    unrelated junk used to push a word like "find" past the rare-term rule. The rule's
+    threshold is lowered here to where a small index's unseen words reach it, as a large
+    index's do; a name the index lacks still refuses."""
+    import assistant.assistant as assistant_module
+
+    folder = _good_corpus(tmp_path / "news")
+    with Index.open(tmp_path / "ix") as index:
+        index.add([folder])
+        index.add(_many(20))  # unrelated articles
+        unseen = index.term_weights(["zzzunseen"])["zzzunseen"]
+        monkeypatch.setattr(assistant_module, "RARE_TERM_IDF", unseen - 0.5)
+        assistant = Assistant(index)
+        answer = assistant.ask("What did officials find about the bridge toll next year?")
+        assert index.unseen(["find"]) == {"find"}
+        assert answer.found and "five dollars" in answer.quotes[0].text
+        assert not assistant.ask("How much will the Zqwerty bridge toll be?").found
+
+
+# dates ----------------------------------------------------------------------------------------
+
+def test_a_date_is_stated_in_full_or_the_article_is_undated(tmp_path):
+    from embeddings import read_paths
+
+    (tmp_path / "weekday.md").write_text("# Ferry strike\n\nTuesday\n\nThe ferry crews walked "
+                                         "out at dawn, the union said.\n", encoding="utf-8")
+    (tmp_path / "opening.md").write_text("# Festival\n\nMay 4 and 5\n\nThe harbour festival "
+                                         "returns with music on both days.\n", encoding="utf-8")
+    (tmp_path / "dateline.md").write_text("# Budget\n\nDecember 30, 2018\n\nThe council "
+                                          "passed the budget.\n", encoding="utf-8")
+    (tmp_path / "records.jsonl").write_text(
+        '{"title": "A", "text": "Alpha story text.", "date": "Tuesday"}\n'
+        '{"title": "B", "text": "Beta story text.", "date": "Dec 2018"}\n'
+        '{"title": "C", "text": "Gamma story text.", "date": "2018-12-30T10:00:00Z"}\n',
+        encoding="utf-8")
+    (tmp_path / "page.html").write_text(
+        "<html><head><title>Ferry strike</title></head><body><article><h1>Ferry strike</h1>"
+        "<p>The ferry crews walked out at dawn on Tuesday, the union said. They want better "
+        "pay and shorter shifts, a spokesman told reporters at the harbour.</p>"
+        "<p>Copyright 1995 Harbour News Ltd.</p></article><footer>© 2020</footer></body></html>",
+        encoding="utf-8")
+    found = {a.title: a for a in read_paths([tmp_path]) if isinstance(a, Article)}
+    assert found["Ferry strike"].published is None  # the page, and the weekday file
+    weekday = next(a for a in read_paths([tmp_path / "weekday.md"]))
+    assert weekday.published is None and weekday.body.startswith("Tuesday\n\n")
+    opening = found["Festival"]
+    assert opening.published is None and opening.body.startswith("May 4 and 5\n\nThe harbour")
+    assert str(found["Budget"].published) == "2018-12-30"
+    assert found["Budget"].body == "The council passed the budget."
+    assert (found["A"].published, found["B"].published) == (None, None)
+    assert str(found["C"].published) == "2018-12-30"
+
+
+# pathological sizes ---------------------------------------------------------------------------
+
+def test_chunking_a_giant_word_encodes_in_proportion_to_its_length(monkeypatch):
+    """Counted in characters handed to the tokenizer, not timed: twice the word, about
+    twice the work (it was quadratic: 49 s for 300,000 characters). Every chunk is within
+    the budget and together they are the word, whole."""
+    import random
+    import string
+
+    from embeddings import chunking
+    from embeddings.tokens import get_encoding
+
+    real = get_encoding(chunking.ChunkerSettings().encoding)
+    encoded = [0]
+
+    class Counting:
+        def encode_ordinary(self, text):
+            encoded[0] += len(text)
+            return real.encode_ordinary(text)
+
+    monkeypatch.setattr(chunking, "get_encoding", lambda name: Counting())
+    rng = random.Random(3)
+    work = []
+    for n in (40_000, 80_000, 160_000):
+        body = "It began. " + "".join(rng.choice(string.ascii_lowercase) for _ in range(n))
+        encoded[0] = 0
+        spans = chunking.chunk_spans(body)
+        work.append(encoded[0])
+        assert all(t <= 200 and len(real.encode_ordinary(body[s:e])) == t for s, e, t in spans)
+        assert "".join(body[s:e] for s, e, _ in spans[1:]) == body[10:]
+    assert work[1] < 2.5 * work[0] and work[2] < 2.5 * work[1]
+
+
+def test_one_size_limit_for_an_article_in_every_format(tmp_path, monkeypatch):
+    from embeddings import read_paths
+    from embeddings.readers import common
+
+    monkeypatch.setattr(common, "MAX_ARTICLE_CHARS", 5_000)
+    monkeypatch.setattr("embeddings.readers.MAX_ARTICLE_CHARS", 5_000)
+    monkeypatch.setattr("embeddings.readers.jsonrecords.MAX_ARTICLE_CHARS", 5_000)
+    big = "The harbour grew. " * 400  # 7,200 characters
+    (tmp_path / "big.txt").write_text("Big\n\n" + big, encoding="utf-8")
+    (tmp_path / "big.html").write_text(f"<html><body><p>{big}</p></body></html>", "utf-8")
+    (tmp_path / "big.jsonl").write_text('{"title": "Big", "text": "%s"}\n'
+                                        '{"title": "Small", "text": "The harbour."}\n' % big,
+                                        encoding="utf-8")
+    items = list(read_paths([tmp_path]))
+    refused = sorted(Path(s.source).name for s in items if not isinstance(s, Article))
+    assert refused == ["big.html", "big.jsonl:1", "big.txt"]
+    assert all("too long for one article" in s.reason for s in items if not isinstance(s, Article))
+    assert [a.title for a in items if isinstance(a, Article)] == ["Small"]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ..lazy import lazy_names
 from ..records import Article
-from .common import BadInput, Skipped, decode_text, path_text, read_bytes
+from .common import (MAX_ARTICLE_CHARS, BadInput, Skipped, decode_text, path_text, read_bytes,
+                     too_long)
 
 __all__ = ["Skipped", "read_paths", "read_file", "record_to_article", "ARTICLE_SUFFIXES"]
 
@@ -28,7 +29,6 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 ARTICLE_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES
 MAX_FILE_BYTES = 512 * 1024 * 1024  # past this a file is refused, not read into memory
-MAX_SINGLE_ARTICLE_CHARS = 20_000_000
 
 
 def _kind(path: Path) -> str | None:
@@ -68,8 +68,8 @@ def read_file(path: Path) -> Iterator[Article | Skipped]:
             return
         if not text.strip():
             raise BadInput("empty file")
-        if len(text) > MAX_SINGLE_ARTICLE_CHARS:
-            raise BadInput(f"too long for one article ({len(text):,} characters)")
+        if len(text) > MAX_ARTICLE_CHARS:
+            raise BadInput(too_long(len(text)))
         if kind == "html":
             from .html import read_html_article as reader
         else:

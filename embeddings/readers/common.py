@@ -34,6 +34,15 @@ def path_text(path: str | os.PathLike) -> str:
         return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
+# One limit on an article's text in every format (a text file, an HTML page, one JSON
+# record): past it an article is refused with its size, not read further.
+MAX_ARTICLE_CHARS = 20_000_000
+
+
+def too_long(chars: int) -> str:
+    return f"too long for one article ({chars:,} characters; the limit is {MAX_ARTICLE_CHARS:,})"
+
+
 class BadInput(Exception):
     """A whole file cannot be read; `line` names where, when known."""
 
@@ -108,7 +117,8 @@ def paragraphs_to_body(paragraphs: list[str]) -> str:
 
 
 def parse_date(value: object) -> date | None:
-    """A date from an ISO string, a free-form date line, an epoch number or None."""
+    """A date from an ISO string, a free-form date stated in full, an epoch number, or
+    None: an article without a stated date is undated, never given one."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -123,12 +133,30 @@ def parse_date(value: object) -> date | None:
             return None
     if not isinstance(value, str) or len(value) > 100:
         return None
+    return _explicit_date(value.strip())
+
+
+_YEAR = re.compile(r"\b(?:1[89]|2\d)\d\d\b")
+
+
+def _explicit_date(text: str) -> date | None:
+    """The date `text` states in full (day, month and year), else None: "Tuesday" or
+    "May 4 and 5" name no year, "Dec 2018" no day, and a parser that fills what is missing
+    from today (dateutil's way) would invent them."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    if not _YEAR.search(text):
+        return None
     from dateutil import parser as dateparser
 
-    try:
-        return dateparser.parse(value.strip()).date()
+    try:  # parsed against two different defaults: any part taken from them differs
+        first = dateparser.parse(text, default=datetime(1904, 2, 2)).date()
+        second = dateparser.parse(text, default=datetime(1908, 3, 3)).date()
     except (ValueError, OverflowError, TypeError):
         return None
+    return first if first == second else None
 
 
 def outlet_from_url(url: str | None) -> str | None:

@@ -12,8 +12,12 @@ def read_html_article(html: str, path: Path) -> Article:
 
     if not html.strip():
         raise BadInput("empty file")
+    # the page's own date or none: htmldate's extensive search guesses one from any
+    # number on the page, and falls back to 1995-01-01
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
-                                      include_tables=False, favor_precision=True)
+                                      include_tables=False, favor_precision=True,
+                                      date_extraction_params={"extensive_search": False,
+                                                              "original_date": True})
     if doc is None or not (doc.text or "").strip():
         raise BadInput("no article text found in the page")
     title = clean_body(doc.title or "") or path.stem

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..records import Article
-from .common import (BadInput, Skipped, clean_body, outlet_from_url, parse_date, path_text,
-                     valid_text)
+from .common import (MAX_ARTICLE_CHARS, BadInput, Skipped, clean_body, outlet_from_url,
+                     parse_date, path_text, too_long, valid_text)
 
 URL_FIELDS = ("url", "link", "canonical_url", "source_url")
 TITLE_FIELDS = ("title", "headline")
@@ -50,6 +50,8 @@ def record_to_article(record: object, source: str) -> Article:
     text = _first(record, TEXT_FIELDS)
     if not isinstance(text, str) or not text.strip():
         raise BadInput("record without text (expected one of: " + ", ".join(TEXT_FIELDS) + ")")
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise BadInput(too_long(len(text)))
     url = _first(record, URL_FIELDS)
     url = url.strip() if isinstance(url, str) and url.strip() else None
     url = valid_text(url) if url else None
