@@ -360,15 +360,17 @@ class Index:
 
     # writing ---------------------------------------------------------------------------
     def add(self, items: Iterable[str | os.PathLike | Article], progress: ProgressFn | None = None,
-            prune: bool = False, follow_symlinks: bool = False) -> AddReport:
+            prune: bool = False, follow_symlinks: bool = False,
+            on_wait: Callable[[], None] | None = None) -> AddReport:
         """Index files, folders or Article objects.
 
         Unchanged articles (same content hash) cost nothing; changed ones are replaced.
         With `prune`, articles read earlier from files under the given paths that this
         run no longer finds are removed. Symlinks in folders are followed as
-        `readers.read_paths` says.
+        `readers.read_paths` says. `on_wait` is called if another writer holds the index
+        and this one waits for it.
         """
-        with self._writing():
+        with self._writing(on_wait):
             report = self._add(items, progress, prune, follow_symlinks)
             report.notes += self._save_caches()
             return report
@@ -415,7 +417,10 @@ class Index:
         vectors = self.encoder.encode(texts)
         self.store.begin()
         try:
-            self.store.delete_articles([a.id for a, _ in batch if a.id in known])
+            # what is stored now, not what was when reading began: another writer (one
+            # whose lock file was removed under it) may have added the same article since
+            present = self.store.existing_articles(a.id for a, _ in batch)
+            self.store.delete_articles(present)
             new_ids: list[int] = []
             for article, chunks in batch:
                 new_ids += self.store.insert_article(article, chunks)
@@ -427,7 +432,7 @@ class Index:
         self._sync_vectors()
         self._follow_keywords()
         for article, chunks in batch:
-            if article.id in known:
+            if article.id in present:
                 report.updated += 1
             else:
                 report.added += 1
@@ -443,11 +448,11 @@ class Index:
             return removed
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
+    def _writing(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
         """Hold the write lock, with the vectors up to date; a full disk becomes a
         DiskFullError (SQLite has rolled the batch back; what was committed stays)."""
         self._refuse_if_read_only()
-        with write_lock(self.path):
+        with write_lock(self.path, on_wait=on_wait):
             self._remove_stale_temporaries()
             self._sync_vectors()
             try:

@@ -293,6 +293,16 @@ class MetaStore:
         return int(n), int(total)
 
     # articles
+    def existing_articles(self, article_ids: Iterable[str]) -> set[str]:
+        """Which of these articles are stored (inside a write: as of that transaction)."""
+        ids = list(article_ids)
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(part))})", part))
+        return found
+
     def content_hashes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT id, content_hash FROM articles"))
 

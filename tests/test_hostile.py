@@ -583,3 +583,132 @@ def test_one_size_limit_for_an_article_in_every_format(tmp_path, monkeypatch):
     assert refused == ["big.html", "big.jsonl:1", "big.txt"]
     assert all("too long for one article" in s.reason for s in items if not isinstance(s, Article))
     assert [a.title for a in items if isinstance(a, Article)] == ["Small"]
+
+
+# encodings, invisible text, damaged archives ---------------------------------------------------
+
+def test_text_in_other_encodings_is_read_and_invisible_text_is_not(tmp_path):
+    import gzip
+
+    from embeddings import read_paths
+
+    story = "Ferry strike\n\nThe ferry crews walked out at dawn, the union’s chief said: “enough”."
+    (tmp_path / "utf16.txt").write_bytes(story.encode("utf-16"))  # with its BOM
+    (tmp_path / "utf16le.txt").write_bytes(story.replace("Ferry", "Bus").encode("utf-16-le"))
+    (tmp_path / "cp1252.txt").write_bytes(story.replace("Ferry", "Tram").encode("cp1252"))
+    (tmp_path / "latin1.md").write_bytes("# Café crème\n\nLe café ouvre à Noël, dit le maire."
+                                         .encode("latin-1"))
+    (tmp_path / "invisible.txt").write_text("\u200b\u200c\u200d\n\n\ufeff\u2060\u00ad",
+                                            encoding="utf-8")
+    (tmp_path / "invisible.jsonl").write_text('{"title": "x", "text": "\\u200b\\u200b"}\n',
+                                              encoding="utf-8")
+    records = "".join('{"title": "R%d", "text": "Record number %d of the archive."}\n' % (i, i)
+                      for i in range(400))
+    packed = gzip.compress(records.encode())
+    (tmp_path / "cut.jsonl.gz").write_bytes(packed[:len(packed) * 2 // 3])
+    items = list(read_paths([tmp_path]))
+    found = {a.title: a for a in items if isinstance(a, Article)}
+    skipped = {Path(s.source.split(":")[0]).name: s.reason for s in items
+               if not isinstance(s, Article)}
+    assert found["Ferry strike"].body.endswith("the union’s chief said: “enough”.")
+    assert found["Bus strike"].body == found["Ferry strike"].body
+    assert found["Tram strike"].body == found["Ferry strike"].body
+    assert found["Café crème"].body == "Le café ouvre à Noël, dit le maire."
+    assert "no article text" in skipped["invisible.txt"]
+    assert "without text" in skipped["invisible.jsonl"]
+    kept = [t for t in found if t.startswith("R")]
+    assert 100 < len(kept) < 400 and kept == [f"R{i}" for i in range(len(kept))]
+    assert "truncated gzip" in skipped["cut.jsonl.gz"]
+
+
+def test_a_truncated_archive_keeps_its_articles_on_prune(tmp_path, encoder):
+    import gzip
+
+    records = "".join('{"title": "R%d", "url": "https://t.example/r%d", "text": "Record number '
+                      '%d of the archive."}\n' % (i, i, i) for i in range(60))
+    archive = tmp_path / "news" / "archive.jsonl.gz"
+    archive.parent.mkdir()
+    archive.write_bytes(gzip.compress(records.encode()))
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add([archive.parent]).added == 60
+        archive.write_bytes(archive.read_bytes()[:len(archive.read_bytes()) // 2])
+        report = index.add([archive.parent], prune=True)
+        assert report.removed == 0 and len(index) == 60
+        assert any("truncated" in s.reason for s in report.skipped)
+
+
+# writers ---------------------------------------------------------------------------------------
+
+def test_a_second_writer_says_it_waits_then_writes(tmp_path, encoder):
+    import threading
+
+    from embeddings.locking import write_lock
+
+    with Index.open(tmp_path / "ix") as index:
+        index.add(_many(1))
+        waited = threading.Event()
+        with write_lock(tmp_path / "ix"):  # another writer holds the index
+            worker = threading.Thread(target=lambda: index.add(_many(3), on_wait=waited.set))
+            worker.start()
+            assert waited.wait(10)
+            assert worker.is_alive() and len(index) == 1
+        worker.join(30)
+        assert not worker.is_alive() and len(index) == 3
+
+
+def test_a_writer_whose_lock_file_was_removed_loses_no_batch(tmp_path, encoder, monkeypatch):
+    """Two writers at once (the lock file removed by hand): the second to commit an
+    article replaces it rather than failing on the one the first committed meanwhile."""
+    import contextlib
+
+    from embeddings import index as index_module
+
+    @contextlib.contextmanager
+    def no_lock(directory, blocking=True, on_wait=None):
+        yield True
+
+    monkeypatch.setattr(index_module, "write_lock", no_lock)
+    shared = _many(4)
+    with Index.open(tmp_path / "ix") as first, Index.open(tmp_path / "ix") as second:
+        def meanwhile(done, total):
+            if done == 0:  # after reading, before the first batch is written
+                assert second.add(shared[:2]).added == 2
+
+        report = first.add(shared, progress=meanwhile)
+        assert (report.added, report.updated) == (2, 2)
+        assert len(first) == 4
+    with Index.open(tmp_path / "ix") as index:
+        assert len(index) == 4 and not index.check()
+
+
+def test_a_lock_taken_on_a_removed_lock_file_is_taken_again(tmp_path):
+    import threading
+    import time
+
+    from embeddings.locking import LOCK_FILE, write_lock
+
+    tmp_path.joinpath("ix").mkdir()
+    lock = tmp_path / "ix" / LOCK_FILE
+    got = []
+    with write_lock(tmp_path / "ix"):
+        def second():
+            with write_lock(tmp_path / "ix"):
+                got.append(os.stat(lock).st_ino)
+                with write_lock(tmp_path / "ix", blocking=False) as third:
+                    got.append(third)
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        time.sleep(0.3)  # the second writer waits on the file...
+        lock.unlink()  # ...which is removed by hand while held
+    worker.join(10)
+    assert got[1] is False  # the second holds the file there now: a third is kept out
+
+
+def test_a_huge_k_is_a_usage_error(tmp_path, encoder):
+    for command in (["ask", "x"], ["newsdesk", "search", "x"]):
+        done = subprocess.run([str(BIN / command[0]), *command[1:], "-k",
+                               "99999999999999999999", "--index", str(tmp_path)],
+                              capture_output=True, text=True)
+        assert done.returncode == 2 and "must be from 1 to 1000" in done.stderr
+        assert "Traceback" not in done.stderr

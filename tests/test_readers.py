@@ -132,10 +132,10 @@ def test_bad_files_skipped_with_reasons(tmp_path):
     (tmp_path / "photo.png").write_bytes(b"\x89PNG")
     (tmp_path / "ok.txt").write_text("Fine title\n\nFine body.", encoding="utf-8")
     articles, skipped = _read(tmp_path)
-    assert [a.title for a in articles] == ["Fine title"]
+    assert [a.title for a in articles] == ["latin1", "Fine title"]
+    assert articles[0].body == "Line one\nCafé line two"  # its encoding detected, not refused
     reasons = {Path(s.source.split(":")[0]).name: (s.source, s.reason) for s in skipped}
-    assert "binary" in reasons["binary.txt"][1]
-    assert reasons["latin1.txt"][0].endswith("latin1.txt:2") and "UTF-8" in reasons["latin1.txt"][1]
+    assert "binary" in reasons["binary.txt"][1] and "latin1.txt" not in reasons
     assert "empty" in reasons["empty.md"][1] and "empty" in reasons["spaces.txt"][1]
     assert "malformed JSON" in reasons["broken.json"][1]
     assert "gzip" in reasons["bad.jsonl.gz"][1]

@@ -10,7 +10,7 @@ from assistant.render import json_text, safe
 
 from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
                      fail, iso_date, leave_at_once, open_index, preload, quiet_broken_pipe,
-                     unreadable)
+                     result_count, unreadable)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("question", nargs="*",
                         help="the question (quote it in the shell); none opens the chat")
     add_index_option(parser)
-    parser.add_argument("-k", type=int, default=None, metavar="N",
+    parser.add_argument("-k", type=result_count, default=None, metavar="N",
                         help="passages to read for the answer (default 8)")
     parser.add_argument("--as-of", type=iso_date, metavar="DATE",
                         help="reference date for 'this week', 'yesterday' (default today)")
@@ -58,8 +58,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if not question:
         fail("the question is empty. Usage: ask \"What did Lavrov say?\"", EXIT_USAGE)
-    if args.k is not None and args.k < 1:
-        fail("-k must be at least 1", EXIT_USAGE)
 
     preload(args.index)  # meanwhile, the engine imports and the index opens
     from assistant import Assistant, EmptyQuestionError

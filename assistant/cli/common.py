@@ -18,6 +18,21 @@ def iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+MAX_K = 1000  # results or passages a command may ask for
+
+
+def result_count(value: str) -> int:
+    """A -k value: a whole number from 1 to MAX_K (a 20-digit one is a usage error, not an
+    overflow deep in the search)."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if not 1 <= n <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_K}, not {value}")
+    return n
+
+
 def add_index_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", metavar="DIR", type=Path,
                         help="index directory (default: $NEWSDESK_INDEX, else the user data dir)")

@@ -9,7 +9,7 @@ from assistant.render import json_text
 
 from .common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option, fail,
                      iso_date, leave_at_once, open_index, preload, progress_bar,
-                     quiet_broken_pipe, unreadable)
+                     quiet_broken_pipe, result_count, unreadable)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="show the passages that best match a query")
     p.add_argument("query", nargs="+")
     add_index_option(p)
-    p.add_argument("-k", type=int, default=10, metavar="N", help="results (default 10)")
+    p.add_argument("-k", type=result_count, default=10, metavar="N",
+                   help="results (default 10)")
     add_filter_options(p)
     p.add_argument("--as-of", type=iso_date, metavar="DATE",
                    help="reference date for 'this week', 'yesterday' (default today)")
@@ -68,7 +69,9 @@ def cmd_index(args) -> int:
     try:
         with progress:
             report = index.add(args.paths, progress=advance, prune=args.prune,
-                               follow_symlinks=args.follow_symlinks)
+                               follow_symlinks=args.follow_symlinks,
+                               on_wait=lambda: progress.console.print(
+                                   "waiting: another newsdesk is writing to this index"))
     except KeyboardInterrupt:
         fail("interrupted; what was committed is kept, run the same command to finish", 130)
     except OSError as exc:  # a read-only index, a full disk (DiskFullError): said plainly
@@ -213,8 +216,6 @@ def _print_mapping(values: dict, as_json: bool, width: int) -> None:
 @quiet_broken_pipe
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "k", 1) < 1:
-        fail("-k must be at least 1", EXIT_USAGE)
     return {"index": cmd_index, "search": cmd_search, "eval": cmd_eval,
             "chat": cmd_chat, "setup": cmd_setup, "info": cmd_info}[args.command](args)
 

@@ -59,7 +59,12 @@ def read_file(path: Path) -> Iterator[Article | Skipped]:
         if size > MAX_FILE_BYTES:
             raise BadInput(f"file too large ({size / 2**20:.0f} MiB; the limit is "
                            f"{MAX_FILE_BYTES / 2**20:.0f} MiB)")
-        text = decode_text(read_bytes(path, MAX_FILE_BYTES))
+        data, lost = read_bytes(path, MAX_FILE_BYTES)
+        if lost:  # what could be read is read; the file is named as not read whole
+            text = decode_text(data[:data.rfind(b"\n") + 1] or data)  # the whole lines
+            yield Skipped(path_text(path), lost)
+        else:
+            text = decode_text(data)
         kind = _kind(path) or _sniff(text)
         if kind in ("json", "jsonl"):
             from .jsonrecords import read_json

@@ -1,7 +1,7 @@
 """What every reader shares: the skip record, decoding, dates and text clean-up."""
 from __future__ import annotations
 
-import gzip
+import codecs
 import os
 import re
 import zlib
@@ -52,20 +52,39 @@ class BadInput(Exception):
         self.line = line
 
 
-def read_bytes(path: Path, limit: int) -> bytes:
-    """The file's bytes, gunzipped when it is a .gz file; at most `limit` bytes either way."""
+def read_bytes(path: Path, limit: int) -> tuple[bytes, str | None]:
+    """The file's bytes, gunzipped when it is a .gz file; at most `limit` bytes either way.
+    With them, what was lost, if anything: a truncated or damaged .gz gives the part that
+    could be unpacked, and says where it stopped."""
     with open(path, "rb") as f:
         head = f.read(2)
     if path.suffix.lower() != ".gz" and head != b"\x1f\x8b":
-        return path.read_bytes()
-    try:
-        with gzip.open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise BadInput(f"corrupt gzip file ({exc})") from None
-    if len(data) > limit:
-        raise BadInput(f"gzip file unpacks to more than {limit / 2**20:.0f} MiB")
-    return data
+        return path.read_bytes(), None
+    parts, size, lost, clean = [], 0, None, False
+    unpack = zlib.decompressobj(wbits=47)  # a gzip (or zlib) header, read as it comes
+    with open(path, "rb") as f:
+        data = f.read(1 << 20)
+        while data:
+            try:  # at most what the limit leaves, so a small bomb cannot fill memory
+                piece = unpack.decompress(data, limit + 1 - size)
+            except zlib.error as exc:
+                lost = f"damaged gzip data ({exc}); read what came before it"
+                break
+            parts.append(piece)
+            size += len(piece)
+            if size > limit:
+                raise BadInput(f"gzip file unpacks to more than {limit / 2**20:.0f} MiB")
+            if unpack.eof:  # a member ends; another may follow, as gzip allows
+                data = unpack.unused_data or f.read(1 << 20)
+                clean = not data
+                unpack = zlib.decompressobj(wbits=47)
+            else:
+                data = unpack.unconsumed_tail or f.read(1 << 20)
+    if lost is None and not clean:
+        lost = "truncated gzip file; read what it held up to the cut"
+    if not size:
+        raise BadInput(f"corrupt gzip file ({lost or 'nothing in it'})")
+    return b"".join(parts), lost
 
 
 def looks_binary(data: bytes) -> bool:
@@ -79,15 +98,68 @@ def looks_binary(data: bytes) -> bool:
     return controls / len(head) > 0.1
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
 def decode_text(data: bytes) -> str:
-    """Strict UTF-8 (a BOM is dropped); invalid bytes raise BadInput naming the line."""
-    if looks_binary(data):
-        raise BadInput("binary file, not text")
+    """Text in whatever encoding it is in: a BOM's (UTF-8, -16, -32), else UTF-8, else what
+    charset-normalizer finds it to be (Latin-1, Windows-1252, UTF-16 without a BOM, ...).
+    Bytes that no text encoding explains (NULs, controls) raise BadInput."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise BadInput(f"invalid {encoding.upper()} (at byte {exc.start})") from None
+    if looks_binary(data):  # NULs: UTF-16 or -32 without a BOM, or no text at all
+        text = _detected(data, wide_only=True)
+        if text is None or looks_binary(text.encode("utf-8", "surrogatepass")):
+            raise BadInput("binary file, not text")
+        return text
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise BadInput(f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", line) from None
+        text = _detected(data)
+        if text is None:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise BadInput(f"not text in UTF-8 or any encoding recognised (byte "
+                           f"0x{data[exc.start]:02x})", line) from None
+        return text
+
+
+def _detected(data: bytes, wide_only: bool = False) -> str | None:
+    """`data` decoded as charset-normalizer judges it encoded; only as UTF-16 or -32 with
+    `wide_only`; None where it finds no encoding that fits."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data[:1 << 20])
+    best = matches.best()
+    if best is None or (wide_only and not best.encoding.startswith(("utf_16", "utf_32"))):
+        return None
+    encoding = best.encoding
+    if encoding.startswith(_TERMINAL_CODE_PAGES) or any(
+            m.encoding == "cp1252" and m.percent_chaos <= best.percent_chaos for m in matches):
+        # a short Western text fits Windows-1250 or a DOS or old Mac code page as well as
+        # Windows-1252, and the detector may rank those first; where it cannot tell them
+        # apart, saved news is Windows-1252 (as browsers read a page labelled latin1)
+        encoding = "cp1252"
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return data.decode(best.encoding) if encoding != best.encoding else None
+
+
+_TERMINAL_CODE_PAGES = ("cp437", "cp850", "cp852", "cp858", "cp775", "cp1125", "mac_")
+
+
+def visible(text: str) -> bool:
+    """Whether `text` holds anything a reader sees: a letter, digit, punctuation or
+    symbol, not only spaces, zero-width and format characters, or lone marks."""
+    import unicodedata
+
+    return any(unicodedata.category(ch)[0] in "LNPS" for ch in text)
 
 
 _SPACES = re.compile(r"[ \t\u00a0]+")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..records import Article
-from .common import BadInput, clean_body, outlet_from_url, parse_date, path_text
+from .common import BadInput, clean_body, outlet_from_url, parse_date, path_text, visible
 
 
 def read_html_article(html: str, path: Path) -> Article:
@@ -25,7 +25,7 @@ def read_html_article(html: str, path: Path) -> Article:
     if lines and lines[0].strip() == title:
         lines = lines[1:]  # the headline repeated as the first line of text
     body = "\n\n".join(clean_body(ln) for ln in lines if ln.strip())
-    if not body:
+    if not visible(body):
         raise BadInput("no article text found in the page")
     url = doc.url or None
     authors = tuple(a.strip() for a in (doc.author or "").split(";") if a.strip())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..records import Article
 from .common import (MAX_ARTICLE_CHARS, BadInput, Skipped, clean_body, outlet_from_url,
-                     parse_date, path_text, too_long, valid_text)
+                     parse_date, path_text, too_long, valid_text, visible)
 
 URL_FIELDS = ("url", "link", "canonical_url", "source_url")
 TITLE_FIELDS = ("title", "headline")
@@ -48,7 +48,7 @@ def record_to_article(record: object, source: str) -> Article:
     if not isinstance(record, dict):
         raise BadInput(f"not a JSON object ({type(record).__name__})")
     text = _first(record, TEXT_FIELDS)
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not visible(text):
         raise BadInput("record without text (expected one of: " + ", ".join(TEXT_FIELDS) + ")")
     if len(text) > MAX_ARTICLE_CHARS:
         raise BadInput(too_long(len(text)))

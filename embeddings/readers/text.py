@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from ..records import Article
-from .common import BadInput, clean_body, paragraphs_to_body, parse_date, path_text
+from .common import BadInput, clean_body, paragraphs_to_body, parse_date, path_text, visible
 
 _BYLINE = re.compile(r"^By\s+(?:\[(?P<linked>[^\]]+)\]\([^)]*\)|(?P<plain>.+))$")
 _BOLD_LINE = re.compile(r"^\*\*.*\*\*$")
@@ -71,7 +71,7 @@ def read_text_article(text: str, path: Path) -> Article:
         else:
             title = path.stem
     body = paragraphs_to_body(body_paras)
-    if not body:
+    if not visible(body):
         raise BadInput("no article text")
     return Article(title=clean_body(title), body=body, url=url, outlet=outlet,
                    published=published, source=path_text(path))
