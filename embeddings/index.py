@@ -54,7 +54,6 @@ KEYWORDS_FILE = "keywords.cache"
 # passage, and a build in Python of ~4 min a million): FTS5's own query serves instead.
 KEYWORDS_MAX_PASSAGES = 500_000
 BATCH_CHUNKS = 2048  # chunks embedded and committed together
-_SOURCE_LOCATION = re.compile(r"(?::\d+|#\d+)$")  # "file.jsonl:12" / "file.json#3" -> file
 
 
 class IndexMismatchError(RuntimeError):
@@ -388,9 +387,11 @@ class Index:
         paths = [i for i in items if not isinstance(i, Article)]
         articles = [i for i in items if isinstance(i, Article)]
         seen_before = dict(known)  # the reading thread's own copy: this one changes
+        sources = self.store.article_sources()
 
         def read(stopped: Callable[[], bool]):
-            return scan(chain(read_paths(paths, follow_symlinks), articles), seen_before, stopped)
+            return scan(chain(read_paths(paths, follow_symlinks), articles), seen_before, stopped,
+                        sources)
 
         def chunk(article: Article):
             return chunk_article(article, self.chunker)
@@ -509,17 +510,17 @@ class Index:
         a path that could not be read this time (a file wholly or in part, a folder that
         could not be listed, a root that is missing, a link not followed) keeps its
         articles."""
-        from .readers.common import path_text
+        from .readers.common import path_text, source_file
 
         # sources are recorded as read_paths spells them, absolute but not resolved: so
         # are these, or a folder reached through a symlink would never match
         roots = [Path(path_text(Path(p).absolute())) for p in paths]
-        unread = [Path(_SOURCE_LOCATION.sub("", s.source)) for s in skipped]
+        unread = [Path(source_file(s.source)) for s in skipped]
         stale = []
         for article_id, source in self.store.article_sources().items():
             if article_id in seen or not source:
                 continue
-            file = Path(_SOURCE_LOCATION.sub("", source))
+            file = Path(source_file(source))
             if _under(file, roots) and not _under(file, unread):
                 stale.append(article_id)
         return self._remove(stale)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .readers import Skipped
+from .readers.common import source_file
 from .records import Article, Chunk
 
 Batch = list[tuple[Article, list[Chunk]]]
@@ -33,11 +34,18 @@ class Stopped(Exception):
 
 
 def scan(items: Iterable[Article | Skipped], known: dict[str, str],
-         stopped: Callable[[], bool] = lambda: False) -> Scan:
+         stopped: Callable[[], bool] = lambda: False,
+         sources: dict[str, str | None] | None = None) -> Scan:
     """Skip unreadable items and later copies of one URL; articles whose content hash is
-    `known` are unchanged, the rest are to embed."""
+    `known` are unchanged, the rest are to embed.
+
+    An article read from one file never replaces one stored from another (`sources`: where
+    each stored article was read): a page elsewhere that claims a stored article's URL
+    with other text is a conflict, named, and the stored article stays; indexing its own
+    file again replaces it as ever."""
     out = Scan()
     pending: dict[str, Article] = {}
+    sources = sources or {}
     for item in items:
         if stopped():
             raise Stopped
@@ -48,11 +56,19 @@ def scan(items: Iterable[Article | Skipped], known: dict[str, str],
             out.skipped.append(Skipped(item.source or item.id,
                                        f"duplicate of {out.seen[item.id]} (same URL)"))
             continue
-        out.seen[item.id] = item.source or item.id
         if known.get(item.id) == item.content_hash:
+            out.seen[item.id] = item.source or item.id
             out.unchanged += 1
-        else:
-            pending[item.id] = item
+            continue
+        stored = sources.get(item.id)
+        if item.id in known and stored and item.source and \
+                source_file(stored) != source_file(item.source):
+            out.skipped.append(Skipped(item.source, f"claims the URL of the article read from "
+                                       f"{stored}, with other text: that one is kept (index "
+                                       f"its own file again to replace it)"))
+            continue
+        out.seen[item.id] = item.source or item.id
+        pending[item.id] = item
     out.todo = list(pending.values())
     return out
 

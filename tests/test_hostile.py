@@ -712,3 +712,29 @@ def test_a_huge_k_is_a_usage_error(tmp_path, encoder):
                               capture_output=True, text=True)
         assert done.returncode == 2 and "must be from 1 to 1000" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+# one URL, two files ----------------------------------------------------------------------------
+
+def test_another_file_cannot_take_over_an_article_by_claiming_its_url(tmp_path, encoder):
+    def record(text: str) -> str:
+        return '{"title": "Toll", "url": "https://t.example/toll", "text": "%s"}\n' % text
+
+    news, elsewhere = tmp_path / "news", tmp_path / "elsewhere"
+    news.mkdir(), elsewhere.mkdir()
+    (news / "a.jsonl").write_text(record("The bridge toll rises to five dollars."), "utf-8")
+    (elsewhere / "b.jsonl").write_text(record("The bridge toll is abolished forever."), "utf-8")
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add([news]).added == 1
+        report = index.add([elsewhere])
+        assert (report.added, report.updated) == (0, 0)
+        (conflict,) = report.skipped
+        assert conflict.source.endswith("b.jsonl:1")
+        assert "claims the URL" in conflict.reason and "a.jsonl:1" in conflict.reason
+        assert [a.body for a in index.articles()] == ["The bridge toll rises to five dollars."]
+        (news / "a.jsonl").write_text(record("The bridge toll rises to six dollars."), "utf-8")
+        assert index.add([news]).updated == 1  # its own file replaces it
+        assert [a.body for a in index.articles()] == ["The bridge toll rises to six dollars."]
+        (elsewhere / "b.jsonl").write_text(record("The bridge toll rises to six dollars."),
+                                           "utf-8")
+        assert index.add([elsewhere]).unchanged == 1  # the same text is no conflict

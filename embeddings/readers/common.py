@@ -43,6 +43,14 @@ def too_long(chars: int) -> str:
     return f"too long for one article ({chars:,} characters; the limit is {MAX_ARTICLE_CHARS:,})"
 
 
+_LOCATION = re.compile(r"(?::\d+|#\d+)$")  # "file.jsonl:12" / "file.json#3"
+
+
+def source_file(source: str) -> str:
+    """The file of a source ("path", "path:line" or "path#record")."""
+    return _LOCATION.sub("", source)
+
+
 class BadInput(Exception):
     """A whole file cannot be read; `line` names where, when known."""
 
