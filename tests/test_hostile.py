@@ -360,6 +360,8 @@ def test_readers_beside_a_busy_writer_see_whole_commits(tmp_path, encoder):
             writer.kill()
         reader.close()
     assert writer.returncode == 0, err[-2000:]
+    print(f"writer rounds {int(out)}, long-lived reader asks {asked}, false not found "
+          f"{len(misses)}, one-shot asks {len(one_shots)}")
     assert int(out) >= 3 and saw_new and asked >= 10
     assert misses == []
     for run in one_shots:
