@@ -248,20 +248,27 @@ def speaker_score(question: Question, text: str, speech: Speech | None = None) -
     return -0.5
 
 
+# Verbs that put a question to the articles rather than say what it is about ("what did
+# they find", "how will it be used", "what did she tell"): general English, in the forms
+# `_stem` gives them.
+ASKING_VERBS = frozenset(_stem(w) for w in """
+find use say tell explain describe mention mean know happen cause reveal report claim
+think believe expect suggest show note state argue call ask answer respond reply discuss
+learn want need plan hope decide""".split())
+
+
 def missing_rare_term(question: Question, passages: str, idf: dict[str, float],
                       unseen: frozenset[str] = frozenset()) -> float:
     """The rarity (idf) of the rarest question term the passages do not contain, or 0.
 
-    A lower-case word with no digit that the whole index never uses ("find", "use" where
-    no article does) says how the question is put, not what it is about: it does not
-    count. Its idf only grows with the index (an unseen word is the rarest there is), so
-    indexing unrelated articles would otherwise turn answers into "not found". Names and
-    numbers the index lacks still count."""
+    A verb of asking (ASKING_VERBS) that the whole index never uses says how the question
+    is put, not what it is about: it does not count. An unseen word's idf is the highest
+    there is and grows with the index, so indexing unrelated articles would otherwise turn
+    "what did they find" into "not found" wherever no article says "find". Names, numbers
+    and other content words the index lacks still count."""
     words = _words(passages)
-    named = {w.lower() for name in question.names for w in _WORD.findall(name)}
     return max((idf.get(t, 0.0) for t in question.terms if not _has_term(t, words)
-                and not (t in unseen and t not in named and not any(c.isdigit() for c in t))),
-               default=0.0)
+                and not (t in unseen and _stem(t) in ASKING_VERBS)), default=0.0)
 
 
 EVIDENCE_PASSAGES = 3  # the passages whose closeness decides whether the question is answered
