@@ -324,26 +324,48 @@ def remove(index, chunk_ids: np.ndarray) -> int:
 class Matrix:
     """The EXACT kind: ids and their vectors in numpy arrays, searched by one matrix-vector
     product. It answers what FAISS's id map does (`ntotal`, `d`, `add_with_ids`,
-    `remove_ids`, `reconstruct`) for the functions above; ties rank by id."""
+    `remove_ids`, `reconstruct`) for the functions above; ties rank by id. Its arrays grow
+    by doubling, so adding batch after batch costs time in proportion to what is added."""
 
     def __init__(self, dim: int):
         self.d = int(dim)
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.vectors = np.zeros((0, self.d), dtype=np.float32)
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._vectors = np.zeros((0, self.d), dtype=np.float32)
+        self._n = 0
 
     @property
     def ntotal(self) -> int:
-        return len(self.ids)
+        return self._n
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self._ids[:self._n]
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self._vectors[:self._n]
 
     def add_with_ids(self, vectors: np.ndarray, ids: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.d)
-        self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
-        self.vectors = np.concatenate([self.vectors, vectors])
+        ids = np.asarray(ids, dtype=np.int64).ravel()
+        end = self._n + len(ids)
+        if end > len(self._ids):
+            size = max(end, 2 * len(self._ids), 64)
+            grown_ids = np.zeros(size, dtype=np.int64)
+            grown = np.zeros((size, self.d), dtype=np.float32)
+            grown_ids[:self._n], grown[:self._n] = self.ids, self.vectors
+            self._ids, self._vectors = grown_ids, grown
+        self._ids[self._n:end], self._vectors[self._n:end] = ids, vectors
+        self._n = end
 
     def remove_ids(self, chunk_ids: np.ndarray) -> int:
-        gone = np.isin(self.ids, chunk_ids)
-        self.ids, self.vectors = self.ids[~gone], self.vectors[~gone]
-        return int(gone.sum())
+        keep = ~np.isin(self.ids, chunk_ids)
+        gone = self._n - int(keep.sum())
+        if gone:
+            ids, vectors = self.ids[keep], self.vectors[keep]
+            self._n = len(ids)
+            self._ids[:self._n], self._vectors[:self._n] = ids, vectors
+        return gone
 
     def reconstruct(self, chunk_id: int) -> np.ndarray:
         where = np.flatnonzero(self.ids == chunk_id)

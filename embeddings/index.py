@@ -482,11 +482,13 @@ class Index:
         return notes
 
     def _remove_stale_temporaries(self) -> None:
-        """Under the write lock: half-written cache files of a writer that was killed (only
-        a writer makes them, and none other is running now)."""
+        """Under the write lock: half-written cache files of a writer that was killed (their
+        names hold the writer's process id: one still running keeps its own)."""
         for name in (CACHE_FILE, KEYWORDS_FILE):
             for tmp in self.path.glob(f"{name}.*.tmp"):
-                tmp.unlink(missing_ok=True)
+                pid = tmp.name[len(name) + 1:-len(".tmp")]
+                if not (pid.isdigit() and _running(int(pid))):
+                    tmp.unlink(missing_ok=True)
 
     def _remove(self, article_ids: Iterable[str]) -> int:
         known = self.store.content_hashes()
@@ -609,8 +611,8 @@ class Index:
         if self.store.db.in_transaction:  # already inside one
             yield self
             return
-        version = self.store.data_version()  # before the snapshot: a commit after it is
-        with self.store.snapshot():          # seen as a change the next time
+        with self.store.snapshot():
+            version = self.store.data_version()  # inside a snapshot: that snapshot's own
             if version != self._version:
                 self._follow_commits()
                 self._version = version
@@ -643,6 +645,18 @@ class Index:
         """The words that no passage of the index holds."""
         with self.reading():
             return self.retriever.unseen(words)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this writer's own, left by an earlier failure
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _disk_full(exc: BaseException) -> bool:

@@ -7,6 +7,7 @@ about 100 s, so it is the chunking that the overlap with embedding hides.
 """
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -42,7 +43,7 @@ def scan(items: Iterable[Article | Skipped], known: dict[str, str],
     An article read from one file never replaces one stored from another (`sources`: where
     each stored article was read): a page elsewhere that claims a stored article's URL
     with other text is a conflict, named, and the stored article stays; indexing its own
-    file again replaces it as ever."""
+    file again replaces it as ever, and once that file is gone the new one does."""
     out = Scan()
     pending: dict[str, Article] = {}
     sources = sources or {}
@@ -62,7 +63,8 @@ def scan(items: Iterable[Article | Skipped], known: dict[str, str],
             continue
         stored = sources.get(item.id)
         if item.id in known and stored and item.source and \
-                source_file(stored) != source_file(item.source):
+                source_file(stored) != source_file(item.source) and \
+                os.path.lexists(source_file(stored)):  # a file gone is no claim
             out.skipped.append(Skipped(item.source, f"claims the URL of the article read from "
                                        f"{stored}, with other text: that one is kept (index "
                                        f"its own file again to replace it)"))

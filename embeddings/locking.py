@@ -23,16 +23,22 @@ def write_lock(directory: Path, blocking: bool = True,
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not blocking:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not blocking:
+                    os.close(fd)
+                    fd = -1
+                    yield False
+                    return
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:  # interrupted while waiting: leave no descriptor behind
+            if fd >= 0:
                 os.close(fd)
-                yield False
-                return
-            if on_wait is not None:
-                on_wait()
-                on_wait = None
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            raise
         if _same_file(fd, path):
             break
         os.close(fd)  # locked a file removed meanwhile: lock the one there now

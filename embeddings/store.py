@@ -150,21 +150,26 @@ RETIRED_FILES = (V1_VECTOR_FILE,)
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     """The database opened for reading only (a shared index, another user's, a read-only
     disk). A WAL database needs its shared-memory file, which a directory we cannot write
-    to may not hold: then it is opened as immutable, which such a directory is to us."""
+    to may not hold: then, and only when no write-ahead log holds commits the file lacks,
+    it is opened as immutable (as such a file is, to us). A log we cannot read is said."""
     from urllib.parse import quote
 
     uri = f"file:{quote(str(path.absolute()))}?mode=ro"
-    for extra in ("", "&immutable=1"):
-        db = sqlite3.connect(uri + extra, uri=True, check_same_thread=False,
-                             isolation_level=None)
-        try:
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            return db
-        except sqlite3.OperationalError:
-            db.close()
-            if extra:
-                raise
-    raise AssertionError("unreachable")
+    db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError as exc:
+        db.close()
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise sqlite3.OperationalError(
+                f"{exc}: its write-ahead log ({wal.name}) holds commits this process cannot "
+                f"read; open it once where it can be written, or ask its owner to") from exc
+    db = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False,
+                         isolation_level=None)
+    db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return db
 
 
 class MetaStore:
@@ -242,7 +247,8 @@ class MetaStore:
             self.db.execute("SELECT count(*) FROM manifest").fetchone()  # the snapshot starts
             yield
         finally:
-            self.db.execute("COMMIT")
+            if self.db.in_transaction:  # SQLite may have ended it on an I/O error already
+                self.db.execute("COMMIT")
 
     # vectors and the log of deleted chunks
     def insert_vectors(self, chunk_ids: Iterable[int], vectors: np.ndarray) -> None:

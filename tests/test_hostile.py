@@ -740,3 +740,100 @@ def test_another_file_cannot_take_over_an_article_by_claiming_its_url(tmp_path, 
         (elsewhere / "b.jsonl").write_text(record("The bridge toll rises to six dollars."),
                                            "utf-8")
         assert index.add([elsewhere]).unchanged == 1  # the same text is no conflict
+
+
+# found in review ------------------------------------------------------------------------------
+
+def test_central_european_and_turkish_code_pages_stay_as_detected(tmp_path):
+    from embeddings import read_paths
+
+    czech = "Ministr zahraničí řekl, že příští týden odcestuje do Bruselu a Vídně."
+    turkish = ("Dışişleri Bakanı, gelecek hafta Brüksel'e gideceğini söyledi. Türkiye ile "
+               "Avrupa Birliği arasındaki görüşmeler, önümüzdeki ay İstanbul'da yeniden "
+               "başlayacak. Bakanlık sözcüsü, ülkenin çıkarlarının korunacağını açıkladı.")
+    (tmp_path / "cs.txt").write_bytes(("Zpráva\n\n" + czech).encode("cp1250"))
+    (tmp_path / "tr.txt").write_bytes(("Haber\n\n" + turkish).encode("cp1254"))
+    bodies = {a.title: a.body for a in read_paths([tmp_path]) if isinstance(a, Article)}
+    assert bodies == {"Zpráva": czech, "Haber": turkish}
+
+
+def test_an_undecodable_byte_past_the_part_examined_is_a_skip_not_a_crash(tmp_path):
+    from embeddings import read_paths
+
+    text = ("Zpráva\n\n" + "Ministr zahraničí řekl, že příští týden odcestuje. " * 22_000)
+    (tmp_path / "long.txt").write_bytes(text.encode("cp1250") + b"\x81\x81 end\n")
+    (tmp_path / "ok.md").write_text(GOOD["good-1.md"], encoding="utf-8")
+    items = list(read_paths([tmp_path]))
+    assert [a.title for a in items if isinstance(a, Article)] == ["Harbour tunnel opens"]
+    assert [Path(s.source.split(":")[0]).name for s in items if not isinstance(s, Article)] \
+        == ["long.txt"]
+
+
+def test_a_symlink_that_loops_is_named(tmp_path):
+    from embeddings import read_paths
+
+    (tmp_path / "loop.md").symlink_to(tmp_path / "loop.md")
+    (tmp_path / "a.md").symlink_to(tmp_path / "b.md")
+    (tmp_path / "b.md").symlink_to(tmp_path / "a.md")
+    (tmp_path / "ok.md").write_text(GOOD["good-1.md"], encoding="utf-8")
+    for follow in (False, True):
+        items = list(read_paths([tmp_path], follow_symlinks=follow))
+        assert [a.title for a in items if isinstance(a, Article)] == ["Harbour tunnel opens"]
+        assert sorted(s.reason for s in items if not isinstance(s, Article)) == \
+            ["symlink that loops"] * 3
+
+
+def test_a_file_that_replaces_a_removed_one_takes_over_its_url(tmp_path, encoder):
+    def record(text: str) -> str:
+        return '{"title": "Toll", "url": "https://t.example/toll", "text": "%s"}\n' % text
+
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "old.jsonl").write_text(record("The bridge toll rises to five dollars."), "utf-8")
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add([news]).added == 1
+        (news / "old.jsonl").unlink()
+        (news / "new.jsonl").write_text(record("The bridge toll rises to six dollars."), "utf-8")
+        report = index.add([news], prune=True)
+        assert (report.updated, report.removed, report.skipped) == (1, 0, [])
+        assert [a.body for a in index.articles()] == ["The bridge toll rises to six dollars."]
+
+
+def test_output_that_cannot_be_written_is_an_error_not_a_silent_success(tmp_path):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([str(BIN / "ask"), "anything", "--index", str(tmp_path / "none")],
+                              stdout=full, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 2 and "no index" in done.stderr  # stderr still says why
+    folder = _good_corpus(tmp_path / "news")
+    subprocess.run([str(BIN / "newsdesk"), "index", str(folder), "--index",
+                    str(tmp_path / "ix")], check=True, capture_output=True)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([str(BIN / "ask"), "How much will the bridge toll be?",
+                               "--index", str(tmp_path / "ix")], stdout=full,
+                              stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 120 and "output not written" in done.stderr
+
+
+def test_the_numpy_matrix_grows_and_shrinks_batch_by_batch():
+    import numpy as np
+
+    from embeddings import ann
+
+    rng = np.random.default_rng(5)
+    grown = ann.empty(ann.EXACT, 8)
+    all_ids, all_vectors = [], []
+    for batch in range(12):
+        ids = np.arange(batch * 50, batch * 50 + 50)
+        vectors = rng.standard_normal((50, 8)).astype(np.float32)
+        grown.add_with_ids(vectors, ids)
+        all_ids.append(ids), all_vectors.append(vectors)
+        if batch % 3 == 2:
+            gone = ids[::4]
+            assert ann.remove(grown, gone) == len(gone)
+            keep = ~np.isin(all_ids[-1], gone)
+            all_ids[-1], all_vectors[-1] = all_ids[-1][keep], all_vectors[-1][keep]
+    whole = ann.build(ann.EXACT, 8, np.concatenate(all_ids), np.concatenate(all_vectors))
+    assert grown.ntotal == whole.ntotal and np.array_equal(ann.ids(grown), ann.ids(whole))
+    query = rng.standard_normal(8).astype(np.float32)
+    for got, want in zip(ann.search(grown, query, 40), ann.search(whole, query, 40)):
+        assert np.array_equal(got, want)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -92,6 +93,10 @@ def leave_at_once(main: Callable[[], int]) -> Callable[[], NoReturn]:
             code = main()
         except SystemExit as exc:
             code = exc.code
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_LOST:
+                raise
+            code = _say_output_lost(exc)
         if code is None:
             code = EXIT_OK
         elif not isinstance(code, int):
@@ -100,10 +105,26 @@ def leave_at_once(main: Callable[[], int]) -> Callable[[], NoReturn]:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
-            except (OSError, ValueError):  # a closed pipe or stream: nothing more to show
+            except (BrokenPipeError, ValueError):  # a closed pipe or stream: nothing to show
                 pass
+            except OSError as exc:  # output lost (a full disk): say so, as Python would
+                code = code or _say_output_lost(exc)
         os._exit(code)
     return entry
+
+
+_OUTPUT_LOST = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
+
+
+def _say_output_lost(exc: OSError) -> int:
+    """Exit status 120 (as Python's own when its output cannot be flushed), and why."""
+    import os
+
+    try:
+        os.write(2, f"newsdesk: output not written ({exc.strerror or exc})\n".encode())
+    except OSError:
+        pass
+    return 120
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:

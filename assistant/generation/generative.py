@@ -41,8 +41,9 @@ class GenerativeAssistant:
         unverified quotation is replaced by the extractive answer.
         """
         question, as_of = checked_question(question), as_of or date.today()
-        hits = self.assistant.search(question, k=k, as_of=as_of, **filters)
-        extractive = self.assistant.answer_from(question, hits, as_of)  # one search for both
+        with self.assistant.index.reading():  # one committed state for the search and answer
+            hits = self.assistant.search(question, k=k, as_of=as_of, **filters)
+            extractive = self.assistant.answer_from(question, hits, as_of)  # one search, both
         if not extractive.found:  # nothing to write from: say so, as the extractive answer does
             return extractive
         context = build(question, hits, self.backend.context_window, self.backend.max_tokens,

@@ -94,6 +94,14 @@ def _inside(path: Path, folders: list[Path]) -> bool:
     return any(path == f or f in path.parents for f in folders)
 
 
+def _real(path: Path) -> Path | None:
+    """Where `path` leads, or None for a link that loops (a -> b -> a)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return None
+
+
 def _walk(folder: Path, follow_symlinks: bool) -> Iterator[Path | Skipped]:
     """The files under `folder` in a stable order, and a Skipped for each thing not read."""
     inside = [folder.resolve()]
@@ -109,18 +117,19 @@ def _walk(folder: Path, follow_symlinks: bool) -> Iterator[Path | Skipped]:
                 yield Skipped(path_text(sub), "hidden folder")
             elif sub.is_symlink() and not follow_symlinks:
                 yield Skipped(path_text(sub), f"folder {NOT_FOLLOWED}")
-            elif sub.resolve() in seen:
+            elif (real := _real(sub)) is None or real in seen:
                 yield Skipped(path_text(sub), "symlink to a folder read already")
             else:
-                seen.add(sub.resolve())
+                seen.add(real)
                 keep.append(name)
         dirs[:] = keep
         for name in sorted(files):
             file = here / name
             if name.startswith("."):
                 yield Skipped(path_text(file), "hidden file")
-            elif (file.is_symlink() and not follow_symlinks
-                  and not _inside(file.resolve(), inside)):
+            elif file.is_symlink() and (real := _real(file)) is None:
+                yield Skipped(path_text(file), "symlink that loops")
+            elif file.is_symlink() and not follow_symlinks and not _inside(real, inside):
                 yield Skipped(path_text(file), f"leads outside the folder given; {NOT_FOLLOWED}")
             else:
                 yield file

@@ -146,20 +146,40 @@ def _detected(data: bytes, wide_only: bool = False) -> str | None:
     best = matches.best()
     if best is None or (wide_only and not best.encoding.startswith(("utf_16", "utf_32"))):
         return None
+    # A short text fits several single-byte code pages equally well (Windows-1250 and
+    # -1252, a DOS or old Mac page), and the detector's first is then a toss-up; the
+    # language it hears is the better guide: among the pages that fit as well as its
+    # first, take the Windows page made for that language (1252 for Western ones, as
+    # browsers read a page labelled latin1, 1250 for Czech, 1254 for Turkish, ...).
+    # (A DOS or Mac page is never saved news: the Windows page for the language replaces
+    # it even where the detector left that page out as decoding the same.)
+    tied = {m.encoding for m in matches if m.percent_chaos <= best.percent_chaos}
     encoding = best.encoding
-    if encoding.startswith(_TERMINAL_CODE_PAGES) or any(
-            m.encoding == "cp1252" and m.percent_chaos <= best.percent_chaos for m in matches):
-        # a short Western text fits Windows-1250 or a DOS or old Mac code page as well as
-        # Windows-1252, and the detector may rank those first; where it cannot tell them
-        # apart, saved news is Windows-1252 (as browsers read a page labelled latin1)
-        encoding = "cp1252"
-    try:
-        return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
-        return data.decode(best.encoding) if encoding != best.encoding else None
+    terminal = encoding.startswith(_TERMINAL_CODE_PAGES)
+    page = next((p for languages, p in _PAGE_FOR.items() if best.language in languages),
+                "cp1252" if terminal else None)
+    if page and (page in tied or terminal):
+        encoding = page
+    for name in dict.fromkeys((encoding, best.encoding)):
+        try:
+            return data.decode(name)
+        except (UnicodeDecodeError, LookupError):  # a byte past the part examined
+            continue
+    return None
 
 
 _TERMINAL_CODE_PAGES = ("cp437", "cp850", "cp852", "cp858", "cp775", "cp1125", "mac_")
+_PAGE_FOR = {  # languages (as charset-normalizer names them) -> the Windows code page
+    frozenset("""English French German Spanish Portuguese Italian Dutch Swedish Danish
+        Norwegian Finnish Icelandic Catalan Basque Galician Irish Welsh Afrikaans Indonesian
+        Malay Swahili Unknown""".split()): "cp1252",
+    frozenset("Czech Polish Slovak Hungarian Slovene Croatian Romanian Bosnian".split()):
+        "cp1250",
+    frozenset(["Turkish"]): "cp1254",
+    frozenset("Estonian Latvian Lithuanian".split()): "cp1257",
+    frozenset(["Greek"]): "cp1253",
+    frozenset("Russian Ukrainian Bulgarian Serbian Belarusian Macedonian".split()): "cp1251",
+}
 
 
 def visible(text: str) -> bool:
