@@ -29,6 +29,16 @@ async def ask(pilot, question: str) -> AnswerView:
     return list(app.query(AnswerView))[-1]
 
 
+async def open_first_source(pilot, view: AnswerView) -> None:
+    """Enter on the first source of `view`: the reader opens."""
+    sources = view.query_one(OptionList)
+    sources.focus()
+    sources.highlighted = 0
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ReaderScreen)
+
+
 @pytest.fixture
 def history(tmp_path):
     h = History(tmp_path / "conversations.sqlite")
@@ -55,12 +65,7 @@ async def test_open_source_highlights_the_quote(shared_index, history):
     app = make_app(shared_index, history)
     async with app.run_test(size=(100, 40)) as pilot:
         view = await ask(pilot, "What did Lavrov say?")
-        sources = view.query_one(OptionList)
-        sources.focus()
-        sources.highlighted = 0
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ReaderScreen)
+        await open_first_source(pilot, view)
         body = app.screen.query_one(TextArea)
         first = view.answer.quotes[0]
         assert body.selected_text == first.text
@@ -231,12 +236,7 @@ async def test_the_reader_copies_printable_text_and_opens_only_plain_http(tmp_pa
         app.open_url = lambda target, **kw: browsed.append(target)
         async with app.run_test(size=(100, 40)) as pilot:
             view = await ask(pilot, "What did the mayor say about the budget?")
-            sources = view.query_one(OptionList)
-            sources.focus()
-            sources.highlighted = 0
-            await pilot.press("enter")
-            await pilot.pause()
-            assert isinstance(app.screen, ReaderScreen)
+            await open_first_source(pilot, view)
             await pilot.press("c", "o")
             await pilot.pause()
         (text,) = copied
