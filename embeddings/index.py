@@ -113,6 +113,7 @@ class Index:
         self._keywords: KeywordIndex | None = None  # held in memory once warm()
         self._warm = False
         self._version = store.data_version()  # the commits this view has taken in
+        self.notes: list[str] = []  # what opening found wrong and mended, for the user
         # an older schema must be migrated before anything reads it, so then we wait for
         # the lock; otherwise a busy writer is left alone and only a free lock saves
         behind = store.schema_version() < SCHEMA_VERSION
@@ -236,6 +237,11 @@ class Index:
                     cache.keep_half_copy(self._warm)
                     if self._catch_up() and self._holds_every_chunk():
                         return
+                elif (self.path / CACHE_FILE).exists() and not self.store.read_only:
+                    self.notes.append(
+                        f"{CACHE_FILE} was damaged or of another model: rebuilt from "
+                        f"{META_FILE}, nothing embedded again (saved whole by the first "
+                        f"process to find the index free of writers)")
             self._rebuild_vectors(kind)
 
     def _catch_up(self) -> bool:

@@ -118,6 +118,8 @@ def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, enco
         prefetch(ix)
     with Index.open(ix) as index:
         assert encode_calls == []
+        assert bool(index.notes) is (damage != "lost")  # the reader says what it mended
+        assert all("rebuilt from meta.sqlite" in note for note in index.notes)
         assert_consistent(index)
         assert {cid: index.vectors.reconstruct(cid) for cid in before}.keys() == before.keys()
         for cid, vec in before.items():

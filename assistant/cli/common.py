@@ -154,7 +154,7 @@ def open_index(path: Path | None, create: bool = False):
     from ..settings import IndexUnavailable, open_index as open_configured
 
     try:
-        return open_configured(path, create=create)
+        index = open_configured(path, create=create)
     except IndexUnavailable as exc:
         if exc.missing:
             fail(f"no index at {exc.path}. Build one first:\n"
@@ -162,3 +162,8 @@ def open_index(path: Path | None, create: bool = False):
         if exc.mismatch:
             fail(str(exc.cause), EXIT_USAGE)
         fail(f"cannot open the index at {exc.path}: {exc.cause}")
+    from assistant.render import safe
+
+    for note in index.notes:  # what opening mended: said, on stderr, not kept quiet
+        print(f"newsdesk: note: {safe(note)}", file=sys.stderr)
+    return index
