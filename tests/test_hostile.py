@@ -837,3 +837,21 @@ def test_the_numpy_matrix_grows_and_shrinks_batch_by_batch():
     query = rng.standard_normal(8).astype(np.float32)
     for got, want in zip(ann.search(grown, query, 40), ann.search(whole, query, 40)):
         assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32", "cp1252"])
+def test_a_truncated_archive_keeps_its_whole_lines_in_any_encoding(tmp_path, encoding):
+    import gzip
+
+    from embeddings import read_paths
+
+    records = "".join('{"title": "Récit %d", "text": "Record %d of the archive, “quoted”."}\n'
+                      % (i, i) for i in range(200))
+    packed = gzip.compress(records.encode(encoding))
+    for cut in (len(packed) // 2, len(packed) // 2 + 1, len(packed) // 2 + 3):
+        (tmp_path / "cut.jsonl.gz").write_bytes(packed[:cut])
+        items = list(read_paths([tmp_path / "cut.jsonl.gz"]))
+        titles = [a.title for a in items if isinstance(a, Article)]
+        assert 20 < len(titles) < 200 and titles == [f"Récit {i}" for i in range(len(titles))]
+        assert [s.reason for s in items if not isinstance(s, Article)][0].startswith(
+            "truncated gzip")

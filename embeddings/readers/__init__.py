@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..lazy import lazy_names
 from ..records import Article
-from .common import (MAX_ARTICLE_CHARS, BadInput, Skipped, decode_text, path_text, read_bytes,
-                     too_long)
+from .common import (MAX_ARTICLE_CHARS, BadInput, Skipped, decode_prefix, decode_text,
+                     path_text, read_bytes, too_long)
 
 __all__ = ["Skipped", "read_paths", "read_file", "record_to_article", "ARTICLE_SUFFIXES"]
 
@@ -61,7 +61,7 @@ def read_file(path: Path) -> Iterator[Article | Skipped]:
                            f"{MAX_FILE_BYTES / 2**20:.0f} MiB)")
         data, lost = read_bytes(path, MAX_FILE_BYTES)
         if lost:  # what could be read is read; the file is named as not read whole
-            text = decode_text(data[:data.rfind(b"\n") + 1] or data)  # the whole lines
+            text = decode_prefix(data)
             yield Skipped(path_text(path), lost)
         else:
             text = decode_text(data)

@@ -137,6 +137,32 @@ def decode_text(data: bytes) -> str:
         return text
 
 
+def decode_prefix(data: bytes) -> str:
+    """The whole lines of text in `data`, bytes cut short at an arbitrary point (a truncated
+    archive): a character the cut split (up to 3 bytes in UTF-8, -16 or -32) is left out,
+    then the line it was in."""
+    parts = [data[:len(data) - cut] for cut in range(4) if len(data) > cut]
+    text = None
+    if not data.startswith(tuple(bom for bom, _ in _BOMS if bom != codecs.BOM_UTF8)) \
+            and not looks_binary(data):
+        for part in parts:  # UTF-8 first, as decode_text tries it
+            try:
+                text = part.decode("utf-8-sig")
+                break
+            except UnicodeDecodeError:
+                continue
+    if text is None:
+        for part in parts:
+            try:
+                text = decode_text(part)
+                break
+            except BadInput:
+                continue
+        else:
+            raise BadInput("the readable part is not text in any encoding recognised")
+    return text[:text.rfind("\n") + 1] or text
+
+
 def _detected(data: bytes, wide_only: bool = False) -> str | None:
     """`data` decoded as charset-normalizer judges it encoded; only as UTF-16 or -32 with
     `wide_only`; None where it finds no encoding that fits."""
