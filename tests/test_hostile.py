@@ -855,3 +855,20 @@ def test_a_truncated_archive_keeps_its_whole_lines_in_any_encoding(tmp_path, enc
         assert 20 < len(titles) < 200 and titles == [f"Récit {i}" for i in range(len(titles))]
         assert [s.reason for s in items if not isinstance(s, Article)][0].startswith(
             "truncated gzip")
+
+
+@pytest.mark.usefixtures("flat_cache")
+def test_info_check_reports_a_damaged_cache_that_opening_mended(tmp_path, encoder, capsys):
+    from assistant.cli.newsdesk import main
+
+    with Index.open(tmp_path / "ix") as index:
+        index.add(_many(6))
+    cache = tmp_path / "ix" / "vectors.cache"
+    data = bytearray(cache.read_bytes())
+    data[-100] ^= 1
+    cache.write_bytes(bytes(data))
+    assert main(["info", "--check", "--index", str(tmp_path / "ix")]) == 1
+    out = capsys.readouterr()
+    assert "vectors.cache was damaged" in out.out and "rebuilt from meta.sqlite" in out.err
+    assert main(["info", "--check", "--index", str(tmp_path / "ix")]) == 0  # saved whole
+    assert "check: ok" in capsys.readouterr().out

@@ -189,7 +189,8 @@ def cmd_info(args) -> int:
     index = open_index(args.index)
     try:
         stats = index.stats()
-        problems = index.check() if args.check else None
+        # what opening mended (a damaged cache rebuilt) is damage found as well
+        problems = index.notes + index.check() if args.check else None
     except sqlite3.DatabaseError as exc:
         unreadable(index.path, exc)
     finally:
