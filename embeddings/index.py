@@ -4,9 +4,10 @@ A batch's articles, chunks and vectors commit in one SQLite transaction: a crash
 point loses nothing committed and leaves nothing half recorded. `vectors.cache` is a FAISS
 cache of the vectors: opening the index loads it and brings it up to date from SQLite
 (adds the vectors past its watermark, drops the chunks deleted since), or rebuilds it from
-SQLite when it is lost, damaged or of another kind; never by embedding again. Only the
-holder of the directory's write lock (one writer at a time) saves it, by the rule in
-`VectorFile.needs_saving`; readers never wait for the lock, and never write. A small index
+SQLite when it is lost, damaged or of another kind; never by embedding again. Only a writer
+(`add`, `remove`, `repair.repair`), holding the directory's write lock, saves it, by the
+rule in `VectorFile.needs_saving`; readers never wait for the lock and mend nothing on
+disk: a reader that rebuilt a damaged cache says so in `Index.notes`. A small index
 (under `ann.EXACT_MAX` passages) has no cache file: its vectors are read from SQLite at
 open and searched with numpy, without importing FAISS.
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -122,13 +122,16 @@ class Index:
                 raise IndexMismatchError(
                     f"the index at {path} is of an older version and read-only here: open "
                     f"it once where it can be written (`newsdesk info`) to upgrade it")
-            self._load_vectors()
+            self._load_vectors(opening=True)
             return
+        # a reader mends nothing on disk (issue 12): a damaged cache is rebuilt in memory for
+        # this process, and saved by `newsdesk repair` or the next writer; only a migration,
+        # which must run before anything reads, is saved here
         with write_lock(path, blocking=behind) as locked:
-            if locked:
-                store.migrate(MigrationContext(path, encoder.dim, self._embed_chunks))
-            self._load_vectors()
-            if locked:
+            migrated = (store.migrate(MigrationContext(path, encoder.dim, self._embed_chunks))
+                        if locked else [])
+            self._load_vectors(opening=True)
+            if migrated:
                 try:
                     self._save_vectors_if_due()
                 except OSError:
@@ -225,8 +228,9 @@ class Index:
         return np.concatenate(parts)
 
     # the vector cache ------------------------------------------------------------------
-    def _load_vectors(self) -> None:
-        """The saved cache brought up to date from SQLite, or else rebuilt from SQLite."""
+    def _load_vectors(self, opening: bool = False) -> None:
+        """The saved cache brought up to date from SQLite, or else rebuilt from SQLite
+        (on opening, a note says so and how to save it)."""
         with self.store.snapshot():
             kind = ann.kind_for(self.store.chunk_census()[0])
             if kind != ann.EXACT:  # a small index is read from SQLite alone, without FAISS
@@ -237,12 +241,22 @@ class Index:
                     cache.keep_half_copy(self._warm)
                     if self._catch_up() and self._holds_every_chunk():
                         return
-                elif (self.path / CACHE_FILE).exists() and not self.store.read_only:
-                    self.notes.append(
-                        f"{CACHE_FILE} was damaged or of another model: rebuilt from "
-                        f"{META_FILE}, nothing embedded again (saved whole by the first "
-                        f"process to find the index free of writers)")
+                if opening and cache is None:
+                    self._note_lost_cache()
             self._rebuild_vectors(kind)
+
+    def _note_lost_cache(self) -> None:
+        """Say that the vector cache is damaged, or lost since a writer saved it (before the
+        first save, as while a first large batch is written, its absence is no damage)."""
+        if (self.path / CACHE_FILE).exists():
+            state = "damaged or of another model"
+        elif self.store.manifest_value("vector_index") not in (None, ann.EXACT):
+            state = "missing"
+        else:
+            return
+        self.notes.append(f"{CACHE_FILE} is {state}: its vectors were read from {META_FILE} "
+                          f"for this run, nothing embedded again; save it with `newsdesk "
+                          f"repair --index {self.path}`")
 
     def _catch_up(self) -> bool:
         """Apply to the cache what SQLite committed past its watermark: the deletions
@@ -332,25 +346,31 @@ class Index:
             vectors, chunks = self.store.count_vectors(), self.store.count_chunks()
         except sqlite3.DatabaseError as exc:
             found, vectors, chunks = [str(exc)], 0, 0
+        repair = f"`newsdesk repair --index {self.path}`"
         if found:
             return [f"{META_FILE}: {f}" for f in found[:10]] + [
-                f"{META_FILE} is damaged: restore it from a backup, or index the articles "
-                f"again into a new directory (`newsdesk index PATH... --index NEW_DIR`)"]
+                f"{META_FILE} is damaged: {repair} salvages every article that can still be "
+                f"read into a new file and keeps the damaged one beside it"]
         problems = []
         if vectors != chunks:
-            problems.append(f"{META_FILE}: {chunks} passages but {vectors} vectors: index the "
-                            f"articles again into a new directory")
-        if (ann.kind_for(chunks) != ann.EXACT and (self.path / CACHE_FILE).exists()
-                and VectorFile.load(self.path / CACHE_FILE, self.encoder.model_id,
-                                    self.encoder.dim) is None):
-            problems.append(f"{CACHE_FILE} is damaged or stale; it is rebuilt from {META_FILE} "
-                            f"(nothing is embedded again) by the next `newsdesk index` here")
+            problems.append(f"{META_FILE}: {chunks} passages but {vectors} vectors: {repair} "
+                            f"embeds the missing ones")
+        if ann.kind_for(chunks) != ann.EXACT:
+            cache = self.path / CACHE_FILE
+            if cache.exists() and VectorFile.load(cache, self.encoder.model_id,
+                                                  self.encoder.dim) is None:
+                problems.append(f"{CACHE_FILE} is damaged or stale: {repair} rebuilds it "
+                                f"from {META_FILE} (nothing is embedded again)")
+            elif (not cache.exists() and self.store.manifest_value("vector_index")
+                    not in (None, ann.EXACT)):
+                problems.append(f"{CACHE_FILE} is missing: {repair} rebuilds it from "
+                                f"{META_FILE} (nothing is embedded again)")
         if (self.path / KEYWORDS_FILE).exists():
             from .keywords import KeywordIndex
 
             if KeywordIndex.load(self.path / KEYWORDS_FILE, FTS_TOKENIZE) is None:
-                problems.append(f"{KEYWORDS_FILE} is damaged or stale; it is rebuilt from "
-                                f"{META_FILE} by the next `newsdesk index` here")
+                problems.append(f"{KEYWORDS_FILE} is damaged or stale: {repair} rebuilds it "
+                                f"from {META_FILE}")
         return problems
 
     def date_span(self) -> tuple[date | None, date | None]:

@@ -52,6 +52,22 @@ def flat_cache(monkeypatch):
     monkeypatch.setattr(ann, "EXACT_MAX", 0)
 
 
+@pytest.fixture
+def encode_calls(monkeypatch):
+    """Every list of texts given to any Encoder.encode from now on."""
+    from embeddings.encoder import Encoder
+
+    calls: list[list[str]] = []
+    real = Encoder.encode
+
+    def counting(self, texts):
+        calls.append(list(texts))
+        return real(self, texts)
+
+    monkeypatch.setattr(Encoder, "encode", counting)
+    return calls
+
+
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory) -> Path:
     return write_corpus(tmp_path_factory.mktemp("corpus"))

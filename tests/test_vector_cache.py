@@ -16,27 +16,13 @@ from embeddings import (
     Query,
 )
 from embeddings.index import CACHE_FILE, embed_text
+from embeddings.repair import repair
 from embeddings.vectors import VectorFile, Watermark, prefetch
 
 # the indexes here are small: their cache is a FAISS file all the same, unless a test says
 pytestmark = pytest.mark.usefixtures("flat_cache")
 
 # the durable vectors and their cache ---------------------------------------------------------
-
-@pytest.fixture
-def encode_calls(monkeypatch):
-    """Every list of texts given to any Encoder.encode from now on."""
-    from embeddings.encoder import Encoder
-
-    calls: list[list[str]] = []
-    real = Encoder.encode
-
-    def counting(self, texts):
-        calls.append(list(texts))
-        return real(self, texts)
-
-    monkeypatch.setattr(Encoder, "encode", counting)
-    return calls
 
 
 def _stored_vectors(index) -> dict[int, np.ndarray]:
@@ -118,14 +104,21 @@ def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, enco
         prefetch(ix)
     with Index.open(ix) as index:
         assert encode_calls == []
-        assert bool(index.notes) is (damage != "lost")  # the reader says what it mended
-        assert all("rebuilt from meta.sqlite" in note for note in index.notes)
+        # the reader says what is wrong and how to mend it, and mends nothing on disk
+        assert len(index.notes) == 1 and "newsdesk repair" in index.notes[0]
+        assert "read from meta.sqlite" in index.notes[0]
         assert_consistent(index)
         assert {cid: index.vectors.reconstruct(cid) for cid in before}.keys() == before.keys()
         for cid, vec in before.items():
             assert np.array_equal(index.vectors.reconstruct(cid), vec)
         assert index.search(Query("harbour project phase 3", k=1))[0].article.url == "https://t.example/3"
+    assert VectorFile.load(cache, "all-MiniLM-L6-v2", 384) is None  # a reader wrote nothing
+    encode_calls.clear()
+    repair(ix)
+    assert encode_calls == []
     assert VectorFile.load(cache, "all-MiniLM-L6-v2", 384) is not None  # saved again, whole
+    with Index.open(ix) as index:
+        assert index.notes == []
 
 
 def test_a_prefetch_serves_only_the_file_it_read(tmp_path, encoder):

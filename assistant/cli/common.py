@@ -146,7 +146,7 @@ def preload(path: Path | None) -> None:
 def unreadable(path: Path, exc: Exception) -> NoReturn:
     """Exit for an index whose database failed under a search: damage, most likely."""
     fail(f"the index at {path} could not be read ({exc}). Check it with "
-         f"`newsdesk info --check --index {path}`")
+         f"`newsdesk info --check --index {path}`; `newsdesk repair --index {path}` mends it")
 
 
 def open_index(path: Path | None, create: bool = False):

@@ -1,8 +1,10 @@
-"""`newsdesk index|search|eval|chat|setup|info`: build, query and inspect an index."""
+"""`newsdesk index|search|eval|chat|setup|info|repair`: build, query, inspect and mend an
+index."""
 from __future__ import annotations
 
 import argparse
 import sqlite3
+import sys
 from pathlib import Path
 
 from assistant.render import json_text
@@ -60,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also read every page and file of the index for damage, and say how "
                    "to mend what is found (exit status 1)")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("repair", help="mend a damaged index: salvage what its database still "
+                       "holds, embed lost vectors, rebuild the caches")
+    add_index_option(p)
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
     return parser
 
 
@@ -189,8 +196,7 @@ def cmd_info(args) -> int:
     index = open_index(args.index)
     try:
         stats = index.stats()
-        # what opening mended (a damaged cache rebuilt) is damage found as well
-        problems = index.notes + index.check() if args.check else None
+        problems = index.check() if args.check else None  # a cache opening noted, too
     except sqlite3.DatabaseError as exc:
         unreadable(index.path, exc)
     finally:
@@ -199,6 +205,38 @@ def cmd_info(args) -> int:
         stats["check"] = problems or "ok"
     _print_mapping(stats, args.json, width=15)
     return EXIT_ERROR if problems else EXIT_OK
+
+
+def cmd_repair(args) -> int:
+    from embeddings.index import IndexDamagedError
+    from embeddings.repair import repair
+
+    from assistant.render import safe
+
+    from ..settings import default_index_dir
+
+    path = args.index or default_index_dir()
+    try:
+        report = repair(path, on_wait=lambda: print(
+            "waiting: another newsdesk is writing to this index", file=sys.stderr))
+    except FileNotFoundError:
+        fail(f"no index at {path}", EXIT_USAGE)
+    except KeyboardInterrupt:
+        fail("interrupted; the index is as it was, or repaired: run the same command again",
+             130)
+    except (OSError, IndexDamagedError, sqlite3.DatabaseError) as exc:
+        fail(str(exc))
+    done = report.to_dict()
+    if not args.json:
+        done["altered_articles"] = [f"{t} (its stored text was damaged: index its file "
+                                    f"again)" for t in report.altered_articles] or "none"
+        done["caches_rebuilt"] = report.caches_rebuilt or "none"
+        done["damaged_copy"] = report.damaged_copy or "none"
+    _print_mapping(done, args.json, width=17)
+    if report.lost_articles and not args.json:
+        print(f"note: {report.lost_articles} articles could not be read back; index their files "
+              f"again (`newsdesk index PATH... --index {safe(str(path))}`) to add them")
+    return EXIT_OK
 
 
 def _print_mapping(values: dict, as_json: bool, width: int) -> None:
@@ -218,7 +256,8 @@ def _print_mapping(values: dict, as_json: bool, width: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return {"index": cmd_index, "search": cmd_search, "eval": cmd_eval,
-            "chat": cmd_chat, "setup": cmd_setup, "info": cmd_info}[args.command](args)
+            "chat": cmd_chat, "setup": cmd_setup, "info": cmd_info,
+            "repair": cmd_repair}[args.command](args)
 
 
 entry = leave_at_once(main)  # the `newsdesk` console script

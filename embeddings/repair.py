@@ -1,0 +1,340 @@
+"""`newsdesk repair`: mend a damaged index from what it still holds, losing nothing readable.
+
+Two steps, each under the write lock:
+
+1. **The database.** When SQLite's `quick_check` finds `meta.sqlite` damaged, every row that
+   can still be read is salvaged into a new file: articles whose stored content hash still
+   matches (a row that reads but was changed by the damage is not served), the vectors of
+   their passages where those read whole. The articles are chunked again (the chunker is
+   deterministic, so their passages are the ones they had) and only passages whose vector
+   was lost are embedded. The damaged file is kept beside it as `meta.sqlite.damaged`; the
+   new one replaces it only once written whole.
+2. **The rest.** Passages without a vector are embedded, and both caches are rebuilt from
+   the database and saved; temporary files a killed writer left are removed.
+
+Readers never do this work: one that finds a cache damaged serves from SQLite for that run
+and says to run `newsdesk repair`.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import ChunkerSettings, chunk_article
+from .index import (BATCH_CHUNKS, KEYWORDS_FILE, META_FILE, Index, IndexDamagedError,
+                    ReadOnlyIndexError, _writable, embed_text)
+from .locking import write_lock
+from .store import _ARTICLE_COLUMNS, _VECTOR_TABLES, SCHEMA_VERSION, MetaStore, _article_from_row
+from .vectors import CACHE_FILE
+
+DAMAGED_SUFFIX = ".damaged"  # meta.sqlite.damaged(.N): the damaged database, kept as it was
+_SALVAGE_FILE = "meta.sqlite.salvage.tmp"
+_ARTICLES_A_BATCH = 256
+_MAX_SKIPS = 10_000  # damaged stretches skipped in one table before giving up on it
+
+
+@dataclass
+class RepairReport:
+    """What `repair` found and did."""
+
+    database: str = "whole"  # "whole", or "salvaged" into a new file
+    articles: int = 0  # in the index after repair
+    passages: int = 0
+    damaged_stretches: int = 0  # places the old database could not be read past
+    lost_articles: int | None = None  # could not be read (None: how many is unknown too)
+    altered_articles: list[str] = field(default_factory=list)  # read, but not what was stored
+    embedded: int = 0  # passages embedded again: their vectors were lost
+    caches_rebuilt: list[str] = field(default_factory=list)  # saved anew
+    damaged_copy: str | None = None  # where the damaged database was kept
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def repair(path: str | os.PathLike, on_wait: Callable[[], None] | None = None) -> RepairReport:
+    """Mend the index at `path` (see the module's docstring); raises FileNotFoundError where
+    there is none, ReadOnlyIndexError where it may not be written, and IndexDamagedError
+    where nothing in its database can be read."""
+    path = Path(path)
+    meta = path / META_FILE
+    if not meta.exists():
+        raise FileNotFoundError(f"no index at {path}")
+    if not _writable(path, meta):
+        raise ReadOnlyIndexError(f"the index at {path} is read-only here: repair it where it "
+                                 f"can be written")
+    report = RepairReport()
+    with write_lock(path, on_wait=on_wait):
+        if meta.stat().st_size == 0:
+            raise IndexDamagedError(
+                f"{meta} is empty: nothing in it can be recovered. Index the articles again "
+                f"(`newsdesk index PATH... --index {path}`)")
+        if database_damage(meta):
+            _salvage(path, report)
+    with Index.open(path, create=False) as index:
+        _mend(index, report, on_wait)
+        report.articles, report.passages = len(index), index.store.count_chunks()
+    return report
+
+
+def database_damage(meta: Path) -> list[str]:
+    """SQLite's findings on the file's structure; [] when it is whole."""
+    try:
+        db = sqlite3.connect(f"file:{meta}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    try:
+        rows = [str(r[0]) for r in db.execute("PRAGMA quick_check")]
+        db.execute("SELECT count(*) FROM manifest").fetchone()
+        return [] if rows == ["ok"] else rows
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    finally:
+        db.close()
+
+
+# 1. the database -------------------------------------------------------------------------
+def _salvage(path: Path, report: RepairReport) -> None:
+    """Write what the damaged database still holds into a new one, then put it in place."""
+    meta = path / META_FILE
+    damaged = _free_name(path / (META_FILE + DAMAGED_SUFFIX))
+    for suffix in ("", "-wal"):  # the log holds commits too: it goes with its database
+        source = meta.with_name(meta.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, damaged.with_name(damaged.name + suffix))
+    report.database, report.damaged_copy = "salvaged", str(damaged)
+    target = path / _SALVAGE_FILE
+    for leftover in (target, target.with_name(target.name + "-wal"),
+                     target.with_name(target.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    old = sqlite3.connect(f"file:{damaged}?mode=ro", uri=True)
+    try:
+        new = MetaStore(target)
+        try:
+            _copy_contents(old, new, report)
+        finally:
+            new.close()
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    finally:
+        old.close()
+        wal = damaged.with_name(damaged.name + "-wal")
+        if wal.exists() and not wal.stat().st_size:
+            wal.unlink()  # made by reading it
+        damaged.with_name(damaged.name + "-shm").unlink(missing_ok=True)
+    _fsync(target)
+    for stale in ("-wal", "-shm"):  # the damaged file's: they must not meet the new one
+        meta.with_name(meta.name + stale).unlink(missing_ok=True)
+    os.replace(target, meta)
+    _fsync(path)
+    for cache in (CACHE_FILE, KEYWORDS_FILE):  # built on the old passage ids
+        (path / cache).unlink(missing_ok=True)
+
+
+def _copy_contents(old: sqlite3.Connection, new: MetaStore, report: RepairReport) -> None:
+    manifest = dict(readable_rows(old, "manifest", "key, value", report))
+    new.begin()
+    for statement in _VECTOR_TABLES:
+        new.db.execute(statement)
+    new.db.executemany("INSERT INTO manifest(key, value) VALUES (?, ?)", manifest.items())
+    new.write_manifest({"schema_version": SCHEMA_VERSION})
+    new.commit()
+    stored = new.manifest()
+    from .encoder import Encoder
+
+    encoder = Encoder(str(stored["model"]) if "model" in stored else None)
+    if "model" not in stored:  # the manifest was lost: the defaults it would have held
+        new.write_manifest({"model": encoder.model_id, "dim": encoder.dim,
+                            **ChunkerSettings().as_manifest()})
+        stored = new.manifest()
+    chunker = ChunkerSettings(int(stored["max_tokens"]), str(stored["token_encoding"]))
+    vectors = _readable_vectors(old, encoder.dim, report)
+    try:  # SQLite counts with an index of the table, which may have survived the damage
+        held = int(old.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.DatabaseError:
+        held = None
+    kept = 0
+    batch: list = []
+    for row in readable_rows(old, "articles", _ARTICLE_COLUMNS + ", content_hash", report):
+        article = _article_from_row(row[:-1])
+        if article.content_hash != row[-1]:
+            report.altered_articles.append(article.title[:80])
+            continue
+        batch.append(article)
+        kept += 1
+        if len(batch) == _ARTICLES_A_BATCH:
+            _insert(new, batch, chunker, vectors, encoder, report)
+            batch = []
+    if batch:
+        _insert(new, batch, chunker, vectors, encoder, report)
+    if held is not None:
+        report.lost_articles = max(held - kept - len(report.altered_articles), 0)
+
+
+def _readable_vectors(old: sqlite3.Connection, dim: int,
+                      report: RepairReport) -> dict[tuple[str, int, int], np.ndarray]:
+    """(article id, start, end) -> the passage's stored vector, for those that read whole."""
+    spans = {cid: (aid, s, e) for cid, aid, s, e in
+             readable_rows(old, "chunks", 'id, article_id, start, "end"', report)}
+    out = {}
+    for chunk_id, blob in readable_rows(old, "vectors", "chunk_id, vec", report):
+        if chunk_id in spans and isinstance(blob, bytes) and len(blob) == 4 * dim:
+            vec = np.frombuffer(blob, dtype="<f4")
+            if np.isfinite(vec).all() and 0.9 < float(vec @ vec) < 1.1:  # stored normalised
+                out[spans[chunk_id]] = vec
+    return out
+
+
+def _insert(new: MetaStore, articles: list, chunker: ChunkerSettings, vectors: dict,
+            encoder, report: RepairReport) -> None:
+    """One transaction: the articles, their passages chunked again, their vectors (kept
+    where they were read, embedded where they were lost)."""
+    chunked = [(a, chunk_article(a, chunker)) for a in articles]
+    keys = [(a.id, c.start, c.end) for a, chunks in chunked for c in chunks]
+    lost = [i for i, key in enumerate(keys) if key not in vectors]
+    all_vectors = np.zeros((len(keys), encoder.dim), dtype=np.float32)
+    for i, key in enumerate(keys):
+        if key in vectors:
+            all_vectors[i] = vectors[key]
+    texts = [embed_text(a, c.text) for a, chunks in chunked for c in chunks]
+    for i in range(0, len(lost), BATCH_CHUNKS):
+        part = lost[i:i + BATCH_CHUNKS]
+        all_vectors[part] = encoder.encode([texts[j] for j in part])
+    report.embedded += len(lost)
+    new.begin()
+    try:
+        ids: list[int] = []
+        for article, chunks in chunked:
+            ids += new.insert_article(article, chunks)
+        new.insert_vectors(ids, all_vectors)
+        new.commit()
+    except BaseException:
+        new.rollback()
+        raise
+
+
+def readable_rows(db: sqlite3.Connection, table: str, columns: str,
+                  report: RepairReport) -> Iterator[tuple]:
+    """The rows of `table`, in rowid order, that can still be read. Where the scan fails,
+    it starts again at the next rowid that can be reached (`_next_readable`), past the row
+    that failed."""
+    after: int | None = None  # the last rowid read, or skipped as unreadable
+    for _ in range(_MAX_SKIPS):
+        where, params = ("WHERE rowid > ?", (after,)) if after is not None else ("", ())
+        read_one = False
+        try:
+            for row in db.execute(f"SELECT rowid, {columns} FROM {table} {where} "
+                                  f"ORDER BY rowid", params):
+                after, read_one = row[0], True
+                yield row[1:]
+            return
+        except sqlite3.DatabaseError:
+            report.damaged_stretches += 1
+            found = _next_readable(db, table, after)
+            if found is None:
+                return
+            # a row whose rowid can be reached but not its contents (a damaged overflow page
+            # of its text) failed at once: it is skipped
+            after = found if (not read_one and after == found - 1) else found - 1
+    return
+
+
+def _next_readable(db: sqlite3.Connection, table: str, after: int | None) -> int | None:
+    """The first rowid past `after` that a search can reach, or None. Probes 1, 2, 4, ...
+    rowids on until one is reached, then narrows down between the last probe that failed
+    and that one, so a large damaged stretch costs a few dozen probes."""
+    def probe(at: int) -> int | None | bool:  # the first rowid >= at; None: none; False: damaged
+        try:
+            row = db.execute(f"SELECT rowid FROM {table} WHERE rowid >= ? ORDER BY rowid "
+                             f"LIMIT 1", (at,)).fetchone()
+        except sqlite3.DatabaseError:
+            return False
+        return None if row is None else row[0]
+
+    lo = (after if after is not None else -(2 ** 63)) + 1
+    found = probe(lo)
+    if found is not False:
+        return found
+    failed = lo
+    for k in range(64):
+        at = lo + 2 ** k
+        if at >= 2 ** 63:
+            return None
+        found = probe(at)
+        if found is None:
+            return None
+        if found is not False:
+            break
+        failed = at
+    else:
+        return None
+    hi = at
+    while hi - failed > 1:
+        mid = (failed + hi) // 2
+        first = probe(mid)
+        if first is False:
+            failed = mid
+        elif first is not None:
+            hi, found = mid, first
+        else:
+            break
+    return found
+
+
+def _free_name(path: Path) -> Path:
+    """`path`, or `path.2`, `path.3`, ...: an earlier repair's copy is kept, not replaced."""
+    n, free = 1, path
+    while any(free.with_name(free.name + s).exists() for s in ("", "-wal", "-shm")):
+        n += 1
+        free = path.with_name(f"{path.name}.{n}")
+    return free
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# 2. the rest -----------------------------------------------------------------------------
+def _mend(index: Index, report: RepairReport, on_wait: Callable[[], None] | None) -> None:
+    """Embed passages that lack a vector, then save both caches where they are damaged,
+    missing or behind (opening rebuilt a damaged one in memory; this saves it)."""
+    store = index.store
+    with index._writing(on_wait):
+        missing = [r[0] for r in store.db.execute(
+            "SELECT id FROM chunks WHERE id NOT IN (SELECT chunk_id FROM vectors) ORDER BY id")]
+        if missing:
+            vectors = index._embed_chunks(missing)
+            store.begin()
+            try:
+                store.insert_vectors(missing, vectors)
+                store.commit()
+            except BaseException:
+                store.rollback()
+                raise
+            report.embedded += len(missing)
+            index._load_vectors()  # they lie below the cache's watermark: it is rebuilt
+        before = {name: _identity(index.path / name) for name in (CACHE_FILE, KEYWORDS_FILE)}
+        notes = index._save_caches()
+        if notes:
+            raise OSError("; ".join(notes))
+        report.caches_rebuilt = [name for name, was in before.items()
+                                 if _identity(index.path / name) not in (was, None)]
+        index.notes.clear()  # what opening found is what this mended
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
