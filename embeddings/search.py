@@ -76,6 +76,9 @@ class Retriever:
             allowed = self.allowed(filters)
         return _pairs(self.vectors.search(self._vector(text), n, allowed))
 
+    def _nearest(self, text: str, n: int, allowed: np.ndarray | None):
+        return self.vectors.search(self._vector(text), n, allowed)
+
     def _vector(self, text: str) -> np.ndarray:
         return self.encoder.encode([text[:MAX_QUERY_CHARS]])[0]
 
@@ -95,9 +98,10 @@ class Retriever:
                    title_weight: float | None = None) -> list[Candidate]:
         """Dense and keyword candidates merged, each with its ranks and article facts.
 
-        In a hybrid search the vector search runs on a thread of its own (FAISS leaves the
-        GIL) while this one searches the keywords and reads their candidates' rows: on
-        news-5k, 2 cores, the two take 4 and 3 ms, one after the other 7."""
+        In a hybrid search the question is embedded and the vectors searched on a thread of
+        its own (ONNX Runtime and FAISS leave the GIL) while this one searches the keywords
+        and reads their candidates' rows: on news-5k, 2 cores, about 7 + 4 ms against 5 ms,
+        which one after the other took 16."""
         text, filters, mode = query.text, query.filters, query.mode
         allowed = self.allowed(filters) if mode != "keyword" or self.keywords else None
         dense: list[tuple[int, float]] = []
@@ -106,8 +110,7 @@ class Retriever:
             dense = self.dense(text, n, filters, allowed)
         # the worker runs the search alone: turning its arrays into pairs here keeps it from
         # waiting for the GIL this thread holds
-        nearest = _beside(self.vectors.search, self._vector(text), n, allowed) \
-            if mode == "hybrid" else None
+        nearest = _beside(self._nearest, text, n, allowed) if mode == "hybrid" else None
         try:
             if mode in ("hybrid", "keyword"):
                 keyword = self.keyword(text, n, filters, title_weight, allowed)
