@@ -12,8 +12,8 @@ disk: a reader that rebuilt a damaged cache says so in `Index.notes`. A small in
 open and searched with numpy, without importing FAISS.
 
 A warm index (`Index.warm`: a chat, a server, an evaluation) also holds the keyword
-postings in memory (`keywords.KeywordIndex`), saved in `keywords.cache` by the same rule,
-when the write lock is free.
+postings in memory (`keywords.KeywordIndex`), which writers save in `keywords.cache` by the
+same rule.
 
 Indexing overlaps its halves: a producer thread reads and chunks (`ingest.ChunkFeed`)
 while the calling thread embeds and commits.
@@ -113,6 +113,7 @@ class Index:
         self._keywords: KeywordIndex | None = None  # held in memory once warm()
         self._warm = False
         self._version = store.data_version()  # the commits this view has taken in
+        self._file = _identity(store.path)  # the database file this view reads
         self.notes: list[str] = []  # what opening found wrong and mended, for the user
         # an older schema must be migrated before anything reads it, so then we wait for
         # the lock; otherwise a busy writer is left alone and only a free lock saves
@@ -156,11 +157,15 @@ class Index:
             raise IndexDamagedError(
                 f"{meta} is empty, beside the other files of an index: it was truncated. "
                 f"Restore it from a backup, or index the articles again into a new directory")
-        store = MetaStore(meta, read_only=meta.exists() and not _writable(path, meta))
+        existed = meta.exists()
+        store = MetaStore(meta, read_only=existed and not _writable(path, meta))
         try:
             manifest = store.manifest()
-            if not manifest and store.read_only:
-                raise IndexDamagedError(f"{meta} holds no index (it has no manifest)")
+            if not manifest and (store.read_only or (existed and store.count_articles())):
+                raise IndexDamagedError(
+                    f"{meta} holds no index manifest (which model and chunker built it)"
+                    + ("" if store.read_only else f": `newsdesk repair --index {path}` "
+                       f"finds it from the stored passages, where it can"))
             if manifest:
                 built_with = manifest.get("model")
                 if model is not None and model_id(model) != built_with:
@@ -185,6 +190,7 @@ class Index:
             chunker = chunker or ChunkerSettings()
             if not manifest:
                 store.write_manifest({"model": encoder.model_id, "dim": encoder.dim,
+                                      "index_id": new_index_id(),
                                       **chunker.as_manifest()})
             elif int(manifest["dim"]) != encoder.dim:
                 raise IndexMismatchError(f"the index at {path} holds {manifest['dim']}-dimensional "
@@ -234,7 +240,7 @@ class Index:
         with self.store.snapshot():
             kind = ann.kind_for(self.store.chunk_census()[0])
             if kind != ann.EXACT:  # a small index is read from SQLite alone, without FAISS
-                cache = VectorFile.load(self.path / CACHE_FILE, self.encoder.model_id,
+                cache = VectorFile.load(self.path / CACHE_FILE, self.cache_key(),
                                         self.encoder.dim)
                 if cache is not None:
                     self.vectors = cache
@@ -244,6 +250,13 @@ class Index:
                 if opening and cache is None:
                     self._note_lost_cache()
             self._rebuild_vectors(kind)
+
+    def cache_key(self) -> str:
+        """What `vectors.cache` must have been saved for: this model, and this index (a
+        cache copied from another index of the same size is not taken for this one's).
+        An index made before indexes had an id has one from its first repair."""
+        index_id = self.store.manifest_value("index_id")
+        return self.encoder.model_id + (f" index {index_id}" if index_id else "")
 
     def _note_lost_cache(self) -> None:
         """Say that the vector cache is damaged, or lost since a writer saved it (before the
@@ -319,7 +332,7 @@ class Index:
                 self.vectors.saved = None  # lost since it was loaded or saved
             if not self.vectors.needs_saving():
                 return
-            self.cache_bytes_written += self.vectors.save(cache_file, self.encoder.model_id)
+            self.cache_bytes_written += self.vectors.save(cache_file, self.cache_key())
         self.store.begin()
         try:
             self.store.trim_deletions(self.vectors.watermark.deletion)
@@ -331,9 +344,11 @@ class Index:
 
     # reading ---------------------------------------------------------------------------
     def __len__(self) -> int:
+        self._follow_file()
         return self.store.count_articles()
 
     def stats(self) -> dict:
+        self._follow_file()
         return {"path": str(self.path), "articles": self.store.count_articles(),
                 "chunks": self.store.count_chunks(), "vectors": len(self.vectors),
                 **self.store.manifest()}
@@ -341,6 +356,7 @@ class Index:
     def check(self) -> list[str]:
         """What is damaged, each with how to mend it; [] when the index is whole. Reads
         every page of the database (SQLite's quick_check) and each cache file."""
+        self._follow_file()
         try:
             found = self.store.quick_check()
             vectors, chunks = self.store.count_vectors(), self.store.count_chunks()
@@ -357,7 +373,7 @@ class Index:
                             f"embeds the missing ones")
         if ann.kind_for(chunks) != ann.EXACT:
             cache = self.path / CACHE_FILE
-            if cache.exists() and VectorFile.load(cache, self.encoder.model_id,
+            if cache.exists() and VectorFile.load(cache, self.cache_key(),
                                                   self.encoder.dim) is None:
                 problems.append(f"{CACHE_FILE} is damaged or stale: {repair} rebuilds it "
                                 f"from {META_FILE} (nothing is embedded again)")
@@ -375,12 +391,15 @@ class Index:
 
     def date_span(self) -> tuple[date | None, date | None]:
         """The earliest and latest publication dates in the index."""
+        self._follow_file()
         return self.store.date_span()
 
     def get(self, article_id: str) -> Article | None:
+        self._follow_file()
         return self.store.get_article(article_id)
 
     def articles(self):
+        self._follow_file()
         return self.store.iter_articles()
 
     # writing ---------------------------------------------------------------------------
@@ -480,6 +499,7 @@ class Index:
         DiskFullError (SQLite has rolled the batch back; what was committed stays)."""
         self._refuse_if_read_only()
         with write_lock(self.path, on_wait=on_wait):
+            self._follow_file()
             self._remove_stale_temporaries()
             self._sync_vectors()
             try:
@@ -562,19 +582,24 @@ class Index:
         self._warm = True
         self.vectors.keep_half_copy()
         if self._keywords is None and self.store.count_chunks() <= KEYWORDS_MAX_PASSAGES:
-            self._keywords = self._read_keywords()
-            self._save_keywords_if_due()
+            self._keywords = self._read_keywords(reader=True)
             self._retriever = None
         return self
 
-    def _read_keywords(self) -> KeywordIndex:
+    def _read_keywords(self, reader: bool = False) -> KeywordIndex:
         """The postings from `keywords.cache`, caught up with SQLite, or else built from
-        the FTS5 table (seconds for news-5k; then saved for the next process)."""
+        the FTS5 table (seconds for news-5k), which a writer then saves; a reader says that
+        the file is damaged and saves nothing."""
         from .keywords import KeywordIndex  # only a warm index or a writer holds postings
 
+        cache = self.path / KEYWORDS_FILE
         with self.store.snapshot():
-            keywords = KeywordIndex.load(self.path / KEYWORDS_FILE, FTS_TOKENIZE)
+            keywords = KeywordIndex.load(cache, FTS_TOKENIZE)
             if keywords is None or not keywords.follow(self.store.db):
+                if reader and cache.exists():
+                    self.notes.append(f"{KEYWORDS_FILE} is damaged or of another index: its "
+                                      f"postings were built from {META_FILE} for this run; "
+                                      f"save them with `newsdesk repair --index {self.path}`")
                 keywords = KeywordIndex(FTS_TOKENIZE)
                 keywords.unsaved = keywords.add_rows(self.store.db, 0) or 1
         return keywords
@@ -595,25 +620,14 @@ class Index:
                 return
             self._keywords = self._read_keywords()
             self._retriever = None
-        self._save_keywords_if_due(holding_lock=True)
+        self._save_keywords_if_due()
 
-    def _save_keywords_if_due(self, holding_lock: bool = False) -> None:
-        """Save the postings when the file lacks more than SAVE_FRACTION of them, if the
-        write lock is ours (a failure is the writer's to report) or free (a reader that
-        cannot write keeps the old file, and says nothing)."""
+    def _save_keywords_if_due(self) -> None:
+        """Under the write lock: save the postings when the file lacks more than
+        SAVE_FRACTION of them."""
         keywords = self._keywords
-        if (keywords is None or self.read_only
-                or keywords.unsaved <= SAVE_FRACTION * max(len(keywords), 1)):
-            return
-        if holding_lock:
+        if keywords is not None and keywords.unsaved > SAVE_FRACTION * max(len(keywords), 1):
             keywords.save(self.path / KEYWORDS_FILE)
-            return
-        try:
-            with write_lock(self.path, blocking=False) as locked:
-                if locked:
-                    keywords.save(self.path / KEYWORDS_FILE)
-        except OSError:
-            pass
 
     # searching -------------------------------------------------------------------------
     @property
@@ -637,12 +651,31 @@ class Index:
         if self.store.db.in_transaction:  # already inside one
             yield self
             return
+        self._follow_file()
         with self.store.snapshot():
             version = self.store.data_version()  # inside a snapshot: that snapshot's own
             if version != self._version:
                 self._follow_commits()
                 self._version = version
             yield self
+
+    def _follow_file(self) -> None:
+        """Where `newsdesk repair` has put a new database file in place of the one this
+        view opened, read the new one (a stat a call: cheap beside any read)."""
+        if _identity(self.store.path) not in (self._file, None):
+            self._reopen()
+
+    def _reopen(self) -> None:
+        """Read the database file now at the path, and everything anew from it."""
+        old = self.store
+        self.store = MetaStore(old.path, read_only=old.read_only)
+        old.close()
+        self._file = _identity(self.store.path)
+        self._version = self.store.data_version()
+        self._load_vectors()
+        if self._keywords is not None:
+            self._keywords = self._read_keywords(reader=True)
+        self._retriever = None
 
     def _follow_commits(self) -> None:
         """Inside a snapshot: take in the commits of other processes since this view."""
@@ -683,6 +716,21 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def new_index_id() -> str:
+    import secrets
+
+    return secrets.token_hex(8)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at `path` (device, inode); None where there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _disk_full(exc: BaseException) -> bool:

@@ -17,6 +17,7 @@ and says to run `newsdesk repair`.
 """
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import sqlite3
@@ -27,8 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import ChunkerSettings, chunk_article
-from .index import (BATCH_CHUNKS, KEYWORDS_FILE, META_FILE, Index, IndexDamagedError,
-                    ReadOnlyIndexError, _writable, embed_text)
+from .index import (BATCH_CHUNKS, KEYWORDS_FILE, META_FILE, DiskFullError, Index,
+                    IndexDamagedError, ReadOnlyIndexError, _disk_full, _writable, embed_text,
+                    new_index_id)
 from .locking import write_lock
 from .store import _ARTICLE_COLUMNS, _VECTOR_TABLES, SCHEMA_VERSION, MetaStore, _article_from_row
 from .vectors import CACHE_FILE
@@ -52,6 +54,7 @@ class RepairReport:
     embedded: int = 0  # passages embedded again: their vectors were lost
     caches_rebuilt: list[str] = field(default_factory=list)  # saved anew
     damaged_copy: str | None = None  # where the damaged database was kept
+    manifest_rebuilt: bool = False  # lost, and found by the passages to be the defaults'
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -83,36 +86,44 @@ def repair(path: str | os.PathLike, on_wait: Callable[[], None] | None = None) -
 
 
 def database_damage(meta: Path) -> list[str]:
-    """SQLite's findings on the file's structure; [] when it is whole."""
+    """SQLite's findings on the file's structure, and a manifest that cannot be read or is
+    empty beside articles; [] when it is whole."""
     try:
-        db = sqlite3.connect(f"file:{meta}?mode=ro", uri=True)
+        db = _read_only(meta)
     except sqlite3.Error as exc:
         return [str(exc)]
     try:
         rows = [str(r[0]) for r in db.execute("PRAGMA quick_check")]
-        db.execute("SELECT count(*) FROM manifest").fetchone()
-        return [] if rows == ["ok"] else rows
+        if rows != ["ok"]:
+            return rows
+        if not db.execute("SELECT count(*) FROM manifest").fetchone()[0] and \
+                db.execute("SELECT count(*) FROM articles").fetchone()[0]:
+            return ["the manifest is empty"]
+        return []
     except sqlite3.DatabaseError as exc:
         return [str(exc)]
     finally:
         db.close()
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """`path` opened for reading only (its name quoted: a `#` or `?` in it is no URI's)."""
+    from urllib.parse import quote
+
+    return sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True)
+
+
 # 1. the database -------------------------------------------------------------------------
 def _salvage(path: Path, report: RepairReport) -> None:
     """Write what the damaged database still holds into a new one, then put it in place."""
     meta = path / META_FILE
-    damaged = _free_name(path / (META_FILE + DAMAGED_SUFFIX))
-    for suffix in ("", "-wal"):  # the log holds commits too: it goes with its database
-        source = meta.with_name(meta.name + suffix)
-        if source.exists():
-            shutil.copyfile(source, damaged.with_name(damaged.name + suffix))
+    damaged = _keep_copy(meta)
     report.database, report.damaged_copy = "salvaged", str(damaged)
     target = path / _SALVAGE_FILE
     for leftover in (target, target.with_name(target.name + "-wal"),
                      target.with_name(target.name + "-shm")):
         leftover.unlink(missing_ok=True)
-    old = sqlite3.connect(f"file:{damaged}?mode=ro", uri=True)
+    old = _read_only(damaged)
     try:
         new = MetaStore(target)
         try:
@@ -120,14 +131,13 @@ def _salvage(path: Path, report: RepairReport) -> None:
         finally:
             new.close()
     except BaseException:
-        target.unlink(missing_ok=True)
+        for leftover in (target, target.with_name(target.name + "-wal"),
+                         target.with_name(target.name + "-shm")):
+            leftover.unlink(missing_ok=True)
         raise
     finally:
         old.close()
-        wal = damaged.with_name(damaged.name + "-wal")
-        if wal.exists() and not wal.stat().st_size:
-            wal.unlink()  # made by reading it
-        damaged.with_name(damaged.name + "-shm").unlink(missing_ok=True)
+        _tidy_copy(damaged)
     _fsync(target)
     for stale in ("-wal", "-shm"):  # the damaged file's: they must not meet the new one
         meta.with_name(meta.name + stale).unlink(missing_ok=True)
@@ -135,6 +145,55 @@ def _salvage(path: Path, report: RepairReport) -> None:
     _fsync(path)
     for cache in (CACHE_FILE, KEYWORDS_FILE):  # built on the old passage ids
         (path / cache).unlink(missing_ok=True)
+
+
+def _keep_copy(meta: Path) -> Path:
+    """A copy of the damaged database (and its log, which holds commits too) beside it:
+    `meta.sqlite.damaged`, or `.damaged.N` beside an earlier repair's copy of other
+    contents. A copy of the same contents (a repair run again after an interruption) is
+    reused; a copy that fails (a full disk) is removed."""
+    copies = sorted(meta.parent.glob(meta.name + DAMAGED_SUFFIX + "*"))
+    for leftover in copies:  # a killed run's: SQLite's shared memory is rebuilt at will
+        if leftover.name.endswith("-shm"):
+            leftover.unlink(missing_ok=True)
+    wal = meta.with_name(meta.name + "-wal")
+    for copy in copies:
+        if copy.name.endswith(("-wal", "-shm")) or not copy.exists():
+            continue
+        if filecmp.cmp(meta, copy, shallow=False) and _same_log(
+                wal, copy.with_name(copy.name + "-wal")):
+            return copy
+    damaged = _free_name(meta.with_name(meta.name + DAMAGED_SUFFIX))
+    made = []
+    try:
+        for source in (meta, wal):
+            if source.exists():
+                made.append(damaged.with_name(damaged.name + source.name[len(meta.name):]))
+                shutil.copyfile(source, made[-1])
+    except BaseException as exc:
+        for partial in made:
+            partial.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and _disk_full(exc):
+            raise DiskFullError(f"the disk holding {meta.parent} is full: repair keeps a copy "
+                                f"of the damaged {META_FILE} ({meta.stat().st_size} bytes) "
+                                f"beside it; free that much space and run it again") from exc
+        raise
+    return damaged
+
+
+def _same_log(a: Path, b: Path) -> bool:
+    """Whether two write-ahead logs hold the same (a missing log holds nothing)."""
+    size_a = a.stat().st_size if a.exists() else 0
+    size_b = b.stat().st_size if b.exists() else 0
+    return size_a == size_b and (size_a == 0 or filecmp.cmp(a, b, shallow=False))
+
+
+def _tidy_copy(damaged: Path) -> None:
+    """Remove what reading the copy made beside it: an empty log, shared memory."""
+    wal = damaged.with_name(damaged.name + "-wal")
+    if wal.exists() and not wal.stat().st_size:
+        wal.unlink()
+    damaged.with_name(damaged.name + "-shm").unlink(missing_ok=True)
 
 
 def _copy_contents(old: sqlite3.Connection, new: MetaStore, report: RepairReport) -> None:
@@ -148,13 +207,22 @@ def _copy_contents(old: sqlite3.Connection, new: MetaStore, report: RepairReport
     stored = new.manifest()
     from .encoder import Encoder
 
-    encoder = Encoder(str(stored["model"]) if "model" in stored else None)
-    if "model" not in stored:  # the manifest was lost: the defaults it would have held
+    if {"model", "dim", "max_tokens", "token_encoding"} <= stored.keys():
+        encoder = Encoder(str(stored["model"]))
+        chunker = ChunkerSettings(int(stored["max_tokens"]), str(stored["token_encoding"]))
+        vectors = _readable_vectors(old, encoder.dim, report)
+    else:  # lost with its page: the defaults, if the stored passages and vectors bear them out
+        encoder, chunker = Encoder(), ChunkerSettings()
+        vectors = _readable_vectors(old, encoder.dim, report)
+        if not _built_so(old, vectors, encoder, chunker):
+            raise IndexDamagedError(
+                f"the manifest of {META_FILE} (which model and chunker built it) cannot be "
+                f"read, and the stored passages are not the default model's and chunker's: "
+                f"index the articles again into a new directory (`newsdesk index PATH... "
+                f"--index NEW_DIR`); the file is left as it was")
         new.write_manifest({"model": encoder.model_id, "dim": encoder.dim,
-                            **ChunkerSettings().as_manifest()})
-        stored = new.manifest()
-    chunker = ChunkerSettings(int(stored["max_tokens"]), str(stored["token_encoding"]))
-    vectors = _readable_vectors(old, encoder.dim, report)
+                            **chunker.as_manifest()})
+        report.manifest_rebuilt = True
     try:  # SQLite counts with an index of the table, which may have survived the damage
         held = int(old.execute("SELECT count(*) FROM articles").fetchone()[0])
     except sqlite3.DatabaseError:
@@ -173,8 +241,32 @@ def _copy_contents(old: sqlite3.Connection, new: MetaStore, report: RepairReport
             batch = []
     if batch:
         _insert(new, batch, chunker, vectors, encoder, report)
+    if not kept and held != 0:
+        raise IndexDamagedError(
+            f"no article of {META_FILE} could be read back: index the articles again "
+            f"(`newsdesk index PATH... --index NEW_DIR`); the file is left as it was")
     if held is not None:
         report.lost_articles = max(held - kept - len(report.altered_articles), 0)
+
+
+def _built_so(old: sqlite3.Connection, vectors: dict, encoder, chunker: ChunkerSettings,
+              sample: int = 8) -> bool:
+    """Whether the first readable articles chunk, under `chunker`, into passages that have
+    stored vectors, and `encoder` gives those vectors again (cosine >= 0.99)."""
+    from itertools import islice
+
+    rows = islice(readable_rows(old, "articles", _ARTICLE_COLUMNS, RepairReport()), sample)
+    texts, stored = [], []
+    for row in rows:
+        article = _article_from_row(row)
+        for c in chunk_article(article, chunker):
+            if (article.id, c.start, c.end) in vectors:
+                texts.append(embed_text(article, c.text))
+                stored.append(vectors[(article.id, c.start, c.end)])
+    if not texts:
+        return False
+    cosines = np.sum(encoder.encode(texts[:32]) * np.array(stored[:32]), axis=1)
+    return bool(np.all(cosines >= 0.99))
 
 
 def _readable_vectors(old: sqlite3.Connection, dim: int,
@@ -221,28 +313,34 @@ def _insert(new: MetaStore, articles: list, chunker: ChunkerSettings, vectors: d
 
 def readable_rows(db: sqlite3.Connection, table: str, columns: str,
                   report: RepairReport) -> Iterator[tuple]:
-    """The rows of `table`, in rowid order, that can still be read. Where the scan fails,
-    it starts again at the next rowid that can be reached (`_next_readable`), past the row
-    that failed."""
-    after: int | None = None  # the last rowid read, or skipped as unreadable
+    """The rows of `table`, in rowid order, that can still be read. Where a scan fails, the
+    next rowid a search can reach (`_next_readable`) is read alone (a scan fails at once
+    when the row after its start is damaged, though the start itself reads), and the scan
+    starts again past it."""
+    after: int | None = None  # the last rowid read, or found unreadable
     for _ in range(_MAX_SKIPS):
         where, params = ("WHERE rowid > ?", (after,)) if after is not None else ("", ())
-        read_one = False
         try:
             for row in db.execute(f"SELECT rowid, {columns} FROM {table} {where} "
                                   f"ORDER BY rowid", params):
-                after, read_one = row[0], True
+                after = row[0]
                 yield row[1:]
             return
         except sqlite3.DatabaseError:
             report.damaged_stretches += 1
+        while True:  # past the damage: the rows a search reaches, one by one
             found = _next_readable(db, table, after)
             if found is None:
                 return
-            # a row whose rowid can be reached but not its contents (a damaged overflow page
-            # of its text) failed at once: it is skipped
-            after = found if (not read_one and after == found - 1) else found - 1
-    return
+            after = found
+            try:
+                row = db.execute(f"SELECT {columns} FROM {table} WHERE rowid = ?",
+                                 (found,)).fetchone()
+            except sqlite3.DatabaseError:
+                continue  # its contents are damaged (an overflow page of its text)
+            if row is not None:
+                yield tuple(row)
+            break
 
 
 def _next_readable(db: sqlite3.Connection, table: str, after: int | None) -> int | None:
@@ -310,6 +408,9 @@ def _mend(index: Index, report: RepairReport, on_wait: Callable[[], None] | None
     missing or behind (opening rebuilt a damaged one in memory; this saves it)."""
     store = index.store
     with index._writing(on_wait):
+        if not store.manifest_value("index_id"):  # made before indexes had one
+            store.write_manifest({"index_id": new_index_id()})
+            index.vectors.saved = None  # saved again, under the key with the id
         missing = [r[0] for r in store.db.execute(
             "SELECT id FROM chunks WHERE id NOT IN (SELECT chunk_id FROM vectors) ORDER BY id")]
         if missing:
@@ -323,16 +424,16 @@ def _mend(index: Index, report: RepairReport, on_wait: Callable[[], None] | None
                 raise
             report.embedded += len(missing)
             index._load_vectors()  # they lie below the cache's watermark: it is rebuilt
-        before = {name: _identity(index.path / name) for name in (CACHE_FILE, KEYWORDS_FILE)}
+        before = {name: _stamp(index.path / name) for name in (CACHE_FILE, KEYWORDS_FILE)}
         notes = index._save_caches()
         if notes:
             raise OSError("; ".join(notes))
         report.caches_rebuilt = [name for name, was in before.items()
-                                 if _identity(index.path / name) not in (was, None)]
+                                 if _stamp(index.path / name) not in (was, None)]
         index.notes.clear()  # what opening found is what this mended
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
+def _stamp(path: Path) -> tuple[int, int] | None:
     try:
         st = path.stat()
     except FileNotFoundError:

@@ -156,7 +156,7 @@ def test_a_warm_index_searches_as_a_cold_one_and_follows_its_writes(tmp_path, en
         assert fresh is not None and fresh.follow(warm.store.db) and len(fresh) == 12
 
 
-def test_a_damaged_keywords_file_is_rebuilt_on_warm(tmp_path, encoder):
+def test_a_damaged_keywords_file_is_rebuilt_on_warm_and_saved_by_a_writer(tmp_path, encoder):
     ix = tmp_path / "ix"
     with Index.open(ix) as index:
         index.add([_article(n) for n in range(1, 5)])
@@ -166,6 +166,10 @@ def test_a_damaged_keywords_file_is_rebuilt_on_warm(tmp_path, encoder):
         assert len(index.retriever.keywords) == 4
         assert index.search(Query("phase 3", k=1, mode="keyword"))[0].article.url == \
             "https://t.example/3"
+        assert any("keywords.cache is damaged" in note for note in index.notes)
+    assert (ix / KEYWORDS_FILE).read_bytes() == b"not an npz file"  # a reader mends nothing
+    with Index.open(ix) as index:
+        index.add([_article(5)])
     assert KeywordIndex.load(ix / KEYWORDS_FILE, FTS_TOKENIZE) is not None  # saved anew
 
 

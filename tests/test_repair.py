@@ -92,18 +92,26 @@ def test_a_damaged_database_is_salvaged_and_its_lost_articles_come_back_from_the
 
 
 def test_damage_on_any_page_is_salvaged_without_serving_altered_text(built, tmp_path):
-    """Every fourth page in turn. Repair never fails and never serves altered text; the
-    files bring back whatever was lost. Damage to a leaf page costs the rows on it; damage
-    to a table's root page costs the table (salvage walks each table from its root)."""
+    """Every fourth page in turn. Repair never serves altered text, and the files bring back
+    whatever was lost. Damage to a leaf page costs the rows on it; damage to the articles
+    table's root page costs the table (salvage walks each table from its root): repair then
+    says so and leaves the file as it was."""
     news, base = built
     before = _bodies(base)
     pages = (base / "meta.sqlite").stat().st_size // PAGE
     assert pages > 40
     losses = []
+    refused = 0
     for page in range(1, pages, 4):
         ix = _copy(base, tmp_path / f"ix-{page}")
-        _damage_page(ix / "meta.sqlite", page, seed=page)
-        report = repair(ix)  # never raises: every page's damage has a way out
+        damaged = _damage_page(ix / "meta.sqlite", page, seed=page)
+        try:
+            report = repair(ix)
+        except IndexDamagedError as exc:  # nothing of a table could be read: said, not done
+            assert "index the articles again" in str(exc), page
+            assert (ix / "meta.sqlite").read_bytes() == damaged, page
+            refused += 1
+            continue
         assert not database_damage(ix / "meta.sqlite"), page
         after = _bodies(ix)
         assert len(after) == report.articles, page
@@ -114,8 +122,8 @@ def test_damage_on_any_page_is_salvaged_without_serving_altered_text(built, tmp_
             index.add([news])
         assert _bodies(ix) == before, page
         shutil.rmtree(ix)
-    print("articles lost, by damaged page:", losses)
-    assert sum(lost <= 8 for lost in losses) >= 0.9 * len(losses), losses
+    print("articles lost, by damaged page:", losses, "refused:", refused)
+    assert refused <= 2 and all(lost <= 8 for lost in losses), (losses, refused)
 
 
 def test_an_article_the_damage_changed_is_not_served(built, tmp_path):
@@ -192,7 +200,7 @@ def test_a_failed_salvage_leaves_the_damaged_index_as_it_was(built, tmp_path, mo
     assert not list(ix.glob("*.tmp*"))
     monkeypatch.undo()
     assert repair(ix).database == "salvaged"  # the rerun does it
-    assert len(list(ix.glob("meta.sqlite.damaged*"))) == 2  # the first run's copy is kept too
+    assert [p.name for p in ix.glob("meta.sqlite.damaged*")] == ["meta.sqlite.damaged"]  # reused
 
 
 def test_what_repair_cannot_do_it_says(tmp_path, encoder, monkeypatch):
@@ -217,3 +225,60 @@ def test_what_repair_cannot_do_it_says(tmp_path, encoder, monkeypatch):
     monkeypatch.setattr(module, "_writable", lambda path, meta: False)
     with pytest.raises(ReadOnlyIndexError):
         repair(tmp_path / "ix")
+
+
+@pytest.mark.parametrize("name", ["x#y", "q?x", "p%41"])
+def test_a_whole_index_under_any_path_is_left_as_it_is(built, tmp_path, name):
+    _, base = built
+    ix = _copy(base, tmp_path / name / "ix")
+    files = {p.name: p.read_bytes() for p in ix.iterdir() if p.is_file()}
+    report = repair(ix)
+    assert report.database == "whole" and report.articles == len(_bodies(base))
+    assert {p.name: p.read_bytes() for p in ix.iterdir() if p.is_file()} == files
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # nothing made beside it
+
+
+def test_a_database_nothing_can_be_read_from_is_left_as_it_was(built, tmp_path):
+    _, base = built
+    ix = _copy(base, tmp_path / "ix")
+    meta = ix / "meta.sqlite"
+    data = bytearray(meta.read_bytes())
+    data[:100] = random.Random(1).randbytes(100)  # the header
+    meta.write_bytes(bytes(data))
+    with pytest.raises(IndexDamagedError):
+        repair(ix)
+    assert meta.read_bytes() == bytes(data)
+
+
+def test_a_lost_manifest_is_found_again_from_the_stored_passages(built, tmp_path):
+    _, base = built
+    ix = _copy(base, tmp_path / "ix")
+    db = sqlite3.connect(ix / "meta.sqlite")
+    db.execute("DELETE FROM manifest")
+    db.commit()
+    db.close()
+    before = (ix / "meta.sqlite").read_bytes()
+    for command in (["ask", "How much will the bridge toll be?"], ["newsdesk", "search", "toll"]):
+        done = subprocess.run([str(BIN / command[0]), *command[1:], "--index", str(ix)],
+                              capture_output=True, text=True)
+        assert done.returncode == 1 and "no index manifest" in done.stderr, done.stderr
+        assert "newsdesk repair" in done.stderr and "Traceback" not in done.stderr
+    assert (ix / "meta.sqlite").read_bytes() == before  # a reader wrote nothing
+    report = repair(ix)
+    assert report.manifest_rebuilt and report.embedded == 0
+    with Index.open(ix) as index:
+        assert index.check() == []
+        assert_good_answerable(index)
+
+
+def test_a_long_lived_reader_takes_in_the_repaired_file(built, tmp_path):
+    _, base = built
+    ix = _copy(base, tmp_path / "ix")
+    meta = ix / "meta.sqlite"
+    _damage_page(meta, _page_of(meta, b"Filler story 20 notes"))
+    with Index.open(ix) as reader:  # as the chat holds it
+        reader.warm()
+        repair(ix)
+        assert reader.check() == []  # reads the new file, not the damaged one it opened
+        assert_good_answerable(reader)
+        assert len(reader) == len(_bodies(ix))

@@ -25,6 +25,23 @@ pytestmark = pytest.mark.usefixtures("flat_cache")
 # the durable vectors and their cache ---------------------------------------------------------
 
 
+def _key(path) -> str:
+    """What the cache at `path` is saved for: the model and its index's id."""
+    import json
+    import sqlite3
+
+    db = sqlite3.connect(path.parent / "meta.sqlite")
+    index_id = json.loads(db.execute("SELECT value FROM manifest WHERE key = 'index_id'")
+                          .fetchone()[0])
+    db.close()
+    return f"all-MiniLM-L6-v2 index {index_id}"
+
+
+def _cache(path) -> VectorFile | None:
+    """The cache file at `path`, loaded as its index loads it."""
+    return VectorFile.load(path, _key(path), 384)
+
+
 def _stored_vectors(index) -> dict[int, np.ndarray]:
     return {cid: np.frombuffer(blob, dtype="<f4")
             for cid, blob in index.store.db.execute("SELECT chunk_id, vec FROM vectors")}
@@ -78,7 +95,8 @@ def test_crash_after_the_vectors_are_inserted_records_nothing(tmp_path, encoder,
 
 
 @pytest.mark.parametrize("prefetched", [False, True], ids=["read", "prefetched"])
-@pytest.mark.parametrize("damage", ["lost", "truncated", "bit flipped", "garbage", "other model"])
+@pytest.mark.parametrize("damage", ["lost", "truncated", "bit flipped", "garbage", "other model",
+                                    "another index's"])
 def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, encoder, damage,
                                                                   prefetched, encode_calls):
 
@@ -96,9 +114,9 @@ def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, enco
         cache.write_bytes(data[:-100] + bytes([data[-100] ^ 1]) + data[-99:])
     elif damage == "garbage":
         cache.write_bytes(b"\x00" * len(data))
-    else:
-        other = VectorFile.load(cache, "all-MiniLM-L6-v2", 384)
-        other.save(cache, "some-other-model")
+    else:  # whole, but saved for another model, or by another index of the same size
+        _cache(cache).save(cache, "some-other-model" if damage == "other model" else
+                           "all-MiniLM-L6-v2 index 0123456789abcdef")
     encode_calls.clear()
     if prefetched:  # read on a thread before the index opens, as a one-shot `ask` does
         prefetch(ix)
@@ -112,11 +130,11 @@ def test_a_damaged_cache_is_rebuilt_from_sqlite_without_embedding(tmp_path, enco
         for cid, vec in before.items():
             assert np.array_equal(index.vectors.reconstruct(cid), vec)
         assert index.search(Query("harbour project phase 3", k=1))[0].article.url == "https://t.example/3"
-    assert VectorFile.load(cache, "all-MiniLM-L6-v2", 384) is None  # a reader wrote nothing
+    assert _cache(cache) is None  # a reader wrote nothing
     encode_calls.clear()
     repair(ix)
     assert encode_calls == []
-    assert VectorFile.load(cache, "all-MiniLM-L6-v2", 384) is not None  # saved again, whole
+    assert _cache(cache) is not None  # saved again, whole
     with Index.open(ix) as index:
         assert index.notes == []
 
@@ -129,20 +147,20 @@ def test_a_prefetch_serves_only_the_file_it_read(tmp_path, encoder):
     ix = tmp_path / "ix"
     with Index.open(ix) as index:
         index.add([_article(n) for n in range(1, 21)])
-    plain = VectorFile.load(ix / CACHE_FILE, "all-MiniLM-L6-v2", 384)
+    plain = _cache(ix / CACHE_FILE)
     prefetch(ix)
-    loaded = VectorFile.load(ix / CACHE_FILE, "all-MiniLM-L6-v2", 384)
+    loaded = _cache(ix / CACHE_FILE)
     assert not vectors._PREFETCHED  # taken
     assert loaded.watermark == plain.watermark and len(loaded) == len(plain)
     for cid in plain.ids().tolist():
         assert np.array_equal(loaded.reconstruct(cid), plain.reconstruct(cid))
 
-    smaller = VectorFile.load(ix / CACHE_FILE, "all-MiniLM-L6-v2", 384)
+    smaller = _cache(ix / CACHE_FILE)
     smaller.remove(smaller.ids()[:5])
     prefetch(ix)
     vectors._PREFETCHED[str(ix / CACHE_FILE)].thread.join()  # it holds the old file's bytes
-    smaller.save(ix / CACHE_FILE, "all-MiniLM-L6-v2")  # a new file renamed over the old
-    assert len(VectorFile.load(ix / CACHE_FILE, "all-MiniLM-L6-v2", 384)) == 15
+    smaller.save(ix / CACHE_FILE, _key(ix / CACHE_FILE))  # a new file renamed over the old
+    assert len(_cache(ix / CACHE_FILE)) == 15
 
 
 def test_a_reader_searches_its_borrowed_cache_while_a_writer_replaces_it(tmp_path, encoder):
@@ -277,7 +295,7 @@ def test_cache_is_rebuilt_with_a_new_kind_when_its_size_crosses_the_threshold(tm
         assert index.vectors.kind == index.store.manifest()["vector_index"] == "flat"
         index.add([_article(3)])
         assert index.vectors.kind == index.store.manifest()["vector_index"] == "big"
-        assert VectorFile.load(ix / CACHE_FILE, "all-MiniLM-L6-v2", 384).kind == "big"
+        assert _cache(ix / CACHE_FILE).kind == "big"
         assert_consistent(index)
         index.remove([_article(3).id])
         assert index.vectors.kind == index.store.manifest()["vector_index"] == "flat"
