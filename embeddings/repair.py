@@ -28,9 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import ChunkerSettings, chunk_article
+from .durable import publish
 from .index import (BATCH_CHUNKS, KEYWORDS_FILE, META_FILE, DiskFullError, Index,
-                    IndexDamagedError, ReadOnlyIndexError, _disk_full, _writable, embed_text,
-                    new_index_id)
+                    IndexDamagedError, ReadOnlyIndexError, _disk_full, _identity, _writable,
+                    embed_text, new_index_id)
 from .locking import write_lock
 from .store import _ARTICLE_COLUMNS, _VECTOR_TABLES, SCHEMA_VERSION, MetaStore, _article_from_row
 from .vectors import CACHE_FILE
@@ -138,11 +139,9 @@ def _salvage(path: Path, report: RepairReport) -> None:
     finally:
         old.close()
         _tidy_copy(damaged)
-    _fsync(target)
     for stale in ("-wal", "-shm"):  # the damaged file's: they must not meet the new one
         meta.with_name(meta.name + stale).unlink(missing_ok=True)
-    os.replace(target, meta)
-    _fsync(path)
+    publish(target, meta)
     for cache in (CACHE_FILE, KEYWORDS_FILE):  # built on the old passage ids
         (path / cache).unlink(missing_ok=True)
 
@@ -394,14 +393,6 @@ def _free_name(path: Path) -> Path:
     return free
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 # 2. the rest -----------------------------------------------------------------------------
 def _mend(index: Index, report: RepairReport, on_wait: Callable[[], None] | None) -> None:
     """Embed passages that lack a vector, then save both caches where they are damaged,
@@ -424,18 +415,12 @@ def _mend(index: Index, report: RepairReport, on_wait: Callable[[], None] | None
                 raise
             report.embedded += len(missing)
             index._load_vectors()  # they lie below the cache's watermark: it is rebuilt
-        before = {name: _stamp(index.path / name) for name in (CACHE_FILE, KEYWORDS_FILE)}
+        # a cache saved is a new file renamed over the old one
+        before = {name: _identity(index.path / name) for name in (CACHE_FILE, KEYWORDS_FILE)}
         notes = index._save_caches()
         if notes:
             raise OSError("; ".join(notes))
         report.caches_rebuilt = [name for name, was in before.items()
-                                 if _stamp(index.path / name) not in (was, None)]
+                                 if _identity(index.path / name) not in (was, None)]
         index.notes.clear()  # what opening found is what this mended
 
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return st.st_ino, st.st_mtime_ns
