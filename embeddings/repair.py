@@ -131,10 +131,14 @@ def _salvage(path: Path, report: RepairReport) -> None:
             _copy_contents(old, new, report)
         finally:
             new.close()
-    except BaseException:
+    except BaseException as exc:
         for leftover in (target, target.with_name(target.name + "-wal"),
                          target.with_name(target.name + "-shm")):
             leftover.unlink(missing_ok=True)
+        if isinstance(exc, (OSError, sqlite3.OperationalError)) and _disk_full(exc):
+            raise DiskFullError(f"the disk holding {path} is full: the salvaged copy was "
+                                f"removed and the index is as it was; free space and run "
+                                f"repair again") from exc
         raise
     finally:
         old.close()

@@ -282,3 +282,32 @@ def test_a_long_lived_reader_takes_in_the_repaired_file(built, tmp_path):
         assert reader.check() == []  # reads the new file, not the damaged one it opened
         assert_good_answerable(reader)
         assert len(reader) == len(_bodies(ix))
+
+
+def test_a_full_disk_during_salvage_leaves_the_index_as_it_was(built, tmp_path, monkeypatch):
+    import errno
+
+    from embeddings import DiskFullError
+    from embeddings import repair as module
+
+    _, base = built
+    ix = _copy(base, tmp_path / "ix")
+    damaged = _damage_page(ix / "meta.sqlite", _page_of(ix / "meta.sqlite", b"Filler story 9 "))
+
+    def full(*args):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(module, "_insert", full)
+    with pytest.raises(DiskFullError, match="is full"):
+        repair(ix)
+    assert (ix / "meta.sqlite").read_bytes() == damaged and not list(ix.glob("*.tmp*"))
+
+    def no_space(source, copy):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(module.shutil, "copyfile", no_space)
+    for copy in ix.glob("meta.sqlite.damaged*"):
+        copy.unlink()
+    with pytest.raises(DiskFullError, match="free that much space"):
+        repair(ix)
+    assert not list(ix.glob("meta.sqlite.damaged*"))
