@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from embeddings import Filters, Hit, Index, Query
+from embeddings.errors import BadInputError
 from embeddings.readers.common import valid_text
 
 from .answer import Answer, Quote, Source
@@ -22,7 +24,7 @@ PASSAGE_SIMILARITY = 0.44  # and a top passage must be this close in meaning,
 STRONG_SENTENCE = 1.2  # unless a sentence scores this high (refitted with the weights)
 
 
-class EmptyQuestionError(ValueError):
+class EmptyQuestionError(BadInputError):
     """The question has no words to search for."""
 
 
@@ -58,8 +60,9 @@ class Assistant:
 
     def ask(self, question: str, k: int | None = None, as_of: date | None = None,
             outlet: str | None = None, since: date | None = None, until: date | None = None,
-            author: str | None = None) -> Answer:
-        """Answer from the articles' own sentences; `found=False` when they don't hold it."""
+            author: str | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
+        """Answer from the articles' own sentences; `found=False` when they don't hold it.
+        (`on_text` is the `Answerer` protocol's: a quoted answer comes whole, not streamed.)"""
         question, as_of = checked_question(question), as_of or date.today()
         with self.index.reading():  # one committed state for the search and the answer
             hits = self.search(question, k=k, as_of=as_of, outlet=outlet, since=since,

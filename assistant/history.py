@@ -29,9 +29,9 @@ CREATE INDEX IF NOT EXISTS turns_conversation ON turns(conversation_id);
 
 def default_history_path() -> Path:
     """`NEWSDESK_HISTORY`, else `conversations.sqlite` in the user data dir."""
-    from .settings import data_path
+    from .settings import Settings
 
-    return data_path("NEWSDESK_HISTORY", "conversations.sqlite")
+    return Settings.load().history
 
 
 def _now() -> str:

@@ -1,32 +1,131 @@
-"""Settings: flags first, then the environment, then defaults."""
+"""Settings: one frozen object, read once from flags, then the environment, then defaults.
+
+`Settings.load` is the only reader of `NEWSDESK_*` variables (`ENVIRONMENT` lists them, and
+a test checks the README's table against it). The engine reads none: `configure_engine`
+hands it the encoder backend and the cache folder.
+"""
 from __future__ import annotations
 
 import os
-import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
+from typing import Any
+
+from embeddings.errors import BadInputError, IndexMissingError, IndexUnavailableError, NewsdeskError
+
+# setting -> environment variable
+ENVIRONMENT: dict[str, str] = {
+    "index": "NEWSDESK_INDEX",
+    "history": "NEWSDESK_HISTORY",
+    "model": "NEWSDESK_MODEL",
+    "encoder": "NEWSDESK_ENCODER",
+    "cache": "NEWSDESK_CACHE",
+    "prompts": "NEWSDESK_PROMPTS",
+    "llm_backend": "NEWSDESK_LLM_BACKEND",
+    "llm_base_url": "NEWSDESK_LLM_BASE_URL",
+    "llm_model": "NEWSDESK_LLM_MODEL",
+    "llm_api_key": "NEWSDESK_LLM_API_KEY",
+    "llm_timeout": "NEWSDESK_LLM_TIMEOUT",
+    "llm_context": "NEWSDESK_LLM_CONTEXT",
+    "llm_gguf": "NEWSDESK_LLM_GGUF",
+}
+FILTERS = ("outlet", "author", "since", "until")  # flags that narrow every search
 
 
-def data_path(variable: str, name: str) -> Path:
-    """The path in environment `variable`, else `name` in the user's data directory."""
-    env = os.environ.get(variable)
-    if env:
-        return Path(env).expanduser()
+@dataclass(frozen=True)
+class Settings:
+    """Everything a surface needs to open a session: where things are, which model and
+    backends, and what the user asked for on the command line."""
+
+    index: Path
+    history: Path
+    model: str | None = None  # a sentence-transformers model for new indexes
+    encoder: str | None = None  # onnx, onnx-int8 or torch (None: the engine's default)
+    cache: Path | None = None  # the exported ONNX graphs
+    prompts: Path | None = None  # a folder whose templates override the packaged ones
+    llm_backend: str = "openai"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float | None = None
+    llm_context: int | None = None
+    llm_gguf: str | None = None
+    # the command line's question options: the same on every surface
+    k: int | None = None
+    as_of: date | None = None
+    filters: Mapping[str, Any] = field(default_factory=dict)
+    generate: bool = False
+    strict: bool = False
+
+    @classmethod
+    def load(cls, flags: Mapping[str, Any] | Any = None,
+             environ: Mapping[str, str] | None = None) -> "Settings":
+        """Flags (a mapping, or an argparse namespace; None values are unset) over the
+        environment over the defaults. A bad value is a `BadInputError` naming it."""
+        environ = os.environ if environ is None else environ
+        flags = vars(flags) if flags is not None and not isinstance(flags, Mapping) else (flags or {})
+        values: dict[str, Any] = {}
+        for name, variable in ENVIRONMENT.items():
+            raw = environ.get(variable)
+            if raw:
+                values[name] = _parse(name, variable, raw)
+        if flags.get("backend"):
+            values["llm_backend"] = flags["backend"]
+        for name in ("index", "k", "as_of", "generate", "strict"):
+            if flags.get(name) not in (None, False):
+                values[name] = flags[name]
+        values["filters"] = {n: flags[n] for n in FILTERS if flags.get(n) is not None}
+        values.setdefault("index", _user_data("index"))
+        values.setdefault("history", _user_data("conversations.sqlite"))
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> "Settings":
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+    def configure_engine(self) -> "Settings":
+        """Hand the engine its settings (encoder backend, cache folder) for this process."""
+        from embeddings.encoder import configure
+
+        configure(backend=self.encoder, cache=self.cache)
+        return self
+
+
+_NUMBERS = {"llm_timeout": float, "llm_context": int}
+_PATHS = ("index", "history", "cache", "prompts")
+
+
+def _parse(name: str, variable: str, raw: str) -> Any:
+    if name in _PATHS:
+        return Path(raw).expanduser()
+    if name in _NUMBERS:
+        try:
+            return _NUMBERS[name](raw)
+        except ValueError:
+            raise BadInputError(f"{variable} must be a number, not {raw!r}") from None
+    if name == "encoder":
+        from embeddings.encoder import BACKENDS
+
+        value = raw.strip().lower()
+        if value not in BACKENDS:
+            raise BadInputError(f"{variable}={value!r}: choose one of {', '.join(BACKENDS)}")
+        return value
+    return raw
+
+
+def _user_data(name: str) -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("newsdesk", appauthor=False)) / name
 
 
-def default_index_dir() -> Path:
-    """`NEWSDESK_INDEX`, else `index/` in the user's data directory."""
-    return data_path("NEWSDESK_INDEX", "index")
+assert set(ENVIRONMENT) <= {f.name for f in fields(Settings)}
 
 
-def model_setting() -> str | None:
-    """`NEWSDESK_MODEL`: a sentence-transformers model path or name for new indexes."""
-    return os.environ.get("NEWSDESK_MODEL") or None
-
-
-class IndexUnavailable(Exception):
+class IndexUnavailable(IndexUnavailableError):
     """The index at `path` could not be opened: `missing` (none there), `mismatch` (built
     with another model or chunker), or another error, kept as `cause`."""
 
@@ -35,24 +134,25 @@ class IndexUnavailable(Exception):
         from embeddings import IndexMismatchError
 
         self.path, self.cause = path, cause
-        self.missing = isinstance(cause, FileNotFoundError)
+        self.missing = isinstance(cause, (FileNotFoundError, IndexMissingError))
         self.mismatch = isinstance(cause, IndexMismatchError)
 
 
-def open_index(path: Path | None = None, create: bool = False):
-    """The `embeddings.Index` at `path` (default: `default_index_dir()`), with the model
-    that `NEWSDESK_MODEL` names; any failure is an `IndexUnavailable`."""
-    from embeddings import Index, IndexMismatchError
+def open_index(settings: Settings, create: bool = False):
+    """The `embeddings.Index` the settings name, with their model; any failure is an
+    `IndexUnavailable`."""
+    import sqlite3
 
-    path = path or default_index_dir()
+    from embeddings import Index
+
     try:
-        return Index.open(path, model=model_setting(), create=create)
-    except (IndexMismatchError, OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
-        raise IndexUnavailable(path, exc) from exc
+        return Index.open(settings.index, model=settings.model, create=create)
+    except (NewsdeskError, OSError, sqlite3.Error) as exc:
+        raise IndexUnavailable(settings.index, exc) from exc
 
 
-def preload(path: Path | None) -> None:
-    """For a command about to search the index at `path`: start, in the background,
+def preload(settings: Settings) -> None:
+    """For a command about to search the index the settings name: start, in the background,
     reading its vector cache (`embeddings.vectors.prefetch`) and loading the bundled
     embedding model (`Encoder.preload`), before the engine's imports. Only where there
     is an index (so an error exits without waiting), and the model only where it is the
@@ -61,14 +161,9 @@ def preload(path: Path | None) -> None:
     from embeddings.encoder import DEFAULT_MODEL, Encoder, model_id
     from embeddings.vectors import prefetch
 
-    path = path or default_index_dir()
-    if not path.is_dir():
+    if not settings.index.is_dir():
         return
-    prefetch(path)
-    if model_id(model_setting()) != DEFAULT_MODEL:
+    prefetch(settings.index)
+    if model_id(settings.model) != DEFAULT_MODEL:
         return
-    try:
-        encoder = Encoder()
-    except ValueError:  # a bad NEWSDESK_ENCODER: opening the index says so
-        return
-    encoder.preload()
+    Encoder().preload()

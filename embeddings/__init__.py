@@ -10,20 +10,24 @@ from .lazy import lazy_names
 
 if TYPE_CHECKING:
     from .chunking import ChunkerSettings, chunk_article
-    from .index import (AddReport, DiskFullError, Index, IndexDamagedError, IndexMismatchError,
-                        ReadOnlyIndexError)
+    from .errors import (BadInputError, DiskFullError, IndexDamagedError, IndexMismatchError,
+                         IndexMissingError, IndexUnavailableError, NewsdeskError,
+                         ReadOnlyIndexError)
+    from .index import AddReport, Index
     from .query import Filters, Query
     from .readers import Skipped, read_paths
     from .records import Article, Chunk, Hit
 
 _WHERE = {"ChunkerSettings": ".chunking", "chunk_article": ".chunking",
-          "AddReport": ".index", "Index": ".index", "IndexMismatchError": ".index",
-          "IndexDamagedError": ".index", "ReadOnlyIndexError": ".index",
-          "DiskFullError": ".index",
+          "AddReport": ".index", "Index": ".index",
+          **{name: ".errors" for name in (
+              "NewsdeskError", "IndexUnavailableError", "IndexMissingError", "IndexMismatchError",
+              "IndexDamagedError", "ReadOnlyIndexError", "DiskFullError", "BadInputError")},
           "Filters": ".query", "Query": ".query", "Skipped": ".readers", "read_paths": ".readers",
           "Article": ".records", "Chunk": ".records", "Hit": ".records"}
-__all__ = ["Index", "IndexMismatchError", "IndexDamagedError", "ReadOnlyIndexError",
-           "DiskFullError", "AddReport",
+__all__ = ["Index", "NewsdeskError", "IndexUnavailableError", "IndexMissingError",
+           "IndexMismatchError", "IndexDamagedError", "ReadOnlyIndexError", "DiskFullError",
+           "BadInputError", "AddReport",
            "Article", "Chunk", "Hit", "Skipped", "ChunkerSettings", "chunk_article", "read_paths",
            "Query", "Filters"]
 

@@ -31,12 +31,23 @@ def model_id(model: str | None) -> str:
     return model
 
 
+_CONFIGURED: dict[str, object] = {"backend": None}
+
+
+def configure(backend: str | None = None, cache: "os.PathLike | str | None" = None) -> None:
+    """This process's encoder backend and ONNX cache folder (None: the defaults). The
+    engine reads no environment: `assistant.settings.Settings` calls this."""
+    if backend is not None and backend not in BACKENDS:
+        raise ValueError(f"encoder backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+    _CONFIGURED["backend"] = backend
+    from .onnx_export import configure_cache
+
+    configure_cache(cache)
+
+
 def backend_setting() -> str:
-    """`NEWSDESK_ENCODER`, else the default backend."""
-    value = (os.environ.get("NEWSDESK_ENCODER") or DEFAULT_BACKEND).strip().lower()
-    if value not in BACKENDS:
-        raise ValueError(f"NEWSDESK_ENCODER={value!r}: choose one of {', '.join(BACKENDS)}")
-    return value
+    """The configured backend (`configure`), else the default."""
+    return str(_CONFIGURED["backend"] or DEFAULT_BACKEND)
 
 
 _LOCK = threading.Lock()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from .errors import BadInputError
 from .query import MODES, Query
 from .readers.common import parse_date
 
@@ -25,7 +26,7 @@ SYSTEMS = MODES  # every search mode is measured
 DEPTH = 10
 
 
-class QuestionFileError(ValueError):
+class QuestionFileError(BadInputError):
     """A question file line that cannot be used; the message names file and line."""
 
 

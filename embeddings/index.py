@@ -36,6 +36,8 @@ import numpy as np
 from . import ann
 from .chunking import ChunkerSettings, chunk_article
 from .encoder import Encoder, model_id
+from .errors import (DiskFullError, IndexDamagedError, IndexMismatchError, IndexMissingError,
+                     ReadOnlyIndexError)
 from .locking import write_lock
 from .records import Article, Hit
 from .store import FTS_TOKENIZE, SCHEMA_VERSION, MetaStore, MigrationContext
@@ -54,24 +56,6 @@ KEYWORDS_FILE = "keywords.cache"
 # passage, and a build in Python of ~4 min a million): FTS5's own query serves instead.
 KEYWORDS_MAX_PASSAGES = 500_000
 BATCH_CHUNKS = 2048  # chunks embedded and committed together
-
-
-class IndexMismatchError(RuntimeError):
-    """The index was built with another model or chunker than the one asked for."""
-
-
-class ReadOnlyIndexError(PermissionError):
-    """A write was asked of an index this process may only read."""
-
-
-class DiskFullError(OSError):
-    """The disk filled up while indexing: what was committed before is kept, the batch
-    being written is not."""
-
-
-class IndexDamagedError(RuntimeError):
-    """The index's files are damaged beyond what opening repairs; the message says how
-    to mend them."""
 
 
 @dataclass
@@ -145,13 +129,28 @@ class Index:
         """Open (or create) the index at `path`; an index of an older schema is migrated.
 
         `model=None` uses the model the index was built with (the default for a new one);
-        naming a different model than the manifest records is an `IndexMismatchError`.
+        naming a different model than the manifest records is an `IndexMismatchError`; no
+        index (with `create=False`) an `IndexMissingError`; a database SQLite finds damaged
+        an `IndexDamagedError`.
         """
         path = Path(path)
+        try:
+            return cls._open(path, model, chunker, create)
+        except sqlite3.OperationalError:
+            raise  # locked, unreadable, a full disk: not damage
+        except sqlite3.DatabaseError as exc:
+            raise IndexDamagedError(
+                f"the index at {path} could not be read ({exc}): check it with `newsdesk info "
+                f"--check --index {path}`; `newsdesk repair --index {path}` mends it") from exc
+
+    @classmethod
+    def _open(cls, path: Path, model: str | None, chunker: ChunkerSettings | None,
+              create: bool) -> "Index":
         meta = path / META_FILE
         if not meta.exists():
             if not create:
-                raise FileNotFoundError(f"no index at {path} (build one with `newsdesk index PATH`)")
+                raise IndexMissingError(f"no index at {path} (build one with `newsdesk index "
+                                        f"PATH... --index {path}`)")
             path.mkdir(parents=True, exist_ok=True)
         elif meta.stat().st_size == 0 and _index_files_beside(path):
             raise IndexDamagedError(

@@ -31,11 +31,19 @@ STALE_EXPORT_S = 24 * 3600
 _LOCK = threading.Lock()
 
 
+_CACHE: list[Path | None] = [None]
+
+
+def configure_cache(folder: "os.PathLike | str | None") -> None:
+    """Keep the exported graphs in `folder` (None: the user cache directory)."""
+    _CACHE[0] = Path(folder).expanduser() if folder else None
+
+
 def cache_root() -> Path:
-    """`NEWSDESK_CACHE`, else `newsdesk` in the user cache directory."""
-    env = os.environ.get("NEWSDESK_CACHE")
-    if env:
-        return Path(env).expanduser()
+    """The configured folder (`configure_cache`), else `newsdesk` in the user cache
+    directory."""
+    if _CACHE[0] is not None:
+        return _CACHE[0]
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("newsdesk", appauthor=False))

@@ -29,8 +29,8 @@ import numpy as np
 
 from .chunking import ChunkerSettings, chunk_article
 from .durable import publish
-from .index import (BATCH_CHUNKS, KEYWORDS_FILE, META_FILE, DiskFullError, Index,
-                    IndexDamagedError, ReadOnlyIndexError, _disk_full, _identity, _writable,
+from .errors import DiskFullError, IndexDamagedError, IndexMissingError, ReadOnlyIndexError
+from .index import (BATCH_CHUNKS, KEYWORDS_FILE, META_FILE, Index, _disk_full, _identity, _writable,
                     embed_text, new_index_id)
 from .locking import write_lock
 from .store import _ARTICLE_COLUMNS, _VECTOR_TABLES, SCHEMA_VERSION, MetaStore, _article_from_row
@@ -62,13 +62,13 @@ class RepairReport:
 
 
 def repair(path: str | os.PathLike, on_wait: Callable[[], None] | None = None) -> RepairReport:
-    """Mend the index at `path` (see the module's docstring); raises FileNotFoundError where
+    """Mend the index at `path` (see the module's docstring); raises IndexMissingError where
     there is none, ReadOnlyIndexError where it may not be written, and IndexDamagedError
     where nothing in its database can be read."""
     path = Path(path)
     meta = path / META_FILE
     if not meta.exists():
-        raise FileNotFoundError(f"no index at {path}")
+        raise IndexMissingError(f"no index at {path}")
     if not _writable(path, meta):
         raise ReadOnlyIndexError(f"the index at {path} is read-only here: repair it where it "
                                  f"can be written")

@@ -1,7 +1,7 @@
 """Prompt templates as plain text files, shipped inside the wheel.
 
-A user folder (`NEWSDESK_PROMPTS`, or the `dir` argument) overrides any template by
-holding a file of the same name.
+A user folder (the `dir` argument: `Settings.prompts`, from `NEWSDESK_PROMPTS`) overrides
+any template by holding a file of the same name.
 """
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ def load(name: str, dir: str | os.PathLike | None = None) -> str:
     """The text of `<name>.txt`: from the user folder when it has one, else the package's."""
     if name not in NAMES:
         raise ValueError(f"unknown prompt {name!r}; the prompts are {', '.join(NAMES)}")
-    folder = dir or os.environ.get("NEWSDESK_PROMPTS")
-    if folder:
-        override = Path(folder).expanduser() / f"{name}.txt"
+    if dir:
+        override = Path(dir).expanduser() / f"{name}.txt"
         if override.is_file():
             return override.read_text(encoding="utf-8")
     return resources.files(__package__).joinpath(f"{name}.txt").read_text(encoding="utf-8")

@@ -43,6 +43,20 @@ def write_corpus(folder: Path) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch, tmp_path_factory):
+    """No developer's `NEWSDESK_*` reaches a test, user data (the default index, saved
+    conversations) goes to a temporary folder, and the engine's settings are the defaults
+    again after each test. (The user cache, where the exported ONNX graphs are, is shared.)"""
+    from embeddings.encoder import configure
+
+    for name in [n for n in os.environ if n.startswith("NEWSDESK_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+    yield
+    configure()
+
+
 @pytest.fixture
 def flat_cache(monkeypatch):
     """The vector cache as a FAISS file at any size (`ann.EXACT_MAX` 0), for the tests of

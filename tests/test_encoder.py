@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embeddings import Index, Query
-from embeddings.encoder import Encoder, backend_setting
+from embeddings.encoder import Encoder, backend_setting, configure
 from embeddings.index import embed_text
 from embeddings.onnx_encoder import BATCH_TEXTS, BATCH_TOKENS, RUN_COST_TOKENS, _batches
 from embeddings.onnx_export import BundledModel, ensure_onnx, onnx_path
@@ -81,12 +81,12 @@ def test_int8_is_close_to_fp32():
 def test_an_index_built_by_either_backend_opens_with_the_other(tmp_path, corpus_dir, monkeypatch):
     question = "When does the plastic bag ban take effect?"
     for built_by, opened_by in (("torch", "onnx"), ("onnx", "torch")):
-        monkeypatch.setenv("NEWSDESK_ENCODER", built_by)
+        configure(backend=built_by)  # as Settings hands NEWSDESK_ENCODER to the engine
         with Index.open(tmp_path / built_by) as index:
             index.add([corpus_dir])
             assert index.encoder.backend == built_by
             before = [h.chunk_id for h in index.search(Query(question, k=3))]
-        monkeypatch.setenv("NEWSDESK_ENCODER", opened_by)
+        configure(backend=opened_by)
         with Index.open(tmp_path / built_by) as index:
             assert index.encoder.backend == opened_by
             assert index.stats()["model"] == "all-MiniLM-L6-v2"
@@ -99,9 +99,14 @@ def test_other_models_keep_sentence_transformers():
 
 
 def test_a_bad_backend_setting_is_a_clear_error(monkeypatch):
+    from assistant.settings import Settings
+
     monkeypatch.setenv("NEWSDESK_ENCODER", "tensorflow")
     with pytest.raises(ValueError, match="NEWSDESK_ENCODER='tensorflow'"):
-        backend_setting()
+        Settings.load()
+    with pytest.raises(ValueError, match="'tensorflow'"):
+        configure(backend="tensorflow")
+    assert backend_setting() == "onnx"
 
 
 _NO_TORCH = """
@@ -164,7 +169,7 @@ def test_the_chat_never_imports_torch(built_index_dir, tmp_path):
 
 @pytest.mark.slow
 def test_export_is_atomic_into_the_cache_and_happens_once(tmp_path, monkeypatch):
-    monkeypatch.setenv("NEWSDESK_CACHE", str(tmp_path / "cache"))
+    configure(cache=tmp_path / "cache")  # as Settings hands NEWSDESK_CACHE to the engine
     model = BundledModel.locate()
     target = onnx_path(model, "fp32")
     assert not target.exists()

@@ -136,11 +136,18 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise SystemExit(code)
 
 
-def preload(path: Path | None) -> None:
-    """Start reading the index at `path` and loading the model in the background."""
+def settings_from(args: argparse.Namespace):
+    """The command's `Settings`: its flags over the environment, handed to the engine."""
+    from ..settings import Settings
+
+    return Settings.load(args).configure_engine()
+
+
+def preload(settings) -> None:
+    """Start reading the index the settings name, and loading the model, in the background."""
     from ..settings import preload as start
 
-    start(path)
+    start(settings)
 
 
 def unreadable(path: Path, exc: Exception) -> NoReturn:
@@ -149,21 +156,65 @@ def unreadable(path: Path, exc: Exception) -> NoReturn:
          f"`newsdesk info --check --index {path}`; `newsdesk repair --index {path}` mends it")
 
 
-def open_index(path: Path | None, create: bool = False):
-    """The index at `path` (or the default), with clear messages instead of tracebacks."""
+def unavailable(exc) -> NoReturn:
+    """Exit for an `IndexUnavailable`: how to build a missing index, else the cause."""
+    if exc.missing:
+        fail(f"no index at {exc.path}. Build one first:\n"
+             f"  newsdesk index PATH... --index {exc.path}", EXIT_USAGE)
+    if exc.mismatch:
+        fail(str(exc.cause), EXIT_USAGE)
+    fail(f"cannot open the index at {exc.path}: {exc.cause}")
+
+
+def say_notes(notes: list[str]) -> None:
+    """What opening the index found wrong, on stderr: said, not kept quiet."""
+    from assistant.render import safe
+
+    for note in notes:
+        print(f"newsdesk: note: {safe(note)}", file=sys.stderr)
+
+
+def open_index(settings, create: bool = False):
+    """The index the settings name, with clear messages instead of tracebacks."""
     from ..settings import IndexUnavailable, open_index as open_configured
 
     try:
-        index = open_configured(path, create=create)
+        index = open_configured(settings, create=create)
     except IndexUnavailable as exc:
-        if exc.missing:
-            fail(f"no index at {exc.path}. Build one first:\n"
-                 f"  newsdesk index PATH... --index {exc.path}", EXIT_USAGE)
-        if exc.mismatch:
-            fail(str(exc.cause), EXIT_USAGE)
-        fail(f"cannot open the index at {exc.path}: {exc.cause}")
-    from assistant.render import safe
-
-    for note in index.notes:  # what opening mended: said, on stderr, not kept quiet
-        print(f"newsdesk: note: {safe(note)}", file=sys.stderr)
+        unavailable(exc)
+    say_notes(index.notes)
     return index
+
+
+def add_question_options(parser: argparse.ArgumentParser, k_help: str) -> None:
+    """The options of a question, the same for `ask` and the chat."""
+    parser.add_argument("-k", type=result_count, default=None, metavar="N", help=k_help)
+    parser.add_argument("--as-of", type=iso_date, metavar="DATE",
+                        help="reference date for 'this week', 'yesterday' (default today)")
+    add_filter_options(parser)
+    from assistant.generation.registry import BACKENDS
+
+    parser.add_argument("--generate", action="store_true",
+                        help="have a language model write the answer (every quote is checked)")
+    parser.add_argument("--backend", choices=sorted(BACKENDS),
+                        help="generation backend (default $NEWSDESK_LLM_BACKEND, else openai)")
+    parser.add_argument("--strict", action="store_true",
+                        help="with --generate: fall back to quotes if any quote is unverified")
+
+
+def expected_failures(main):
+    """A `NewsdeskError` (a bad setting, an empty question, a failed generation...) ends
+    the command with its message, never a traceback: 2 for bad input, else 1."""
+    import functools
+
+    @functools.wraps(main)
+    def run(*args, **kwargs):
+        from embeddings.errors import BadInputError, NewsdeskError
+
+        try:
+            return main(*args, **kwargs)
+        except BadInputError as exc:
+            fail(str(exc), EXIT_USAGE)
+        except NewsdeskError as exc:
+            fail(str(exc))
+    return run

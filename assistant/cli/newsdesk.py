@@ -9,8 +9,9 @@ from pathlib import Path
 
 from assistant.render import json_text
 
-from .common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option, fail,
-                     iso_date, leave_at_once, open_index, preload, progress_bar,
+from .common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
+                     add_question_options, expected_failures, fail, iso_date, leave_at_once,
+                     open_index, preload, progress_bar, settings_from,
                      quiet_broken_pipe, result_count, unreadable)
 
 
@@ -49,8 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", help="open the chat in the terminal")
     add_index_option(p)
-    p.add_argument("--as-of", type=iso_date, metavar="DATE",
-                   help="reference date for 'this week', 'yesterday' (default today)")
+    add_question_options(p, "passages to read for each answer (default 8)")
 
     p = sub.add_parser("setup", help="prepare the embedding model (export it to ONNX) now, "
                        "rather than on first use")
@@ -70,8 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_index(args) -> int:
-    index = open_index(args.index, create=True)
+def cmd_index(args, settings) -> int:
+    index = open_index(settings, create=True)
     progress, advance = progress_bar("reading articles", "embedding articles")
     try:
         with progress:
@@ -101,15 +101,14 @@ def cmd_index(args) -> int:
     return EXIT_OK
 
 
-def cmd_search(args) -> int:
-    preload(args.index)  # meanwhile, the engine imports and the index opens
+def cmd_search(args, settings) -> int:
+    preload(settings)  # meanwhile, the engine imports and the index opens
     from assistant.render import safe
     from embeddings import Filters, Query
 
-    index = open_index(args.index)
-    query = Query(" ".join(args.query), k=args.k, as_of=args.as_of,
-                  filters=Filters(outlet=args.outlet, author=args.author, since=args.since,
-                                  until=args.until))
+    index = open_index(settings)
+    query = Query(" ".join(args.query), k=args.k, as_of=settings.as_of,
+                  filters=Filters(**settings.filters))
     try:
         if args.chunks:
             hits = index.search(query)
@@ -136,7 +135,7 @@ def cmd_search(args) -> int:
     return EXIT_OK
 
 
-def cmd_eval(args) -> int:
+def cmd_eval(args, settings) -> int:
     from rich.console import Console
     from rich.table import Table
 
@@ -150,7 +149,7 @@ def cmd_eval(args) -> int:
         fail(str(exc), EXIT_USAGE)
     if args.limit:
         questions = questions[: args.limit]
-    index = open_index(args.index)
+    index = open_index(settings)
     progress, advance = progress_bar("evaluating")
     try:
         with progress:
@@ -174,14 +173,14 @@ def cmd_eval(args) -> int:
     return EXIT_OK
 
 
-def cmd_chat(args) -> int:
+def cmd_chat(args, settings) -> int:
     from assistant.tui import run_chat
 
-    run_chat(args.index, as_of=args.as_of)
+    run_chat(settings)
     return EXIT_OK
 
 
-def cmd_setup(args) -> int:
+def cmd_setup(args, settings) -> int:
     from embeddings.encoder import prepare
 
     try:
@@ -192,8 +191,8 @@ def cmd_setup(args) -> int:
     return EXIT_OK
 
 
-def cmd_info(args) -> int:
-    index = open_index(args.index)
+def cmd_info(args, settings) -> int:
+    index = open_index(settings)
     try:
         stats = index.stats()
         problems = index.check() if args.check else None  # a cache opening noted, too
@@ -207,15 +206,12 @@ def cmd_info(args) -> int:
     return EXIT_ERROR if problems else EXIT_OK
 
 
-def cmd_repair(args) -> int:
-    from embeddings.index import IndexDamagedError
+def cmd_repair(args, settings) -> int:
     from embeddings.repair import repair
 
     from assistant.render import safe
 
-    from ..settings import default_index_dir
-
-    path = args.index or default_index_dir()
+    path = settings.index
     try:
         report = repair(path, on_wait=lambda: print(
             "waiting: another newsdesk is writing to this index", file=sys.stderr))
@@ -224,7 +220,7 @@ def cmd_repair(args) -> int:
     except KeyboardInterrupt:
         fail("interrupted; the index is as it was, or repaired: run the same command again",
              130)
-    except (OSError, IndexDamagedError, sqlite3.DatabaseError) as exc:
+    except (OSError, sqlite3.DatabaseError) as exc:  # NewsdeskErrors: said by main
         fail(str(exc))
     done = report.to_dict()
     if not args.json:
@@ -253,11 +249,12 @@ def _print_mapping(values: dict, as_json: bool, width: int) -> None:
 
 
 @quiet_broken_pipe
+@expected_failures
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return {"index": cmd_index, "search": cmd_search, "eval": cmd_eval,
             "chat": cmd_chat, "setup": cmd_setup, "info": cmd_info,
-            "repair": cmd_repair}[args.command](args)
+            "repair": cmd_repair}[args.command](args, settings_from(args))
 
 
 entry = leave_at_once(main)  # the `newsdesk` console script

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 
-def run_chat(index_path=None, as_of=None, backend=None, strict: bool = False) -> None:
-    """Open the chat; with a generation `backend`, a model writes the answers."""
+def run_chat(settings=None) -> None:
+    """Open the chat with `settings` (`assistant.settings.Settings`; default: the
+    environment's): the same index, filters and answerer options as `ask`."""
     from .app import NewsdeskApp
 
-    NewsdeskApp(index_path=index_path, as_of=as_of, backend=backend, strict=strict).run()
+    NewsdeskApp(settings).run()

@@ -15,6 +15,7 @@ from ..answer import Answer
 from ..conversation import Conversation
 from ..history import History
 from ..render import safe
+from ..settings import Settings
 from .reader import ReaderScreen
 from .screens import ConversationsScreen, FilterScreen, HelpScreen
 from .views import AnswerView, Notice, QuestionView
@@ -62,22 +63,30 @@ class NewsdeskApp(App):
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
-    def __init__(self, index_path: Path | None = None, index=None, history: History | None = None,
-                 as_of: date | None = None, k: int | None = None, backend=None, strict: bool = False) -> None:
+    def __init__(self, settings: Settings | None = None, index=None,
+                 history: History | None = None, index_path: Path | None = None,
+                 as_of: date | None = None, k: int | None = None, backend=None,
+                 strict: bool = False) -> None:
+        """`settings` as the command line gave them (default: the environment's); the
+        other arguments, for a library user or a test, override them: an open `index`, a
+        `history`, a generation `backend` object."""
         super().__init__()
+        settings = settings or Settings.load()
+        changes = {name: value for name, value in (("index", index_path), ("as_of", as_of),
+                                                    ("k", k), ("strict", strict or None))
+                   if value is not None}
+        self.settings = settings.replace(**changes) if changes else settings
         self.backend = backend
-        self.strict = strict
-        self.index_path = index_path
         self.index = index
         self.history = history
-        self.as_of = as_of
-        self.k = k
+        self.as_of = self.settings.as_of
         self.conversation: Conversation | None = None
         self.conversation_id: int | None = None
-        self.filters: dict = {}
+        self.filters: dict = dict(self.settings.filters)
         self.answers: list[Answer] = []
         self.busy = False
         self.index_problem: str | None = None
+        self.generating = False
 
     # layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -91,7 +100,7 @@ class NewsdeskApp(App):
     def on_mount(self) -> None:
         if self.history is None:
             try:
-                self.history = History()
+                self.history = History(self.settings.history)
                 self.query_one(QuestionInput).past = self.history.questions()
             except Exception as exc:  # history is a convenience; never block asking
                 self.say(f"Conversations will not be saved: {exc}", "warning")
@@ -110,38 +119,36 @@ class NewsdeskApp(App):
     # the index ------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="index")
     def open_index(self) -> None:
-        from .. import settings
+        from embeddings.errors import NewsdeskError
 
-        try:
-            index = settings.open_index(self.index_path)
-        except settings.IndexUnavailable as exc:
+        from ..session import start_session
+        from ..settings import IndexUnavailable
+
+        try:  # warm: the model and the keyword postings now, not on the first question
+            session = start_session(self.settings, warm=True)
+        except IndexUnavailable as exc:
             self.call_from_thread(self.index_missing, (
                 f"No index at {exc.path}. Build one first, then start again:\n"
                 f"  newsdesk index PATH... --index {exc.path}" if exc.missing
                 else f"Cannot open the index: {exc.cause}"))
             return
-        try:
-            index.warm()  # the model and the keyword postings now, not on the first question
-        except (OSError, ValueError, RuntimeError) as exc:
-            index.close()
+        except (NewsdeskError, OSError, ValueError, RuntimeError) as exc:
             self.call_from_thread(self.index_missing, f"Cannot open the index: {exc}")
             return
-        self.index = index
-        self.call_from_thread(self.index_ready)
+        self.index = session.index
+        self.call_from_thread(self.index_ready, session.answerer)
 
     def index_missing(self, message: str) -> None:
         self.index_problem = message
         self.say(message, "error")
 
-    def index_ready(self) -> None:
-        from ..assistant import Assistant
+    def index_ready(self, answerer=None) -> None:
+        if answerer is None or self.backend is not None:
+            from ..session import answerer_for
 
-        assistant = Assistant(self.index, **({"k": self.k} if self.k else {}))
-        if self.backend is not None:
-            from ..generation import GenerativeAssistant
-
-            assistant = GenerativeAssistant(assistant, self.backend, strict=self.strict)
-        self.conversation = Conversation(assistant)
+            answerer = answerer_for(self.index, self.settings, backend=self.backend)
+        self.generating = self.backend is not None or self.settings.generate
+        self.conversation = Conversation(answerer)
         articles = len(self.index)
         if articles == 0:
             self.index_problem = (f"The index at {self.index.path} is empty. Add articles:\n"
@@ -180,7 +187,7 @@ class NewsdeskApp(App):
 
         self.conversation.filters = dict(self.filters)
         options = {}
-        if self.backend is not None:
+        if self.generating:
             options["on_text"] = lambda piece: self.call_from_thread(self.stream_piece, piece)
         try:
             answer = self.conversation.ask(question, as_of=self.as_of, **options)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..lazy import lazy_names
 from ..records import Article
-from .common import (MAX_ARTICLE_CHARS, BadInput, Skipped, decode_prefix, decode_text,
-                     path_text, read_bytes, too_long)
+from .common import (MAX_ARTICLE_CHARS, BadInput, Skipped, decode_prefix, decode_text,  # noqa: F401
+                     path_text, read_bytes)
 
 __all__ = ["Skipped", "read_paths", "read_file", "record_to_article", "ARTICLE_SUFFIXES"]
 
@@ -23,33 +23,46 @@ __all__ = ["Skipped", "read_paths", "read_file", "record_to_article", "ARTICLE_S
 # `readers.common` (and so this package) and needs none of them
 __getattr__ = lazy_names(__name__, {"record_to_article": ".jsonrecords"})
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
-JSON_SUFFIXES = {".json"}
-JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-ARTICLE_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES
+# The reader of each format, by file suffix (a `.gz` after it is read through): adding a
+# format is a module in this package and a line here. Each reader takes the file's text and
+# path and yields `Article`s and `Skipped` records; its module loads when a file of its
+# format is read.
+READERS: dict[str, str] = {
+    ".txt": ".text:read_text_file", ".md": ".text:read_text_file",
+    ".markdown": ".text:read_text_file", ".text": ".text:read_text_file",
+    ".json": ".jsonrecords:read_json_file",
+    ".jsonl": ".jsonrecords:read_jsonl_file", ".ndjson": ".jsonrecords:read_jsonl_file",
+    ".html": ".html:read_html_file", ".htm": ".html:read_html_file",
+    ".xhtml": ".html:read_html_file",
+}
+ARTICLE_SUFFIXES = frozenset(READERS)
 MAX_FILE_BYTES = 512 * 1024 * 1024  # past this a file is refused, not read into memory
 
 
-def _kind(path: Path) -> str | None:
+def _suffix(path: Path) -> str | None:
+    """The suffix that chooses the reader (the one before a `.gz`), if one is known."""
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     last = suffixes[-1] if suffixes else ""
-    for kind, group in (("text", TEXT_SUFFIXES), ("json", JSON_SUFFIXES),
-                        ("jsonl", JSONL_SUFFIXES), ("html", HTML_SUFFIXES)):
-        if last in group:
-            return kind
-    return None
+    return last if last in READERS else None
+
+
+def _reader(suffix: str):
+    from importlib import import_module
+
+    module, _, name = READERS[suffix].partition(":")
+    return getattr(import_module(module, __name__), name)
 
 
 def _sniff(text: str) -> str:
+    """The suffix a file without a known one reads as, by how its text starts."""
     head = text.lstrip()[:512].lower()
     if head.startswith(("{", "[")):
-        return "json"
+        return ".json"
     if head.startswith(("<!doctype html", "<html")) or "<body" in head:
-        return "html"
-    return "text"
+        return ".html"
+    return ".txt"
 
 
 def read_file(path: Path) -> Iterator[Article | Skipped]:
@@ -65,21 +78,7 @@ def read_file(path: Path) -> Iterator[Article | Skipped]:
             yield Skipped(path_text(path), lost)
         else:
             text = decode_text(data)
-        kind = _kind(path) or _sniff(text)
-        if kind in ("json", "jsonl"):
-            from .jsonrecords import read_json
-
-            yield from read_json(text, path, lines=kind == "jsonl")
-            return
-        if not text.strip():
-            raise BadInput("empty file")
-        if len(text) > MAX_ARTICLE_CHARS:
-            raise BadInput(too_long(len(text)))
-        if kind == "html":
-            from .html import read_html_article as reader
-        else:
-            from .text import read_text_article as reader
-        yield reader(text, path)
+        yield from _reader(_suffix(path) or _sniff(text))(text, path)
     except BadInput as exc:
         where = f"{path_text(path)}:{exc.line}" if exc.line else path_text(path)
         yield Skipped(where, exc.reason)
@@ -155,7 +154,7 @@ def read_paths(paths: Iterable[str | os.PathLike],
                     yield file
                 elif not file.is_file():  # FIFOs, sockets, devices, broken links: never opened
                     yield Skipped(path_text(file), "not a regular file")
-                elif _kind(file) is None:
+                elif _suffix(file) is None:
                     yield Skipped(path_text(file),
                                   f"not an article file ({path_text(file.suffix) or 'no suffix'})")
                 else:

@@ -290,3 +290,12 @@ def outlet_from_url(url: str | None) -> str | None:
         return None
     host = urlsplit(url).hostname or ""
     return host.removeprefix("www.") or None
+
+
+def one_article_text(text: str) -> str:
+    """The text of a file that holds one article, refused when empty or too long."""
+    if not text.strip():
+        raise BadInput("empty file")
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise BadInput(too_long(len(text)))
+    return text

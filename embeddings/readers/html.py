@@ -1,10 +1,11 @@
 """HTML pages: main text and metadata extracted with trafilatura, made for news pages."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..records import Article
-from .common import BadInput, clean_body, outlet_from_url, parse_date, path_text, visible
+from .common import BadInput, one_article_text, clean_body, outlet_from_url, parse_date, path_text, visible
 
 
 def read_html_article(html: str, path: Path) -> Article:
@@ -32,3 +33,8 @@ def read_html_article(html: str, path: Path) -> Article:
     return Article(title=title, body=body, url=url,
                    outlet=doc.sitename or outlet_from_url(url),
                    authors=authors, published=parse_date(doc.date), source=path_text(path))
+
+
+def read_html_file(html: str, path: Path) -> Iterator[Article]:
+    """An HTML page: one article (`READERS`)."""
+    yield read_html_article(one_article_text(html), path)

@@ -122,3 +122,13 @@ def read_json(text: str, path: Path, lines: bool) -> Iterator[Article | Skipped]
                 yield Skipped(where, exc.reason)
         return
     yield from read_json_lines(text, path)
+
+
+def read_json_file(text: str, path: Path) -> Iterator[Article | Skipped]:
+    """A `.json` file's records (`READERS`)."""
+    return read_json(text, path, lines=False)
+
+
+def read_jsonl_file(text: str, path: Path) -> Iterator[Article | Skipped]:
+    """A JSON Lines file's records (`READERS`)."""
+    return read_json(text, path, lines=True)

@@ -6,10 +6,11 @@ Seed shape: `# Title`, `By [Outlet](#)`, a date line, bold photo-credit lines, t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..records import Article
-from .common import BadInput, clean_body, paragraphs_to_body, parse_date, path_text, visible
+from .common import BadInput, one_article_text, clean_body, paragraphs_to_body, parse_date, path_text, visible
 
 _BYLINE = re.compile(r"^By\s+(?:\[(?P<linked>[^\]]+)\]\([^)]*\)|(?P<plain>.+))$")
 _BOLD_LINE = re.compile(r"^\*\*.*\*\*$")
@@ -75,3 +76,8 @@ def read_text_article(text: str, path: Path) -> Article:
         raise BadInput("no article text")
     return Article(title=clean_body(title), body=body, url=url, outlet=outlet,
                    published=published, source=path_text(path))
+
+
+def read_text_file(text: str, path: Path) -> Iterator[Article]:
+    """A text or Markdown file: one article (`READERS`)."""
+    yield read_text_article(one_article_text(text), path)

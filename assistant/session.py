@@ -1,0 +1,86 @@
+"""One session assembly: the open index, the history and the answerer, built from
+`Settings` in this one place for every surface (`ask`, `newsdesk chat`, the Textual app, and
+any later one such as a server)."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from .settings import Settings, open_index
+
+if TYPE_CHECKING:
+    from embeddings import Index
+
+    from .answer import Answer
+    from .history import History
+
+
+@runtime_checkable
+class Answerer(Protocol):
+    """What a surface asks: `Assistant` (quotes) and `GenerativeAssistant` (a model writes,
+    every quote checked) both are one. `on_text` receives generated text as it streams."""
+
+    def ask(self, question: str, as_of: date | None = None, k: int | None = None,
+            on_text: Callable[[str], None] | None = None, **filters) -> "Answer": ...
+
+
+@dataclass
+class Session:
+    settings: Settings
+    index: "Index"
+    answerer: Answerer
+    history: "History | None" = None
+
+    def close(self) -> None:
+        if self.history is not None:
+            self.history.close()
+        self.index.close()
+
+
+def answerer_for(index: "Index", settings: Settings, backend=None) -> Answerer:
+    """The answerer the settings ask for over `index`: quotes, or with `generate` (or a
+    `backend` object a library user or a test made) a model writing from the same
+    sources, its backend made here from the settings."""
+    from .assistant import Assistant
+
+    assistant = Assistant(index, **({"k": settings.k} if settings.k else {}))
+    if not settings.generate and backend is None:
+        return assistant
+    from .generation import GenerativeAssistant, backend_from_settings
+
+    return GenerativeAssistant(assistant, backend or backend_from_settings(settings.llm_backend),
+                               strict=settings.strict, prompt_dir=settings.prompts)
+
+
+def start_session(settings: Settings, history: bool = False, warm: bool = False,
+                  create: bool = False) -> Session:
+    """Open what the settings name. `warm` readies the index for many questions (the
+    chat); `history` opens the saved conversations. Raises `NewsdeskError`s."""
+    index = open_index(settings, create=create)
+    try:
+        if warm:
+            index.warm()
+        answerer = answerer_for(index, settings)
+        saved = None
+        if history:
+            from .history import History
+
+            saved = History(settings.history)
+        return Session(settings, index, answerer, saved)
+    except BaseException:
+        index.close()
+        raise
+
+
+@contextlib.contextmanager
+def open_session(settings: Settings, history: bool = False, warm: bool = False,
+                 create: bool = False) -> Iterator[Session]:
+    """`start_session` as a context manager: everything is closed on the way out."""
+    session = start_session(settings, history=history, warm=warm, create=create)
+    try:
+        yield session
+    finally:
+        session.close()
