@@ -31,7 +31,7 @@ def default_history_path() -> Path:
     """`NEWSDESK_HISTORY`, else `conversations.sqlite` in the user data dir."""
     from .settings import Settings
 
-    return Settings.load().history
+    return Settings.load().history_file
 
 
 def _now() -> str:

@@ -68,7 +68,7 @@ def start_session(settings: Settings, history: bool = False, warm: bool = False,
         if history:
             from .history import History
 
-            saved = History(settings.history)
+            saved = History(settings.history_file)
         return Session(settings, index, answerer, saved)
     except BaseException:
         index.close()

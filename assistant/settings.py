@@ -40,7 +40,7 @@ class Settings:
     backends, and what the user asked for on the command line."""
 
     index: Path
-    history: Path
+    history: Path | None = None  # None: the default, found when first asked (`history_file`)
     model: str | None = None  # a sentence-transformers model for new indexes
     encoder: str | None = None  # onnx, onnx-int8 or torch (None: the engine's default)
     cache: Path | None = None  # the exported ONNX graphs
@@ -78,8 +78,14 @@ class Settings:
                 values[name] = flags[name]
         values["filters"] = {n: flags[n] for n in FILTERS if flags.get(n) is not None}
         values.setdefault("index", _user_data("index"))
-        values.setdefault("history", _user_data("conversations.sqlite"))
         return cls(**values)
+
+    @property
+    def history_file(self) -> Path:
+        """The saved conversations (the user data dir's unless set): found only when a
+        surface that saves them asks, so a one-shot `ask --index DIR` imports nothing
+        for it."""
+        return self.history or _user_data("conversations.sqlite")
 
     def replace(self, **changes: Any) -> "Settings":
         from dataclasses import replace

@@ -41,7 +41,7 @@ def test_flags_win_over_the_environment_which_wins_over_the_defaults(tmp_path):
     assert s.index == tmp_path / "flag-index" and s.k == 3 and s.llm_backend == "openai"
     assert s.filters == {"outlet": "City Times", "since": date(2022, 1, 1)}
     defaults = Settings.load({}, {})
-    assert defaults.index.name == "index" and defaults.history.name == "conversations.sqlite"
+    assert defaults.index.name == "index" and defaults.history_file.name == "conversations.sqlite"
     assert defaults.encoder is None and defaults.llm_backend == "openai"
 
 

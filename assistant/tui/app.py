@@ -100,7 +100,7 @@ class NewsdeskApp(App):
     def on_mount(self) -> None:
         if self.history is None:
             try:
-                self.history = History(self.settings.history)
+                self.history = History(self.settings.history_file)
                 self.query_one(QuestionInput).past = self.history.questions()
             except Exception as exc:  # history is a convenience; never block asking
                 self.say(f"Conversations will not be saved: {exc}", "warning")
@@ -183,7 +183,7 @@ class NewsdeskApp(App):
 
     @work(thread=True, group="ask")
     def ask(self, question: str) -> None:
-        from ..assistant import EmptyQuestionError
+        from embeddings.errors import NewsdeskError
 
         self.conversation.filters = dict(self.filters)
         options = {}
@@ -191,7 +191,7 @@ class NewsdeskApp(App):
             options["on_text"] = lambda piece: self.call_from_thread(self.stream_piece, piece)
         try:
             answer = self.conversation.ask(question, as_of=self.as_of, **options)
-        except EmptyQuestionError as exc:
+        except NewsdeskError as exc:  # an expected failure: its message says it all
             self.call_from_thread(self.answer_failed, str(exc))
             return
         except Exception as exc:  # shown, not raised: the app keeps running
