@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
-from assistant.history import History
+import pytest
+
+from assistant import history as history_module
+from assistant.history import History, HistoryError
 
 DATA = Path(__file__).parent / "data"
 
@@ -31,3 +35,94 @@ def test_a_file_written_by_version_1_reads_back_intact(tmp_path):
         assert [a.question for a in history.turns(1)][-1] == expected["questions"][-1]
     finally:
         history.close()
+
+
+def _version(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
+
+
+def _schema(path: Path) -> list:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+    finally:
+        db.close()
+
+
+def test_today_is_version_1_and_an_unversioned_file_is_version_1(tmp_path):
+    assert history_module.schema_version() == 1
+    assert _version(DATA / "history-v1.sqlite") == 0  # written before there were versions
+    path = tmp_path / "history.sqlite"
+    shutil.copyfile(DATA / "history-v1.sqlite", path)
+    History(path).close()
+    assert _version(path) == 1
+    assert _schema(path) == _schema(DATA / "history-v1.sqlite")  # only stamped
+    History(tmp_path / "new.sqlite").close()
+    assert _version(tmp_path / "new.sqlite") == 1
+    assert _schema(tmp_path / "new.sqlite") == _schema(path)
+
+
+def test_a_newer_file_is_refused_clearly_and_left_as_it_is(tmp_path):
+    path = tmp_path / "history.sqlite"
+    shutil.copyfile(DATA / "history-v1.sqlite", path)
+    newer = history_module.schema_version() + 1
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {newer}")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(HistoryError) as caught:
+        History(path)
+    message = str(caught.value)
+    assert str(path) in message and "newer newsdesk" in message
+    assert f"version {newer}" in message and "NEWSDESK_HISTORY" in message
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.sqlite"]  # no journal left
+
+
+def test_a_file_that_is_not_a_database_is_a_history_error(tmp_path):
+    path = tmp_path / "history.sqlite"
+    path.write_bytes(b"not a database at all, " * 100)
+    before = path.read_bytes()
+    with pytest.raises(HistoryError, match="Cannot read the saved conversations"):
+        History(path)
+    assert path.read_bytes() == before
+
+
+def test_migrations_run_in_order_each_committed_on_its_own(tmp_path, monkeypatch):
+    ran = []
+
+    def add_pinned(db):
+        ran.append(2)
+        db.execute("ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
+
+    def broken(db):
+        ran.append(3)
+        db.execute("CREATE TABLE tags (name TEXT)")
+        raise RuntimeError("migration 3 failed")
+
+    path = tmp_path / "history.sqlite"
+    shutil.copyfile(DATA / "history-v1.sqlite", path)
+    monkeypatch.setattr(history_module, "MIGRATIONS",
+                        [*history_module.MIGRATIONS, add_pinned, broken])
+    with pytest.raises(RuntimeError, match="migration 3"):
+        History(path)
+    assert ran == [2, 3]
+    assert _version(path) == 2  # version 2 kept; 3 rolled back whole
+    names = [row[1] for row in _schema(path)]
+    assert "tags" not in names
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT pinned FROM conversations").fetchall() == [(0,), (0,)]
+    db.close()
+
+    history_module.MIGRATIONS[-1] = lambda db: (ran.append("3 fixed"),
+                                                db.execute("CREATE TABLE tags (name TEXT)"))
+    history = History(path)
+    assert _version(path) == 3 and ran == [2, 3, "3 fixed"]
+    assert len(history.turns(1)) == 2
+    history.close()
+    History(path).close()  # nothing left to run
+    assert ran == [2, 3, "3 fixed"]

@@ -156,6 +156,27 @@ async def test_missing_index_says_how_to_build_one(tmp_path, history):
         assert not app.query(AnswerView)
 
 
+async def test_a_history_file_of_a_newer_version_is_said_and_left_alone(shared_index, tmp_path,
+                                                                       monkeypatch):
+    import sqlite3
+
+    path = tmp_path / "conversations.sqlite"
+    History(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 999")
+    db.close()
+    before = path.read_bytes()
+    monkeypatch.setenv("NEWSDESK_HISTORY", str(path))
+    app = NewsdeskApp(index=shared_index)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        notices = " ".join(_text(n) for n in app.query(Notice))
+        assert "Conversations will not be saved" in notices and "newer newsdesk" in notices
+        assert app.history is None
+        await ask(pilot, "What did Lavrov say?")  # asking still works
+    assert path.read_bytes() == before
+
+
 async def test_empty_index(tmp_path, history, encoder):
     with Index.open(tmp_path / "empty") as index:
         app = make_app(index, history)
