@@ -10,6 +10,7 @@ from typing import Callable
 
 from .answer import Answer
 
+
 class HistoryError(Exception):
     """The history file cannot be used by this version (it is unchanged)."""
 
