@@ -9,8 +9,8 @@ from datetime import date
 from assistant.render import json_text, safe
 
 from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
-                     fail, iso_date, leave_at_once, open_index, preload, quiet_broken_pipe,
-                     result_count, unreadable)
+                     add_version_option, fail, iso_date, leave_at_once, open_index, preload,
+                     quiet_broken_pipe, result_count, unreadable)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true",
                         help="with --generate: fall back to quotes if any quote is unverified")
     parser.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    add_version_option(parser)
     return parser
 
 
