@@ -55,27 +55,35 @@ def schema_version() -> int:
     return len(MIGRATIONS)
 
 
-def migrate(db: sqlite3.Connection, path: Path | str = "the history file") -> int:
-    """Bring the open database (in autocommit mode) up to schema_version(); its version."""
+def _refuse_newer(version: int, path: Path | str) -> None:
     latest = schema_version()
-    version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > latest:
         raise HistoryError(
             f"{path} holds saved conversations of a newer newsdesk (history version {version}; "
             f"this newsdesk reads up to version {latest}). It was left as it is: upgrade "
             f"newsdesk to read it, or set NEWSDESK_HISTORY to another file.")
+
+
+def migrate(db: sqlite3.Connection, path: Path | str = "the history file") -> int:
+    """Bring the open database (in autocommit mode) up to schema_version(); its version.
+    A file of a newer version is a HistoryError, and nothing in it is changed."""
+    latest = schema_version()
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    _refuse_newer(version, path)
     while version < latest:
         db.execute("BEGIN IMMEDIATE")
         try:
             # another process may have migrated it while this one waited for the lock
             version = db.execute("PRAGMA user_version").fetchone()[0]
+            _refuse_newer(version, path)
             if version < latest:
                 MIGRATIONS[version](db)
                 version += 1
                 db.execute(f"PRAGMA user_version = {int(version)}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may have rolled it back itself (a full disk)
+                db.execute("ROLLBACK")
             raise
     return version
 

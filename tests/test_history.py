@@ -53,6 +53,15 @@ def _schema(path: Path) -> list:
         db.close()
 
 
+def _rows(path: Path) -> dict:
+    db = sqlite3.connect(path)
+    try:
+        return {table: db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+                for table in ("conversations", "turns")}
+    finally:
+        db.close()
+
+
 def test_today_is_version_1_and_an_unversioned_file_is_version_1(tmp_path):
     assert history_module.schema_version() == 1
     assert _version(DATA / "history-v1.sqlite") == 0  # written before there were versions
@@ -61,6 +70,7 @@ def test_today_is_version_1_and_an_unversioned_file_is_version_1(tmp_path):
     History(path).close()
     assert _version(path) == 1
     assert _schema(path) == _schema(DATA / "history-v1.sqlite")  # only stamped
+    assert _rows(path) == _rows(DATA / "history-v1.sqlite")
     History(tmp_path / "new.sqlite").close()
     assert _version(tmp_path / "new.sqlite") == 1
     assert _schema(tmp_path / "new.sqlite") == _schema(path)
@@ -126,3 +136,38 @@ def test_migrations_run_in_order_each_committed_on_its_own(tmp_path, monkeypatch
     history.close()
     History(path).close()  # nothing left to run
     assert ran == [2, 3, "3 fixed"]
+
+
+def test_a_file_made_newer_while_waiting_for_the_lock_is_refused(tmp_path, monkeypatch):
+    # another newsdesk, newer, migrated the file between the first look and the lock
+    path = tmp_path / "history.sqlite"
+    shutil.copyfile(DATA / "history-v1.sqlite", path)
+    newer = history_module.schema_version() + 1
+
+    def newer_by_then(db):
+        raise AssertionError("no migration runs on a newer file")
+
+    monkeypatch.setattr(history_module, "MIGRATIONS", [newer_by_then])
+    real_connect = sqlite3.connect
+
+    class Racing:
+        def __init__(self, *args, **kwargs):
+            self.db = real_connect(*args, **kwargs)
+            self.looks = 0
+
+        def execute(self, sql, *args):
+            if sql == "BEGIN IMMEDIATE":
+                other = real_connect(path)
+                other.execute(f"PRAGMA user_version = {newer}")
+                other.close()
+            return self.db.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.db, name)
+
+    monkeypatch.setattr(history_module.sqlite3, "connect", Racing)
+    with pytest.raises(HistoryError, match="newer newsdesk"):
+        History(path)
+    monkeypatch.undo()
+    assert _version(path) == newer
+    assert _rows(path) == _rows(DATA / "history-v1.sqlite")
