@@ -6,25 +6,86 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from .answer import Answer
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
+
+class HistoryError(Exception):
+    """The history file cannot be used by this version (it is unchanged)."""
+
+
+# Version 1, today's schema. A file written before the schema had a version (user_version 0)
+# holds exactly these tables, hence IF NOT EXISTS: migrating such a file only stamps it.
+_SCHEMA_V1 = (
+    """CREATE TABLE IF NOT EXISTS conversations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     title TEXT NOT NULL,
     created TEXT NOT NULL,
     updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS turns (
+)""",
+    """CREATE TABLE IF NOT EXISTS turns (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
     question TEXT NOT NULL,
     answer TEXT NOT NULL,
     created TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS turns_conversation ON turns(conversation_id);
-"""
+)""",
+    "CREATE INDEX IF NOT EXISTS turns_conversation ON turns(conversation_id)",
+)
+
+
+def _to_v1(db: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V1:
+        db.execute(statement)
+
+
+# The migrations, in order: MIGRATIONS[n - 1] takes a file from version n - 1 to version n.
+# Append a new one for every change of the schema; never edit or reorder the ones here (files
+# in the wild went through them). Each runs in its own transaction, with the new version
+# number written in the same transaction: a failure leaves the file at the version before.
+# A migration uses db.execute only (executescript would commit half-way).
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _to_v1,
+]
+
+
+def schema_version() -> int:
+    """The version of the history file this code writes."""
+    return len(MIGRATIONS)
+
+
+def _refuse_newer(version: int, path: Path | str) -> None:
+    latest = schema_version()
+    if version > latest:
+        raise HistoryError(
+            f"{path} holds saved conversations of a newer newsdesk (history version {version}; "
+            f"this newsdesk reads up to version {latest}). It was left as it is: upgrade "
+            f"newsdesk to read it, or set NEWSDESK_HISTORY to another file.")
+
+
+def migrate(db: sqlite3.Connection, path: Path | str = "the history file") -> int:
+    """Bring the open database (in autocommit mode) up to schema_version(); its version.
+    A file of a newer version is a HistoryError, and nothing in it is changed."""
+    latest = schema_version()
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    _refuse_newer(version, path)
+    while version < latest:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # another process may have migrated it while this one waited for the lock
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            _refuse_newer(version, path)
+            if version < latest:
+                MIGRATIONS[version](db)
+                version += 1
+                db.execute(f"PRAGMA user_version = {int(version)}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # SQLite may have rolled it back itself (a full disk)
+                db.execute("ROLLBACK")
+            raise
+    return version
 
 
 def default_history_path() -> Path:
@@ -52,7 +113,14 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.executescript(_SCHEMA)
+        try:
+            migrate(self.db, self.path)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise HistoryError(f"Cannot read the saved conversations in {self.path}: {exc}") from exc
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()

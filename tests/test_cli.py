@@ -115,3 +115,27 @@ def test_eval_json(cli_index, tmp_path):
     assert report["systems"]["hybrid"]["hits@1"] == 1.0
     bad = run("newsdesk", "eval", tmp_path / "missing.jsonl", "--index", cli_index)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("cmd", ["ask", "newsdesk"])
+def test_version_is_the_installed_package_version(cmd):
+    from importlib.metadata import version
+
+    result = run(cmd, "--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{cmd} {version('newsdesk')}\n" and result.stderr == ""
+
+
+def test_version_of_a_copy_that_is_not_installed(monkeypatch, capsys):
+    from importlib import metadata
+
+    from assistant.cli import ask
+
+    def missing(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", missing)
+    with pytest.raises(SystemExit) as exited:
+        ask.main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == "ask unknown (not installed)\n"

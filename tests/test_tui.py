@@ -1,12 +1,18 @@
 """The Textual chat, driven with Pilot over the real test index."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from textual.binding import Binding
 from textual.widgets import OptionList, TextArea
 
 from assistant.history import History
+from assistant.tui import app as tui_app
 from assistant.tui.app import NewsdeskApp, QuestionInput
 from assistant.tui.reader import ReaderScreen
+from assistant.tui.screens import HelpScreen, binding_rows, key_label
 from assistant.tui.views import AnswerView, Notice, QuestionView
 from embeddings import Article, Index
 
@@ -156,6 +162,27 @@ async def test_missing_index_says_how_to_build_one(tmp_path, history):
         assert not app.query(AnswerView)
 
 
+async def test_a_history_file_of_a_newer_version_is_said_and_left_alone(shared_index, tmp_path,
+                                                                       monkeypatch):
+    import sqlite3
+
+    path = tmp_path / "conversations.sqlite"
+    History(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 999")
+    db.close()
+    before = path.read_bytes()
+    monkeypatch.setenv("NEWSDESK_HISTORY", str(path))
+    app = NewsdeskApp(index=shared_index)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        notices = " ".join(_text(n) for n in app.query(Notice))
+        assert "Conversations will not be saved" in notices and "newer newsdesk" in notices
+        assert app.history is None
+        await ask(pilot, "What did Lavrov say?")  # asking still works
+    assert path.read_bytes() == before
+
+
 async def test_empty_index(tmp_path, history, encoder):
     with Index.open(tmp_path / "empty") as index:
         app = make_app(index, history)
@@ -243,3 +270,62 @@ async def test_the_reader_copies_printable_text_and_opens_only_plain_http(tmp_pa
         assert text.isprintable() and "is balanced" in text
         assert text.endswith(f" {url}") if opened else "http" not in text
         assert browsed == ([opened] if opened else [])
+
+
+def _screen_lines(app) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def _open_help(pilot) -> list[str]:
+    await pilot.press("f1")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, HelpScreen)
+    return _screen_lines(pilot.app)
+
+
+def _shown_whole(lines: list[str], keys: str, description: str) -> bool:
+    """The keys and their description on one line of the screen, neither wrapped nor cut."""
+    pattern = re.compile(rf"(^|\s){re.escape(keys)}\s+{re.escape(description)}(\s|$)")
+    return any(pattern.search(line) for line in lines)
+
+
+async def test_help_is_made_from_the_live_bindings_and_reads_at_80x24(tmp_path, history):
+    app = NewsdeskApp(index_path=tmp_path / "nothing", history=history)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        lines = await _open_help(pilot)
+        sections = app.help_sections()
+        bindings = [b for _, section in sections for b in section] + list(HelpScreen.BINDINGS)
+        # everything declared with a description: the app, the question line, the reader
+        assert {b.action for b in bindings} >= {
+            "new_conversation", "open_conversation", "filters", "help", "quit", "command_palette",
+            "older", "newer", "next_quote", "previous_quote", "open_url", "copy_quote", "close",
+            "dismiss"}
+        for keys, description in binding_rows(bindings):
+            assert _shown_whole(lines, keys, description), (keys, description, lines)
+        assert _shown_whole(lines, "Ctrl+N", "New") and _shown_whole(lines, "Esc / q", "Close")
+        help_box = app.screen.query_one("#help")
+        assert help_box.max_scroll_y == 0 and help_box.max_scroll_x == 0  # all of it in view
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_a_binding_added_later_is_in_the_help(tmp_path, history):
+    class Later(NewsdeskApp):
+        CSS_PATH = Path(tui_app.__file__).with_name(NewsdeskApp.CSS_PATH)
+        BINDINGS = [*NewsdeskApp.BINDINGS, Binding("ctrl+t", "toggle_theme", "Theme")]
+
+    app = Later(index_path=tmp_path / "nothing", history=history)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        lines = await _open_help(pilot)
+        assert _shown_whole(lines, "Ctrl+T", "Theme")
+
+
+def test_key_labels():
+    assert [key_label(k) for k in ("ctrl+n", "f1", "escape", "q", "up", "shift+tab", "ctrl+p")] \
+        == ["Ctrl+N", "F1", "Esc", "q", "Up", "Shift+Tab", "Ctrl+P"]
+    assert binding_rows([("x", "a", "Ex"), Binding("a,b", "b", "Both"), Binding("c", "c", ""),
+                         Binding("d", "d", "Dee", key_display="⌘D")]) \
+        == [("x", "Ex"), ("a / b", "Both"), ("⌘D", "Dee")]

@@ -8,8 +8,8 @@ import sys
 from assistant.render import json_text, safe
 
 from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_index_option, add_question_options,
-                     expected_failures, fail, leave_at_once, open_index, preload,
-                     quiet_broken_pipe, settings_from, unreadable)
+                     add_version_option, expected_failures, fail, leave_at_once, open_index,
+                     preload, quiet_broken_pipe, settings_from, unreadable)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_option(parser)
     add_question_options(parser, "passages to read for the answer (default 8)")
     parser.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    add_version_option(parser)
     return parser
 
 

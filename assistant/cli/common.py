@@ -34,6 +34,37 @@ def result_count(value: str) -> int:
     return n
 
 
+DISTRIBUTION = "newsdesk"  # [project] name in pyproject.toml
+
+
+def installed_version() -> str:
+    """The version of the installed newsdesk package, as its metadata says."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """--version: the package metadata is read only when asked for (not on every start)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        sys.stdout.write(f"{parser.prog} {installed_version()}\n")
+        sys.stdout.flush()
+        parser.exit()
+
+
+def add_version_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the installed version of newsdesk and exit")
+
+
 def add_index_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", metavar="DIR", type=Path,
                         help="index directory (default: $NEWSDESK_INDEX, else the user data dir)")

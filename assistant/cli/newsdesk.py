@@ -10,14 +10,15 @@ from pathlib import Path
 from assistant.render import json_text
 
 from .common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
-                     add_question_options, expected_failures, fail, iso_date, leave_at_once,
-                     open_index, preload, progress_bar, settings_from,
-                     quiet_broken_pipe, result_count, unreadable)
+                     add_question_options, add_version_option, expected_failures, fail, iso_date,
+                     leave_at_once, open_index, preload, progress_bar, quiet_broken_pipe,
+                     result_count, settings_from, unreadable)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsdesk", description="newsdesk: ask your news "
                                      "articles, and get their own words back, sourced.")
+    add_version_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", help="read articles from files and folders into the index")

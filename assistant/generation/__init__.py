@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 _WHERE = {"GenerationError": ".backends", "LlamaCppBackend": ".backends",
           "OpenAIBackend": ".backends", "backend_from_settings": ".backends",
           "GenerativeAssistant": ".generative", "verify": ".verify", "Verification": ".verify"}
-__all__ = list(_WHERE)
+__all__ = ["GenerationError", "LlamaCppBackend", "OpenAIBackend", "backend_from_settings",
+           "GenerativeAssistant", "verify", "Verification"]
 
 __getattr__ = lazy_names(__name__, _WHERE)

@@ -307,8 +307,18 @@ class NewsdeskApp(App):
                          f"{until.isoformat() if until else '…'}")
         self.sub_title = safe("filters: " + "; ".join(parts)) if parts else ""
 
+    def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        """The keys for the help, from the live BINDINGS of the app, its question line and the
+        reader: a binding added to one of them is in the help with no more to do."""
+        chat = list(self.BINDINGS)
+        if self.ENABLE_COMMAND_PALETTE:
+            chat.append(Binding(self.COMMAND_PALETTE_BINDING, "command_palette",
+                                "Commands (themes too)"))
+        return [("In the chat", chat + list(QuestionInput.BINDINGS)),
+                ("In the reader", list(ReaderScreen.BINDINGS))]
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.help_sections()))
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

@@ -6,7 +6,7 @@ from datetime import date
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -14,28 +14,70 @@ from textual.widgets.option_list import Option
 from ..history import SavedConversation
 from ..render import safe
 
-HELP = """\
-Type a question and press Enter. Follow-ups ("what did he say next?") use the conversation.
+INTRO = ("Type a question and press Enter; a follow-up (\"what did he say next?\") uses the "
+         "conversation. Tab moves to the sources; Enter or a click opens one in the reader.")
 
-  Enter          ask                      Up / Down    earlier questions
-  Tab            move to the sources      Enter/click  open a source in the reader
-  Ctrl+N         new conversation         Ctrl+O       open a saved conversation
-  Ctrl+F         filters (outlet, dates)  Ctrl+P       command palette (themes too)
-  F1             this help                Ctrl+Q       quit
+_KEY_NAMES = {"escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space", "up": "Up",
+              "down": "Down", "left": "Left", "right": "Right", "home": "Home", "end": "End",
+              "pageup": "PgUp", "pagedown": "PgDn", "delete": "Del", "backspace": "Backspace"}
 
-In the reader:  n / p  next / previous quote   o  open the URL in the browser
-                c  copy the quote with its URL   Esc  close
-"""
+
+def key_label(key: str) -> str:
+    """One key of a binding as the help shows it: ctrl+n -> Ctrl+N, f1 -> F1, escape -> Esc."""
+    *modifiers, name = key.split("+")
+    name = _KEY_NAMES.get(name, name.upper() if modifiers or len(name) > 1 else name)
+    return "+".join([*(m.capitalize() for m in modifiers), name])
+
+
+def as_binding(binding: Binding | tuple) -> Binding:
+    return binding if isinstance(binding, Binding) else Binding(*binding)
+
+
+def binding_rows(bindings) -> list[tuple[str, str]]:
+    """(keys, description) for each binding with a description, in the order declared."""
+    rows = []
+    for binding in map(as_binding, bindings):
+        if not binding.description:
+            continue
+        keys = binding.key_display or " / ".join(key_label(k.strip()) for k in binding.key.split(","))
+        rows.append((keys, binding.description))
+    return rows
+
+
+def _table(rows: list[tuple[str, str]]) -> Text:
+    """Keys in bold in a column as wide as the widest, each description after them."""
+    width = max((len(keys) for keys, _ in rows), default=0)
+    text = Text()
+    for i, (keys, description) in enumerate(rows):
+        if i:
+            text.append("\n")
+        text.append(keys.ljust(width + 2), style="bold")
+        text.append(description)
+    return text
 
 
 class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+    """The keys, made from the live BINDINGS it is given: a binding added later shows up here."""
+
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close this help")]
+
+    def __init__(self, sections: list[tuple[str, list]], intro: str = INTRO) -> None:
+        super().__init__()
+        self.sections = [(title, binding_rows(bindings)) for title, bindings in sections]
+        self.intro = intro
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with VerticalScroll(classes="dialog", id="help"):
             yield Static(Text("newsdesk: keys", style="bold"))
-            yield Static(Text(HELP))
-            yield Button("Close", id="close")
+            yield Static(Text(self.intro), id="help-intro")
+            with Horizontal(id="help-sections"):
+                for title, rows in self.sections:
+                    with Vertical(classes="help-section"):
+                        yield Static(Text(title, style="bold underline"))
+                        yield Static(_table(rows))
+            with Horizontal(id="help-close"):
+                yield Static(_table(binding_rows(self.BINDINGS)))
+                yield Button("Close", id="close", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss()
