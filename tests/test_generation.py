@@ -209,6 +209,36 @@ def test_an_error_event_in_the_stream_is_a_clear_error():
         server.stop()
 
 
+def test_a_backend_in_the_registry_is_offered_by_the_cli(monkeypatch):
+    from assistant.cli.ask import build_parser
+    from assistant.generation import BACKENDS, Backend, backend_from_settings
+
+    assert list(BACKENDS) == ["openai", "llama-cpp"]
+    assert isinstance(backend_from_settings("openai"), Backend)
+
+    class Echo:
+        name, context_window, max_tokens = "echo", 2048, 100
+
+        def stream(self, messages):
+            yield messages[-1]["content"]
+
+    monkeypatch.setitem(BACKENDS, "echo", Echo)
+    assert build_parser().parse_args(["q", "--backend", "echo"]).backend == "echo"
+    echo = backend_from_settings("echo")
+    assert isinstance(echo, Backend) and list(echo.stream([{"role": "user", "content": "hi"}])) == ["hi"]
+    with pytest.raises(GenerationError, match="choose openai or llama-cpp or echo"):
+        backend_from_settings("nope")
+
+
+def test_reading_the_backend_names_imports_no_backend():
+    code = ("import sys\nfrom assistant.cli.ask import build_parser\nbuild_parser()\n"
+            "heavy = {'openai', 'llama_cpp', 'assistant.generation.backends',"
+            " 'assistant.generation.generative'} & set(sys.modules)\n"
+            "assert not heavy, heavy\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_cli_shows_extractive_answer_when_the_endpoint_is_down(built_index_dir):
     env = {**os.environ, "HF_HUB_OFFLINE": "1",
            "NEWSDESK_LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"}

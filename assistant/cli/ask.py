@@ -6,6 +6,7 @@ import sqlite3
 import sys
 from datetime import date
 
+from assistant.generation.registry import BACKENDS
 from assistant.render import json_text, safe
 
 from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
@@ -27,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_filter_options(parser)
     parser.add_argument("--generate", action="store_true",
                         help="have a language model write the answer (every quote is checked)")
-    parser.add_argument("--backend", choices=["openai", "llama-cpp"],
+    parser.add_argument("--backend", choices=list(BACKENDS),
                         help="generation backend (default $NEWSDESK_LLM_BACKEND, else openai)")
     parser.add_argument("--strict", action="store_true",
                         help="with --generate: fall back to quotes if any quote is unverified")

@@ -2,6 +2,9 @@
 
 Both stream text pieces. Failures become `GenerationError` with a message a person can
 act on (endpoint down, model missing, key wrong, timed out), never a traceback.
+
+A backend is anything that has what `Backend` names; `BACKENDS` (in `.registry`) says
+which ones there are and how each is made from the environment.
 """
 from __future__ import annotations
 
@@ -9,12 +12,31 @@ import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 Messages = list[dict[str, str]]
 
 
 class GenerationError(RuntimeError):
     """The model could not answer; the message says why."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What generation needs from a language model.
+
+    `stream` yields the answer's text in pieces as the model writes it and raises
+    `GenerationError` (never anything else) when the model cannot answer; `name` says which
+    model, for the answer's record; `context_window` and `max_tokens` (tokens) size the
+    prompt so that it and the answer fit."""
+
+    context_window: int
+    max_tokens: int
+
+    @property
+    def name(self) -> str: ...
+
+    def stream(self, messages: Messages) -> Iterator[str]: ...
 
 
 @dataclass
@@ -192,19 +214,31 @@ def _number(variable: str, default: float, kind=float):
         raise GenerationError(f"{variable} must be a number, not {raw!r}") from None
 
 
-def backend_from_settings(name: str | None = None):
+def openai_from_settings() -> OpenAIBackend:
+    """An `OpenAIBackend` as NEWSDESK_LLM_BASE_URL, _MODEL, _TIMEOUT and _CONTEXT say."""
+    return OpenAIBackend(
+        base_url=os.environ.get("NEWSDESK_LLM_BASE_URL", OpenAIBackend.base_url),
+        model=os.environ.get("NEWSDESK_LLM_MODEL", OpenAIBackend.model),
+        timeout=_number("NEWSDESK_LLM_TIMEOUT", OpenAIBackend.timeout),
+        context_window=_number("NEWSDESK_LLM_CONTEXT", OpenAIBackend.context_window, int))
+
+
+def llama_cpp_from_settings() -> LlamaCppBackend:
+    """A `LlamaCppBackend` on the file NEWSDESK_LLM_GGUF names (NEWSDESK_LLM_CONTEXT)."""
+    path = os.environ.get("NEWSDESK_LLM_GGUF")
+    if not path:
+        raise GenerationError("the llama-cpp backend needs NEWSDESK_LLM_GGUF, the path of a "
+                              ".gguf model file")
+    return LlamaCppBackend(path, context_window=_number("NEWSDESK_LLM_CONTEXT", 4096, int))
+
+
+def backend_from_settings(name: str | None = None) -> Backend:
     """The backend the environment names (NEWSDESK_LLM_BACKEND), configured from it."""
+    from .registry import BACKENDS
+
     name = name or os.environ.get("NEWSDESK_LLM_BACKEND", "openai")
-    if name == "openai":
-        return OpenAIBackend(
-            base_url=os.environ.get("NEWSDESK_LLM_BASE_URL", OpenAIBackend.base_url),
-            model=os.environ.get("NEWSDESK_LLM_MODEL", OpenAIBackend.model),
-            timeout=_number("NEWSDESK_LLM_TIMEOUT", OpenAIBackend.timeout),
-            context_window=_number("NEWSDESK_LLM_CONTEXT", OpenAIBackend.context_window, int))
-    if name in ("llama-cpp", "llama_cpp"):
-        path = os.environ.get("NEWSDESK_LLM_GGUF")
-        if not path:
-            raise GenerationError("the llama-cpp backend needs NEWSDESK_LLM_GGUF, the path of a "
-                                  ".gguf model file")
-        return LlamaCppBackend(path, context_window=_number("NEWSDESK_LLM_CONTEXT", 4096, int))
-    raise GenerationError(f"unknown generation backend {name!r}; choose openai or llama-cpp")
+    factory = BACKENDS.get(name) or BACKENDS.get(name.replace("_", "-"))
+    if factory is None:
+        raise GenerationError(f"unknown generation backend {name!r}; choose "
+                              + " or ".join(BACKENDS))
+    return factory()
