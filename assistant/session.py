@@ -51,7 +51,7 @@ def answerer_for(index: "Index", settings: Settings, backend=None) -> Answerer:
         return assistant
     from .generation import GenerativeAssistant, backend_from_settings
 
-    return GenerativeAssistant(assistant, backend or backend_from_settings(settings.llm_backend),
+    return GenerativeAssistant(assistant, backend or backend_from_settings(settings),
                                strict=settings.strict, prompt_dir=settings.prompts)
 
 

@@ -77,6 +77,8 @@ class Settings:
             if flags.get(name) not in (None, False):
                 values[name] = flags[name]
         values["filters"] = {n: flags[n] for n in FILTERS if flags.get(n) is not None}
+        if "llm_api_key" not in values and environ.get("OPENAI_API_KEY"):
+            values["llm_api_key"] = environ["OPENAI_API_KEY"]  # the client library's own
         values.setdefault("index", _user_data("index"))
         return cls(**values)
 

@@ -1,4 +1,5 @@
-"""One writer at a time per index directory: an advisory lock file (POSIX flock)."""
+"""One writer at a time per index directory: an advisory lock file, through `filelock`
+(flock on POSIX, LockFileEx on Windows)."""
 from __future__ import annotations
 
 import contextlib
@@ -16,43 +17,39 @@ def write_lock(directory: Path, blocking: bool = True,
     `on_wait` is called once if another writer holds it and this one is to wait.
 
     A lock held on a file that is no longer the one at the path (removed, or replaced, by
-    hand) excludes nobody: it is taken again on the file that is there now."""
-    import fcntl
+    hand) excludes nobody: it is taken again on the file that is there now. filelock does
+    that itself for a file removed while it waited, not for one renamed away (still linked
+    elsewhere), so the file it locked is compared with the one at the path here.
+
+    A wait polls (every 50 ms); interrupted, it leaves no descriptor open. Taking the lock
+    in a thread that holds it already is a RuntimeError, not a wait for ever."""
+    from filelock import FileLock, Timeout
 
     path = directory / LOCK_FILE
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        locked: list[os.stat_result] = []
+        lock = FileLock(path, on_acquired=lambda fd: locked.append(os.fstat(fd)))
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if not blocking:
-                    os.close(fd)
-                    fd = -1
-                    yield False
-                    return
-                if on_wait is not None:
-                    on_wait()
-                    on_wait = None
-                fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:  # interrupted while waiting: leave no descriptor behind
-            if fd >= 0:
-                os.close(fd)
-            raise
-        if _same_file(fd, path):
+            lock.acquire(blocking=False)
+        except Timeout:
+            if not blocking:
+                yield False
+                return
+            if on_wait is not None:
+                on_wait()
+                on_wait = None
+            lock.acquire()
+        if _at_path(locked[-1], path):
             break
-        os.close(fd)  # locked a file removed meanwhile: lock the one there now
+        lock.release()  # locked a file removed or replaced meanwhile: lock the one there now
     try:
         yield True
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        lock.release()
 
 
-def _same_file(fd: int, path: Path) -> bool:
+def _at_path(mine: os.stat_result, path: Path) -> bool:
     try:
-        here = os.stat(path)
+        return os.path.samestat(mine, os.stat(path))
     except FileNotFoundError:
         return False
-    mine = os.fstat(fd)
-    return (mine.st_dev, mine.st_ino) == (here.st_dev, here.st_ino)

@@ -79,11 +79,16 @@ def sse(text: str) -> bytes:
 
 
 class ScriptedServer:
-    """Answers each POST with the next step: (status, delay seconds, answer text)."""
+    """Answers each POST with the next step: (status, delay seconds, answer text), and
+    optionally a dict of headers to send with it (an answer given as bytes is the body as
+    it is). `arrivals` holds when each POST came
+    (time.monotonic()), `authorizations` each one's Authorization header (None without)."""
 
-    def __init__(self, steps: list[tuple[int, float, str]]):
+    def __init__(self, steps: list[tuple]):
         self.steps = list(steps)
         self.requests = 0
+        self.arrivals: list[float] = []
+        self.authorizations: list[str | None] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -92,15 +97,23 @@ class ScriptedServer:
 
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                server.arrivals.append(time.monotonic())
+                server.authorizations.append(self.headers.get("Authorization"))
                 step = server.steps[min(server.requests, len(server.steps) - 1)]
                 server.requests += 1
-                status, delay, text = step
+                status, delay, text, *more = step
+                headers = more[0] if more else {}
                 time.sleep(delay)
-                body = sse(text) if status == 200 else json.dumps({"error": text}).encode()
+                if isinstance(text, bytes):  # the body as it is, for a malformed stream
+                    body = text
+                else:
+                    body = sse(text) if status == 200 else json.dumps({"error": text}).encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "text/event-stream" if status == 200 else "application/json")
                     self.send_header("Content-Length", str(len(body)))
+                    for name, value in headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):

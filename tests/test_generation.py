@@ -128,6 +128,63 @@ def test_http_500_then_success_is_retried():
         server.stop()
 
 
+def test_http_429_waits_as_retry_after_says():
+    server = ScriptedServer([(429, 0, "slow down", {"Retry-After": "1"}), (200, 0, "Fine now.")])
+    try:
+        backend = OpenAIBackend(base_url=server.base_url, retries=2, backoff=0.01)
+        assert "".join(backend.stream([{"role": "user", "content": "hi"}])) == "Fine now."
+        assert server.requests == 2
+        assert server.arrivals[1] - server.arrivals[0] >= 1.0  # told 1 s; backoff alone: 0.01
+    finally:
+        server.stop()
+
+
+def test_http_429_to_the_end_says_so():
+    server = ScriptedServer([(429, 0, "slow down")])
+    try:
+        backend = OpenAIBackend(base_url=server.base_url, retries=1, backoff=0.01)
+        with pytest.raises(GenerationError, match=r"kept failing \(HTTP 429\) after 1 retries"):
+            list(backend.stream([{"role": "user", "content": "hi"}]))
+        assert server.requests == 2
+    finally:
+        server.stop()
+
+
+def test_a_malformed_event_is_a_clear_error():
+    server = ScriptedServer([(200, 0, b"data: {not json\n\n")])
+    try:
+        with pytest.raises(GenerationError, match="sent an event that is not JSON"):
+            list(OpenAIBackend(base_url=server.base_url).stream([{"role": "user", "content": "x"}]))
+    finally:
+        server.stop()
+
+
+def test_the_key_is_sent_only_when_there_is_one(monkeypatch):
+    server = ScriptedServer([(200, 0, "Hello.")])
+    try:
+        from assistant.generation.backends import openai_from_settings
+        from assistant.settings import Settings
+
+        for environ in ({}, {"NEWSDESK_LLM_API_KEY": "sk-test"}):  # as Settings reads it
+            settings = Settings.load({}, {"NEWSDESK_LLM_BASE_URL": server.base_url, **environ})
+            backend = openai_from_settings(settings)
+            assert "".join(backend.stream([{"role": "user", "content": "hi"}])) == "Hello."
+        assert server.authorizations == [None, "Bearer sk-test"]
+    finally:
+        server.stop()
+
+
+def test_a_timeout_is_not_retried():
+    server = ScriptedServer([(200, 1.5, "too late")])
+    try:
+        backend = OpenAIBackend(base_url=server.base_url, timeout=0.3, retries=2, backoff=0.01)
+        with pytest.raises(GenerationError, match="did not answer within 0.3 s"):
+            list(backend.stream([{"role": "user", "content": "hi"}]))
+        assert server.requests == 1  # the server may still be at work on it
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("status, message", [(401, "refused the API key"), (404, "was not found")])
 def test_wrong_key_and_missing_model(status, message):
     server = ScriptedServer([(status, 0, "nope")])
@@ -136,6 +193,51 @@ def test_wrong_key_and_missing_model(status, message):
             list(OpenAIBackend(base_url=server.base_url).stream([{"role": "user", "content": "x"}]))
     finally:
         server.stop()
+
+
+def test_an_error_event_in_the_stream_is_a_clear_error():
+    event = b'data: {"choices": [{"delta": {"content": "Lavrov"}}]}\n\n' \
+        b'data: {"error": {"message": "the context overflowed"}}\n\n'
+    server = ScriptedServer([(200, 0, event)])
+    try:
+        pieces = []
+        with pytest.raises(GenerationError, match="reported: .*the context overflowed"):
+            for piece in OpenAIBackend(base_url=server.base_url).stream(
+                    [{"role": "user", "content": "x"}]):
+                pieces.append(piece)
+        assert pieces == ["Lavrov"]
+    finally:
+        server.stop()
+
+
+def test_a_backend_in_the_registry_is_offered_by_the_cli(monkeypatch):
+    from assistant.cli.ask import build_parser
+    from assistant.generation import BACKENDS, Backend, backend_from_settings
+
+    assert list(BACKENDS) == ["openai", "llama-cpp"]
+    assert isinstance(backend_from_settings("openai"), Backend)
+
+    class Echo:
+        name, context_window, max_tokens = "echo", 2048, 100
+
+        def stream(self, messages):
+            yield messages[-1]["content"]
+
+    monkeypatch.setitem(BACKENDS, "echo", lambda settings: Echo())
+    assert build_parser().parse_args(["q", "--backend", "echo"]).backend == "echo"
+    echo = backend_from_settings("echo")
+    assert isinstance(echo, Backend) and list(echo.stream([{"role": "user", "content": "hi"}])) == ["hi"]
+    with pytest.raises(GenerationError, match="choose openai or llama-cpp or echo"):
+        backend_from_settings("nope")
+
+
+def test_reading_the_backend_names_imports_no_backend():
+    code = ("import sys\nfrom assistant.cli.ask import build_parser\nbuild_parser()\n"
+            "heavy = {'openai', 'llama_cpp', 'assistant.generation.backends',"
+            " 'assistant.generation.generative'} & set(sys.modules)\n"
+            "assert not heavy, heavy\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_cli_shows_extractive_answer_when_the_endpoint_is_down(built_index_dir):

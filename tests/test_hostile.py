@@ -4,6 +4,7 @@ written."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -389,6 +390,58 @@ def test_a_lock_taken_on_a_removed_lock_file_is_taken_again(tmp_path):
         lock.unlink()  # ...which is removed by hand while held
     worker.join(10)
     assert got[1] is False  # the second holds the file there now: a third is kept out
+
+
+def test_a_lock_file_renamed_away_while_held_excludes_nobody(tmp_path):
+    from embeddings.locking import LOCK_FILE, write_lock
+
+    tmp_path.joinpath("ix").mkdir()
+    with write_lock(tmp_path / "ix"):
+        (tmp_path / "ix" / LOCK_FILE).rename(tmp_path / "ix" / "aside.lock")  # by hand
+        with write_lock(tmp_path / "ix", blocking=False) as second:
+            assert second is True  # the file at the path now is free
+            with write_lock(tmp_path / "ix", blocking=False) as third:
+                assert third is False
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer") or not os.path.isdir("/proc/self/fd"),
+                    reason="needs POSIX timers and /proc")
+def test_an_interrupted_wait_for_the_lock_leaves_no_descriptor(tmp_path):
+    import threading
+
+    from embeddings.locking import write_lock
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(*args):
+        raise Interrupted
+
+    tmp_path.joinpath("ix").mkdir()
+    held, done = threading.Event(), threading.Event()
+
+    def holder():
+        with write_lock(tmp_path / "ix"):
+            held.set()
+            done.wait(30)
+
+    worker = threading.Thread(target=holder)
+    worker.start()
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        assert held.wait(10)
+        before = sorted(os.listdir("/proc/self/fd"))
+        waits = []
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(Interrupted):
+            with write_lock(tmp_path / "ix", on_wait=lambda: waits.append(1)):
+                pass
+        assert waits == [1] and sorted(os.listdir("/proc/self/fd")) == before
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        done.set()
+        worker.join(10)
 
 
 def test_a_huge_k_is_a_usage_error(tmp_path, encoder):

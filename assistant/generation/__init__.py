@@ -1,22 +1,25 @@
 """Generated answers: a language model writes, every quotation it makes is checked.
 
-Its names load on first use (PEP 562): the CLI reads `registry` for its choices without
-importing a backend."""
+Its names load on first use (PEP 562): the CLI reads the backend registry without the
+engine's imports."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from embeddings.lazy import lazy_names
 
-if TYPE_CHECKING:
-    from .backends import GenerationError, LlamaCppBackend, OpenAIBackend, backend_from_settings
-    from .generative import GenerativeAssistant
-    from .verify import Verification, verify
+from .verify import Verification, verify  # light; eager, as its name is also a module's
 
-_WHERE = {"GenerationError": ".backends", "LlamaCppBackend": ".backends",
-          "OpenAIBackend": ".backends", "backend_from_settings": ".backends",
-          "GenerativeAssistant": ".generative", "verify": ".verify", "Verification": ".verify"}
-__all__ = ["GenerationError", "LlamaCppBackend", "OpenAIBackend", "backend_from_settings",
-           "GenerativeAssistant", "verify", "Verification"]
+if TYPE_CHECKING:
+    from .backends import (Backend, GenerationError, LlamaCppBackend, OpenAIBackend,
+                           backend_from_settings)
+    from .generative import GenerativeAssistant
+    from .registry import BACKENDS
+
+_WHERE = {"GenerativeAssistant": ".generative", "GenerationError": ".backends",
+          "OpenAIBackend": ".backends", "LlamaCppBackend": ".backends", "Backend": ".backends",
+          "backend_from_settings": ".backends", "BACKENDS": ".registry"}
+__all__ = ["GenerativeAssistant", "GenerationError", "OpenAIBackend", "LlamaCppBackend",
+           "Backend", "BACKENDS", "backend_from_settings", "verify", "Verification"]
 
 __getattr__ = lazy_names(__name__, _WHERE)

@@ -7,13 +7,14 @@ from datetime import date
 
 from ..answer import Answer, Quote, Source
 from ..assistant import Assistant, checked_question
-from .backends import GenerationError
+from .backends import Backend, GenerationError
 from .context import build
 from .verify import verify
 
 
 class GenerativeAssistant:
-    def __init__(self, assistant: Assistant, backend, strict: bool = False, prompt_dir=None):
+    def __init__(self, assistant: Assistant, backend: Backend, strict: bool = False,
+                 prompt_dir=None):
         self.assistant = assistant
         self.backend = backend
         self.strict = strict
