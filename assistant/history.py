@@ -8,10 +8,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from embeddings.errors import NewsdeskError
+
 from .answer import Answer
 
 
-class HistoryError(Exception):
+class HistoryError(NewsdeskError):
     """The history file cannot be used by this version (it is unchanged)."""
 
 

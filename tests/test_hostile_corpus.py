@@ -15,7 +15,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.render import link_target
-from embeddings import Article, Index, Skipped
+from embeddings import Index, Skipped
 
 BIN = Path(sys.executable).parent
 GOOD = ("# Harbour tunnel opens\n\nThe harbour tunnel opened on Friday after ten years of "

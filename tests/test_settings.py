@@ -75,4 +75,4 @@ def test_the_chat_takes_the_same_options_as_ask():
         return {o for a in parser._actions for o in a.option_strings}
 
     chat = newsdesk_parser()._subparsers._group_actions[0].choices["chat"]
-    assert options(ask_parser()) - {"--json"} == options(chat)
+    assert options(ask_parser()) - {"--json", "--version"} == options(chat)
