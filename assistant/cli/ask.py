@@ -8,8 +8,8 @@ import sys
 from assistant.render import json_text, safe
 
 from .common import (EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, add_index_option, add_question_options,
-                     add_version_option, expected_failures, fail, leave_at_once, open_index,
-                     preload, quiet_broken_pipe, settings_from, unreadable)
+                     add_version_option, expected_failures, fail, leave_at_once, preload,
+                     quiet_broken_pipe, say_notes, settings_from, unavailable, unreadable)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,9 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         fail("the question is empty. Usage: ask \"What did Lavrov say?\"", EXIT_USAGE)
 
     preload(settings)  # meanwhile, the engine imports and the index opens
-    from assistant.session import answerer_for
+    from assistant.session import open_session
+    from assistant.settings import IndexUnavailable
 
-    index = open_index(settings)
     streamed = False
 
     def show(piece: str) -> None:
@@ -52,15 +52,17 @@ def main(argv: list[str] | None = None) -> int:
         streamed = True
 
     try:
-        answerer = answerer_for(index, settings)
-        answer = answerer.ask(question, as_of=settings.as_of, k=settings.k,
-                              on_text=None if args.json else show, **settings.filters)
+        with open_session(settings) as session:
+            say_notes(session.index.notes)
+            answer = session.answerer.ask(question, as_of=settings.as_of, k=settings.k,
+                                          on_text=None if args.json else show,
+                                          **settings.filters)
         if streamed:
             sys.stdout.write("\n")
+    except IndexUnavailable as exc:
+        unavailable(exc)
     except sqlite3.DatabaseError as exc:
-        unreadable(index.path, exc)
-    finally:
-        index.close()
+        unreadable(settings.index, exc)
     if args.json:
         print(json_text(answer.to_dict()))
     else:
