@@ -457,8 +457,10 @@ def _v2_corpus(folder) -> None:
     import os
 
     folder.mkdir()
-    record = lambda n: {"url": f"https://t.example/v2-{n}", "title": f"Report {n}",  # noqa: E731
-                        "text": f"Report {n} says the harbour project reached phase {n}."}
+    def record(n: int) -> dict:
+        return {"url": f"https://t.example/v2-{n}", "title": f"Report {n}",
+                "text": f"Report {n} says the harbour project reached phase {n}."}
+
     (folder / "a:b:7.jsonl").write_text(json.dumps(record(1)) + "\n" + json.dumps(record(2)) + "\n")
     (folder / "c#2.json").write_text(json.dumps([record(3), record(4)]))
     (folder / "notes 12:30.md").write_text("# Notes\n\nThe ferry fare rises to nine dollars.\n")
