@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .generation.verify import Verification
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,48 @@ class Quote:
                 "scores": {k: round(v, 4) for k, v in self.scores.items()}}
 
 
+@dataclass(frozen=True)
+class Generation:
+    """What a language model made of the sources: its text as written (`raw`) and as
+    checked (`text`, citations corrected, unverified quotes marked), the verifier's report
+    and the prompt's size; or, where the model could not answer, only `error`.
+    `replaced_by_extractive`: --strict put the extractive answer in its place."""
+
+    backend: str
+    text: str | None = None
+    raw: str | None = None
+    verification: "Verification | None" = None
+    prompt_tokens: int | None = None
+    error: str | None = None
+    replaced_by_extractive: bool = False
+
+    @classmethod
+    def failed(cls, backend: str, error: str) -> "Generation":
+        return cls(backend, error=error)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Generation":
+        verification = None
+        if d.get("verification") is not None:
+            from .generation.verify import Verification
+
+            verification = Verification.from_dict(d["verification"], d.get("text") or "")
+        return cls(d["backend"], d.get("text"), d.get("raw"), verification,
+                   d.get("prompt_tokens"), d.get("error"),
+                   bool(d.get("replaced_by_extractive", False)))
+
+    def to_dict(self) -> dict:
+        """The JSON `ask --json` prints: only the keys that apply, as ever."""
+        if self.error is not None:
+            return {"backend": self.backend, "error": self.error}
+        out = {"backend": self.backend, "raw": self.raw, "text": self.text,
+               "verification": self.verification.to_dict() if self.verification else None,
+               "prompt_tokens": self.prompt_tokens}
+        if self.replaced_by_extractive:
+            out["replaced_by_extractive"] = True
+        return out
+
+
 @dataclass
 class Answer:
     question: str
@@ -65,7 +111,7 @@ class Answer:
     see_also: list[Source] = field(default_factory=list)  # closest articles when not found
     as_of: date | None = None
     strength: float = 0.0  # score of the best evidence sentence; found needs a threshold
-    generation: dict | None = None  # a generated answer: text, backend, verification report
+    generation: Generation | None = None  # a generated answer: text, backend, verification
     evidence: dict | None = None  # how strong the evidence was (what `found` was decided on)
 
     NOT_FOUND = "The indexed articles don't answer this."
@@ -73,9 +119,9 @@ class Answer:
     @property
     def text(self) -> str:
         """The answer as plain text: each quote followed by its [n] markers."""
-        if self.generation and self.generation.get("text") and \
-                not self.generation.get("replaced_by_extractive"):
-            return self.generation["text"]
+        if self.generation and self.generation.text and \
+                not self.generation.replaced_by_extractive:
+            return self.generation.text
         if not self.found:
             return self.NOT_FOUND
         return "\n".join(f"{q.text} " + "".join(f"[{n}]" for n in (q.source, *q.also_in))
@@ -103,7 +149,8 @@ class Answer:
                    sources=[Source.from_dict(s) for s in d.get("sources", [])],
                    see_also=[Source.from_dict(s) for s in d.get("see_also", [])],
                    as_of=date.fromisoformat(d["as_of"]) if d.get("as_of") else None,
-                   strength=d.get("strength", 0.0), generation=d.get("generation"),
+                   strength=d.get("strength", 0.0),
+                   generation=Generation.from_dict(d["generation"]) if d.get("generation") else None,
                    evidence=d.get("evidence") or None)
 
     def to_dict(self) -> dict:
@@ -114,4 +161,4 @@ class Answer:
                 "quotes": [q.to_dict() for q in self.quotes],
                 "sources": [s.to_dict() for s in self.sources],
                 "see_also": [s.to_dict() for s in self.see_also],
-                **({"generation": self.generation} if self.generation else {})}
+                **({"generation": self.generation.to_dict()} if self.generation else {})}

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from .answer import Answer, Source
+from .answer import Answer, Generation, Source
+
+if TYPE_CHECKING:
+    from .generation.verify import CheckedQuote
 
 # DEL, C1 controls and bidi/invisible overrides; for the terminal also the C0 controls
 # except tab and newline (json.dumps escapes those itself).
@@ -72,28 +76,28 @@ _CHECK_MARKS = {"verified": ("✓ verified", "green"),
                 "not_found": ("✗ not in the sources", "red")}
 
 
-def check_line(check: dict, source_style: str):
+def check_line(check: "CheckedQuote", source_style: str):
     """One checked quote of a generated answer as rich Text: verdict, words, source."""
     from rich.text import Text
 
-    label, style = _CHECK_MARKS[check["status"]]
+    label, style = _CHECK_MARKS[check.status]
     line = Text(f"{label}: ", style=style)
-    line.append(f"“{safe(check['text'])}”")
-    if check.get("source"):
-        line.append(f" [{check['source']}]", style=source_style)
+    line.append(f"“{safe(check.text)}”")
+    if check.source:
+        line.append(f" [{check.source}]", style=source_style)
     return line
 
 
-def _print_generated(console, answer: Answer, generation: dict, streamed: bool) -> None:
+def _print_generated(console, answer: Answer, generation: Generation, streamed: bool) -> None:
     from rich.text import Text
 
     if not streamed:
-        console.print(Text(safe(generation["text"])))
-    elif generation["text"] != generation.get("raw"):
+        console.print(Text(safe(generation.text)))
+    elif generation.text != generation.raw:
         console.print(Text("\nAfter checking the quotes and citations:", style="bold"))
-        console.print(Text(safe(generation["text"])))
+        console.print(Text(safe(generation.text)))
     console.print()
-    checks = generation["verification"]["quotes"]
+    checks = generation.verification.quotes if generation.verification else []
     if checks:
         console.print(Text("Quotes checked against the sources", style="bold underline"))
     for q in checks:
@@ -110,14 +114,14 @@ def print_answer(answer: Answer, console=None, streamed: bool = False) -> None:
     from rich.text import Text
 
     console = console or Console(highlight=False, soft_wrap=True)
-    generation = answer.generation or {}
-    if generation.get("error"):
-        console.print(Text(f"The model could not answer ({safe(generation['error'])}); "
+    generation = answer.generation
+    if generation and generation.error:
+        console.print(Text(f"The model could not answer ({safe(generation.error)}); "
                            "the quotes below are the extractive answer.", style="yellow"))
-    elif generation.get("replaced_by_extractive"):
+    elif generation and generation.replaced_by_extractive:
         console.print(Text("The generated answer quoted words the sources do not hold (--strict); "
                            "the extractive answer follows.", style="yellow"))
-    elif generation.get("text"):
+    elif generation and generation.text:
         _print_generated(console, answer, generation, streamed)
         return
     if not answer.found:

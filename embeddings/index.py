@@ -431,7 +431,7 @@ class Index:
         paths = [i for i in items if not isinstance(i, Article)]
         articles = [i for i in items if isinstance(i, Article)]
         seen_before = dict(known)  # the reading thread's own copy: this one changes
-        sources = self.store.article_sources()
+        sources = self.store.article_origins()
 
         def read(stopped: Callable[[], bool]):
             return scan(chain(read_paths(paths, follow_symlinks), articles), seen_before, stopped,
@@ -557,17 +557,17 @@ class Index:
         a path that could not be read this time (a file wholly or in part, a folder that
         could not be listed, a root that is missing, a link not followed) keeps its
         articles."""
-        from .readers.common import path_text, source_file
+        from .readers.common import path_text
 
         # sources are recorded as read_paths spells them, absolute but not resolved: so
         # are these, or a folder reached through a symlink would never match
         roots = [Path(path_text(Path(p).absolute())) for p in paths]
-        unread = [Path(source_file(s.source)) for s in skipped]
+        unread = [Path(s.file) for s in skipped]
         stale = []
-        for article_id, source in self.store.article_sources().items():
-            if article_id in seen or not source:
+        for article_id, (file, _, _) in self.store.article_origins().items():
+            if article_id in seen or not file:
                 continue
-            file = Path(source_file(source))
+            file = Path(file)
             if _under(file, roots) and not _under(file, unread):
                 stale.append(article_id)
         return self._remove(stale)

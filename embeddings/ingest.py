@@ -14,8 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .readers import Skipped
-from .readers.common import source_file
-from .records import Article, Chunk
+from .records import Article, Chunk, source_text
 
 Batch = list[tuple[Article, list[Chunk]]]
 
@@ -36,14 +35,15 @@ class Stopped(Exception):
 
 def scan(items: Iterable[Article | Skipped], known: dict[str, str],
          stopped: Callable[[], bool] = lambda: False,
-         sources: dict[str, str | None] | None = None) -> Scan:
+         sources: dict[str, tuple[str | None, int | None, int | None]] | None = None) -> Scan:
     """Skip unreadable items and later copies of one URL; articles whose content hash is
     `known` are unchanged, the rest are to embed.
 
     An article read from one file never replaces one stored from another (`sources`: where
-    each stored article was read): a page elsewhere that claims a stored article's URL
-    with other text is a conflict, named, and the stored article stays; indexing its own
-    file again replaces it as ever, and once that file is gone the new one does."""
+    each stored article was read, as (file, line, record)): a page elsewhere that claims a
+    stored article's URL with other text is a conflict, named, and the stored article stays;
+    indexing its own file again replaces it as ever, and once that file is gone the new
+    one does."""
     out = Scan()
     pending: dict[str, Article] = {}
     sources = sources or {}
@@ -54,20 +54,22 @@ def scan(items: Iterable[Article | Skipped], known: dict[str, str],
             out.skipped.append(item)
             continue
         if item.id in out.seen:
-            out.skipped.append(Skipped(item.source or item.id,
-                                       f"duplicate of {out.seen[item.id]} (same URL)"))
+            out.skipped.append(Skipped(item.source_file or item.id,
+                                       f"duplicate of {out.seen[item.id]} (same URL)",
+                                       item.source_line, item.source_record))
             continue
         if known.get(item.id) == item.content_hash:
             out.seen[item.id] = item.source or item.id
             out.unchanged += 1
             continue
         stored = sources.get(item.id)
-        if item.id in known and stored and item.source and \
-                source_file(stored) != source_file(item.source) and \
-                os.path.lexists(source_file(stored)):  # a file gone is no claim
-            out.skipped.append(Skipped(item.source, f"claims the URL of the article read from "
-                                       f"{stored}, with other text: that one is kept (index "
-                                       f"its own file again to replace it)"))
+        if item.id in known and stored and stored[0] and item.source_file and \
+                stored[0] != item.source_file and \
+                os.path.lexists(stored[0]):  # a file gone is no claim
+            out.skipped.append(Skipped(item.source_file, f"claims the URL of the article read "
+                                       f"from {source_text(*stored)}, with other text: that one "
+                                       f"is kept (index its own file again to replace it)",
+                                       item.source_line, item.source_record))
             continue
         out.seen[item.id] = item.source or item.id
         pending[item.id] = item

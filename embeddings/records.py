@@ -13,6 +13,19 @@ def article_id_for(url: str | None, body: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+def source_text(file: str | None, line: int | None = None,
+                record: int | None = None) -> str | None:
+    """Where something was read, as shown: "path", "path:line" (a JSON Lines line, or
+    where a file went wrong) or "path#record" (a record of a JSON document)."""
+    if file is None:
+        return None
+    if line is not None:
+        return f"{file}:{line}"
+    if record is not None:
+        return f"{file}#{record}"
+    return file
+
+
 def one_line(value: str | None) -> str | None:
     """`value` with every run of whitespace (line and paragraph separators, NEL, tabs
     included) made one space, and trimmed; None when nothing is left."""
@@ -31,7 +44,9 @@ class Article:
     outlet: str | None = None
     authors: tuple[str, ...] = ()
     published: date | None = None
-    source: str | None = None  # where it was read from: "path" or "path:line"
+    source_file: str | None = None  # the file it was read from (None: not from a file)
+    source_line: int | None = None  # its line, in a JSON Lines file
+    source_record: int | None = None  # its place (from 1), in a JSON document's records
     id: str = ""
 
     def __post_init__(self) -> None:
@@ -44,6 +59,11 @@ class Article:
         set_(self, "authors", tuple(a for a in map(one_line, self.authors) if a))
         if not self.id:
             set_(self, "id", article_id_for(self.url, self.body))
+
+    @property
+    def source(self) -> str | None:
+        """Where it was read from, as shown: "path", "path:line" or "path#record"."""
+        return source_text(self.source_file, self.source_line, self.source_record)
 
     def meta_dict(self) -> dict:
         """Everything but the body, as JSON-ready values."""

@@ -33,7 +33,7 @@ from .errors import DiskFullError, IndexDamagedError, IndexMissingError, ReadOnl
 from .index import (BATCH_CHUNKS, KEYWORDS_FILE, META_FILE, Index, _disk_full, _identity, _writable,
                     embed_text, new_index_id)
 from .locking import write_lock
-from .store import _ARTICLE_COLUMNS, _VECTOR_TABLES, SCHEMA_VERSION, MetaStore, _article_from_row
+from .store import _VECTOR_TABLES, SCHEMA_VERSION, MetaStore, add_source_columns, article_reader
 from .vectors import CACHE_FILE
 
 DAMAGED_SUFFIX = ".damaged"  # meta.sqlite.damaged(.N): the damaged database, kept as it was
@@ -204,6 +204,7 @@ def _copy_contents(old: sqlite3.Connection, new: MetaStore, report: RepairReport
     new.begin()
     for statement in _VECTOR_TABLES:
         new.db.execute(statement)
+    add_source_columns(new.db)
     new.db.executemany("INSERT INTO manifest(key, value) VALUES (?, ?)", manifest.items())
     new.write_manifest({"schema_version": SCHEMA_VERSION})
     new.commit()
@@ -232,8 +233,9 @@ def _copy_contents(old: sqlite3.Connection, new: MetaStore, report: RepairReport
         held = None
     kept = 0
     batch: list = []
-    for row in readable_rows(old, "articles", _ARTICLE_COLUMNS + ", content_hash", report):
-        article = _article_from_row(row[:-1])
+    columns, article_from_row = article_reader(old)  # the damaged file's layout, 2 or 3
+    for row in readable_rows(old, "articles", columns + ", content_hash", report):
+        article = article_from_row(row[:-1])
         if article.content_hash != row[-1]:
             report.altered_articles.append(article.title[:80])
             continue
@@ -258,10 +260,11 @@ def _built_so(old: sqlite3.Connection, vectors: dict, encoder, chunker: ChunkerS
     stored vectors, and `encoder` gives those vectors again (cosine >= 0.99)."""
     from itertools import islice
 
-    rows = islice(readable_rows(old, "articles", _ARTICLE_COLUMNS, RepairReport()), sample)
+    columns, article_from_row = article_reader(old)
+    rows = islice(readable_rows(old, "articles", columns, RepairReport()), sample)
     texts, stored = [], []
     for row in rows:
-        article = _article_from_row(row)
+        article = article_from_row(row)
         for c in chunk_article(article, chunker):
             if (article.id, c.start, c.end) in vectors:
                 texts.append(embed_text(article, c.text))

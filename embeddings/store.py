@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .records import Article, Chunk
+from .records import Article, Chunk, source_text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Version 1, where every database starts. Never edit it: a change is a new migration.
 _BASE_SCHEMA = """
@@ -74,14 +74,68 @@ _VECTOR_TABLES = (
 )
 V1_VECTOR_FILE = "vectors.faiss"  # where version 1 kept the vectors
 
-_ARTICLE_COLUMNS = "id, url, title, outlet, authors, published, body, source"
+# Version 3: where an article was read is stored as columns (its file; its line in JSON
+# Lines, or its place among a JSON document's records), not as one "path:line" string
+# that had to be parsed back (a file name may hold ':' and '#' itself).
+_SOURCE_COLUMNS = (
+    "ALTER TABLE articles ADD COLUMN source_file TEXT",
+    "ALTER TABLE articles ADD COLUMN source_line INTEGER",
+    "ALTER TABLE articles ADD COLUMN source_record INTEGER",
+)
+
+_ARTICLE_COLUMNS = ("id, url, title, outlet, authors, published, body, "
+                    "source_file, source_line, source_record")
+_V2_ARTICLE_COLUMNS = "id, url, title, outlet, authors, published, body, source"  # up to 2
 
 
 def _article_from_row(row: sqlite3.Row | tuple) -> Article:
-    id_, url, title, outlet, authors, published, body, source = row
+    id_, url, title, outlet, authors, published, body, file, line, record = row
     return Article(id=id_, url=url, title=title, outlet=outlet, authors=tuple(json.loads(authors)),
                    published=date.fromisoformat(published) if published else None,
-                   body=body, source=source)
+                   body=body, source_file=file, source_line=line, source_record=record)
+
+
+def split_source(source: str | None) -> tuple[str | None, int | None, int | None]:
+    """(file, line, record) of a source as versions up to 2 stored it: "path",
+    "path:line" or "path#record". Only a last ':' or '#' followed by nothing but ASCII
+    digits marks a line or record: a file name may hold either itself (or digits escaped
+    from bytes that are not UTF-8, as `\\xff`)."""
+    if source is None:
+        return None, None, None
+    for mark in (":", "#"):
+        file, sep, tail = source.rpartition(mark)
+        if sep and file and tail.isascii() and tail.isdigit() and len(tail) <= 18:
+            return (file, int(tail), None) if mark == ":" else (file, None, int(tail))
+    return source, None, None
+
+
+def _article_from_v2_row(row: sqlite3.Row | tuple) -> Article:
+    *rest, source = row
+    return _article_from_row((*rest, *split_source(source)))
+
+
+def article_reader(db: sqlite3.Connection) -> tuple[str, Callable[[tuple], Article]]:
+    """(the columns to select, the row -> Article) for the articles table of `db`,
+    whichever layout it has: versions up to 2 kept one `source` string. (A file whose
+    schema cannot be read is taken as the current one: its rows will not read either.)"""
+    try:
+        columns = {r[1] for r in db.execute("PRAGMA table_info(articles)")}
+    except sqlite3.DatabaseError:
+        return _ARTICLE_COLUMNS, _article_from_row
+    if "source_file" in columns:
+        return _ARTICLE_COLUMNS, _article_from_row
+    return _V2_ARTICLE_COLUMNS, _article_from_v2_row
+
+
+def add_source_columns(db: sqlite3.Connection) -> None:
+    """The version 3 layout of `articles` (inside the caller's transaction): the columns
+    added, the old `source` string dropped (set empty where SQLite is too old to drop)."""
+    for statement in _SOURCE_COLUMNS:
+        db.execute(statement)
+    if sqlite3.sqlite_version_info >= (3, 35, 0):
+        db.execute("ALTER TABLE articles DROP COLUMN source")
+    else:
+        db.execute("UPDATE articles SET source = NULL")
 
 
 @dataclass
@@ -139,9 +193,27 @@ def _vectors_into_sqlite(store: "MetaStore", ctx: MigrationContext) -> None:
         raise
 
 
+def _source_into_columns(store: "MetaStore", ctx: MigrationContext) -> None:
+    """2 -> 3: each article's "path:line" (or "path#record") string split, once, into
+    its file and line (or record) columns."""
+    rows = store.db.execute("SELECT id, source FROM articles").fetchall()
+    store.begin()
+    try:
+        add_source_columns(store.db)
+        store.db.executemany(
+            "UPDATE articles SET source_file = ?, source_line = ?, source_record = ? "
+            "WHERE id = ?", ((*split_source(source), id_) for id_, source in rows if source))
+        store.write_manifest({"schema_version": 3})
+        store.commit()
+    except BaseException:
+        store.rollback()
+        raise
+
+
 # (the version each migration brings a database to, the migration), in order
 MIGRATIONS: list[tuple[int, Callable[["MetaStore", MigrationContext], None]]] = [
     (2, _vectors_into_sqlite),
+    (3, _source_into_columns),
 ]
 # files earlier versions kept that the current one does not read: removed once it is current
 RETIRED_FILES = (V1_VECTOR_FILE,)
@@ -178,6 +250,9 @@ class MetaStore:
     def __init__(self, path: Path, read_only: bool = False):
         self.path = Path(path)
         self.read_only = read_only
+        # how articles are read from this file's layout (a migration reads them under an
+        # older one: 1 -> 2 embeds chunks again), found on first use
+        self._layout: tuple[str, Callable[[tuple], Article]] | None = None
         if read_only:
             self.db = _connect_read_only(self.path)
             return
@@ -204,7 +279,10 @@ class MetaStore:
         done = []
         for version, migration in MIGRATIONS:
             if self.schema_version() < version:
-                migration(self, ctx)
+                try:
+                    migration(self, ctx)
+                finally:
+                    self._layout = None
                 done.append(version)
         if self.schema_version() == SCHEMA_VERSION:
             for name in RETIRED_FILES:
@@ -338,28 +416,42 @@ class MetaStore:
     def count_chunks(self) -> int:
         return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
+    def _article_layout(self) -> tuple[str, Callable[[tuple], Article]]:
+        if self._layout is None:
+            self._layout = article_reader(self.db)
+        return self._layout
+
     def get_article(self, article_id: str) -> Article | None:
-        row = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?",
+        columns, from_row = self._article_layout()
+        row = self.db.execute(f"SELECT {columns} FROM articles WHERE id = ?",
                               (article_id,)).fetchone()
-        return _article_from_row(row) if row else None
+        return from_row(row) if row else None
 
     def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
         ids = list(dict.fromkeys(ids))
+        columns, from_row = self._article_layout()
         out: dict[str, Article] = {}
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
             rows = self.db.execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({','.join('?' * len(part))})",
+                f"SELECT {columns} FROM articles WHERE id IN ({','.join('?' * len(part))})",
                 part)
-            out.update((r[0], _article_from_row(r)) for r in rows)
+            out.update((r[0], from_row(r)) for r in rows)
         return out
 
     def iter_articles(self) -> Iterator[Article]:
-        for row in self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id"):
-            yield _article_from_row(row)
+        columns, from_row = self._article_layout()
+        for row in self.db.execute(f"SELECT {columns} FROM articles ORDER BY id"):
+            yield from_row(row)
 
     def article_sources(self) -> dict[str, str | None]:
-        return dict(self.db.execute("SELECT id, source FROM articles"))
+        """article id -> where it was read, as shown ("path", "path:line", "path#n")."""
+        return {id_: source_text(*where) for id_, where in self.article_origins().items()}
+
+    def article_origins(self) -> dict[str, tuple[str | None, int | None, int | None]]:
+        """article id -> (its file, line, record): where it was read."""
+        return {r[0]: (r[1], r[2], r[3]) for r in self.db.execute(
+            "SELECT id, source_file, source_line, source_record FROM articles")}
 
     def chunk_ids_of(self, article_ids: Iterable[str]) -> list[int]:
         ids = list(article_ids)
@@ -383,12 +475,13 @@ class MetaStore:
         """Insert an article and its chunks; returns the new chunk ids in order."""
         self.db.execute(
             "INSERT INTO articles(id, url, title, outlet, authors, published, body, content_hash,"
-            " source, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " source_file, source_line, source_record, added_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (article.id, article.url, article.title, article.outlet,
              json.dumps(list(article.authors), ensure_ascii=False),
              article.published.isoformat() if article.published else None,
-             article.body, article.content_hash, article.source,
-             datetime.now(timezone.utc).isoformat(timespec="seconds")))
+             article.body, article.content_hash, article.source_file, article.source_line,
+             article.source_record, datetime.now(timezone.utc).isoformat(timespec="seconds")))
         ids: list[int] = []
         for c in chunks:
             cur = self.db.execute(

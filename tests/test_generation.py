@@ -21,17 +21,17 @@ LAVROV_QUOTE = "The issue should be addressed to Washington."
 def _check_answer(answer, index) -> None:
     """The plumbing holds whatever the small model wrote."""
     g = answer.generation
-    assert g and g["raw"] and "error" not in g
+    assert g and g.raw and g.error is None
     bodies = {a.id: a.body for a in index.articles()}
     numbers = {s.n for s in answer.sources}
-    for n in map(int, re.findall(r"\[(\d+)\]", g["text"])):
+    for n in map(int, re.findall(r"\[(\d+)\]", g.text)):
         assert n in numbers  # every remaining citation points at a source given to the model
-    for q in g["verification"]["quotes"]:
-        if q["status"] != "not_found":
-            source = next(s for s in answer.sources if s.n == q["source"])
-            assert bodies[source.article_id][q["start"]:q["end"]] == q["exact"]
+    for q in g.verification.quotes:
+        if q.status != "not_found":
+            source = next(s for s in answer.sources if s.n == q.source)
+            assert bodies[source.article_id][q.start:q.end] == q.exact
         else:
-            assert "[unverified]" in g["text"]
+            assert "[unverified]" in g.text
     for quote in answer.quotes:
         assert bodies[quote.article_id][quote.start:quote.end] == quote.text
 
@@ -57,8 +57,8 @@ def test_openai_backend_streams_from_llama_server(llama_server, shared_index):
     pieces: list[str] = []
     answer = GenerativeAssistant(Assistant(shared_index), backend).ask(
         "What did Lavrov say?", on_text=pieces.append)
-    assert len(pieces) > 3 and "".join(pieces).strip() == answer.generation["raw"]
-    assert answer.generation["prompt_tokens"] < 2048
+    assert len(pieces) > 3 and "".join(pieces).strip() == answer.generation.raw
+    assert answer.generation.prompt_tokens < 2048
     _check_answer(answer, shared_index)
     assert any("themoscowtimes.com" in (s.url or "") for s in answer.sources)
 
@@ -80,10 +80,10 @@ def test_scripted_answer_is_verified_and_corrected(shared_index):
         answer = GenerativeAssistant(Assistant(shared_index), backend).ask("What did Lavrov say?")
     finally:
         server.stop()
-    report = answer.generation["verification"]
-    assert report["removed_citations"] == [9]
-    (q,) = report["quotes"]
-    assert q["exact"] == LAVROV_QUOTE and q["status"] in ("verified", "corrected")
+    report = answer.generation.verification
+    assert report.removed_citations == [9]
+    (q,) = report.quotes
+    assert q.exact == LAVROV_QUOTE and q.status in ("verified", "corrected")
     assert answer.quotes[0].text == LAVROV_QUOTE
     assert "[9]" not in answer.text
 
@@ -98,8 +98,42 @@ def test_strict_replaces_an_invented_quote(shared_index):
     finally:
         server.stop()
     assert "[unverified]" in loose.text and not loose.quotes
-    assert strict.generation["replaced_by_extractive"] is True
+    assert strict.generation.replaced_by_extractive is True
     assert any(LAVROV_QUOTE in q.text for q in strict.quotes)
+
+
+def test_generation_is_typed_and_its_json_keeps_its_keys(shared_index):
+    """`Answer.generation` is a `Generation`; `to_dict` prints the keys the dict had (and
+    only those that apply), and `from_dict` (the history) reads them back."""
+    from assistant.answer import Answer, Generation
+
+    server = ScriptedServer([(200, 0, f'Lavrov said "{LAVROV_QUOTE}" [2] and more [9].'),
+                             (200, 0, 'Lavrov said "Russia will never talk again" [1].')])
+    try:
+        backend = OpenAIBackend(base_url=server.base_url, model="scripted", context_window=4096)
+        loose = GenerativeAssistant(Assistant(shared_index), backend).ask("What did Lavrov say?")
+        strict = GenerativeAssistant(Assistant(shared_index), backend, strict=True).ask(
+            "What did Lavrov say?")
+    finally:
+        server.stop()
+    assert isinstance(loose.generation, Generation)
+    made = loose.to_dict()["generation"]
+    assert list(made) == ["backend", "raw", "text", "verification", "prompt_tokens"]
+    assert made["text"] == loose.text and made["backend"] == backend.name
+    assert list(made["verification"]) == ["quotes", "removed_citations", "all_verified"]
+    assert made["verification"]["removed_citations"] == [9]
+    assert list(made["verification"]["quotes"][0]) == ["text", "status", "cited", "source",
+                                                       "start", "end", "exact"]
+    assert strict.to_dict()["generation"]["replaced_by_extractive"] is True
+    for answer in (loose, strict):
+        again = Answer.from_dict(answer.to_dict())
+        assert again.generation == answer.generation and again.text == answer.text
+        assert again.to_dict() == answer.to_dict()
+    failed = Answer(question="q", query="q", found=False,
+                    generation=Generation.failed("openai", "cannot reach the model endpoint"))
+    assert failed.to_dict()["generation"] == {"backend": "openai",
+                                              "error": "cannot reach the model endpoint"}
+    assert Answer.from_dict(failed.to_dict()).generation == failed.generation
 
 
 def test_server_down_is_a_clear_error():

@@ -12,7 +12,7 @@ from embeddings.index import KEYWORDS_FILE
 from embeddings.keywords import KeywordIndex
 from embeddings.query import Filters, fts_query, keyword_words
 from embeddings.records import Article, Chunk
-from embeddings.store import FTS_TOKENIZE, MetaStore, SearchQueries
+from embeddings.store import FTS_TOKENIZE, MetaStore, MigrationContext, SearchQueries
 
 # words that FTS5's unicode61 + porter read in ways a plain split might not
 ODD = ["café", "cafe\u0301", "naïve", "Straße", "İstanbul", "ǅemal", "東京都", "¹²³", "Ⅻ",
@@ -25,6 +25,8 @@ PLAIN = ["harbour", "project", "phase", "mayor", "ban", "takes", "effect", "marc
 def _store(tmp_path, texts: list[tuple[str, str]]) -> MetaStore:
     """A real SQLite file holding one article per (title, text), one chunk each."""
     store = MetaStore(tmp_path / "meta.sqlite")
+    # an empty file, brought to the current schema (nothing to embed on the way)
+    store.migrate(MigrationContext(tmp_path, 384, lambda ids: np.zeros((len(ids), 384))))
     store.begin()
     for n, (title, text) in enumerate(texts):
         article = Article(title=title, url=f"https://k.example/{n}", body=text,

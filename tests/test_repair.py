@@ -311,3 +311,36 @@ def test_a_full_disk_during_salvage_leaves_the_index_as_it_was(built, tmp_path, 
     with pytest.raises(DiskFullError, match="free that much space"):
         repair(ix)
     assert not list(ix.glob("meta.sqlite.damaged*"))
+
+
+def test_a_damaged_version_2_database_is_salvaged_with_its_sources_as_columns(tmp_path, encoder):
+    """A file of schema 2 (one "path:line" string an article) is salvaged into schema 3,
+    each kept article's file and line in their columns: its files read again match them."""
+    import json
+
+    from old_schemas import as_version_2
+
+    from embeddings.store import SCHEMA_VERSION
+
+    news = _filler(good_corpus(tmp_path / "news"), 40)
+    (news / "wire:3.jsonl").write_text("".join(
+        json.dumps({"url": f"https://t.example/wire-{n}", "title": f"Wire {n}",
+                    "text": f"Wire story {n} says the depot reopens on day {n}."}) + "\n"
+        for n in range(1, 4)))
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([news])
+        origins = index.store.article_origins()
+    assert sorted(w[1] for w in origins.values() if w[0].endswith("wire:3.jsonl")) == [1, 2, 3]
+    as_version_2(ix)
+    meta = ix / "meta.sqlite"
+    _damage_page(meta, _page_of(meta, b"Filler story 20 notes"))
+    report = repair(ix)
+    assert report.database == "salvaged" and report.lost_articles >= 1
+    with Index.open(ix) as index:
+        assert index.store.schema_version() == SCHEMA_VERSION and index.check() == []
+        kept = index.store.article_origins()
+        assert kept and all(origins[aid] == where for aid, where in kept.items())
+        again = index.add([news], prune=True)
+    assert (again.added, again.unchanged, again.removed) == (len(origins) - len(kept),
+                                                             len(kept), 0)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from old_schemas import as_version_2, insert_as_before
 from stories import article as _article
 
 from embeddings import (
@@ -17,6 +18,7 @@ from embeddings import (
 )
 from embeddings.index import CACHE_FILE, embed_text
 from embeddings.repair import repair
+from embeddings.store import SCHEMA_VERSION
 from embeddings.vectors import VectorFile, Watermark, prefetch
 
 # the indexes here are small: their cache is a FAISS file all the same, unless a test says
@@ -365,7 +367,7 @@ def _v1_index(path, encoder, articles, without=(), stray=None) -> dict[int, np.n
     ids, texts, keep = [], [], []
     for article in articles:
         chunks = chunk_article(article, ChunkerSettings())
-        ids += store.insert_article(article, chunks)
+        ids += insert_as_before(store, article, chunks)
         texts += [embed_text(article, c.text) for c in chunks]
         keep += [article.id not in without] * len(chunks)
     store.commit()
@@ -387,7 +389,7 @@ def test_a_version_1_index_is_migrated_keeping_its_vectors(tmp_path, encoder, en
     vectors = _v1_index(ix, encoder, articles, without={_article(3).id}, stray=999)
     encode_calls.clear()
     with Index.open(ix) as index:
-        assert index.store.schema_version() == 2
+        assert index.store.schema_version() == SCHEMA_VERSION
         assert not (ix / "vectors.faiss").exists() and (ix / CACHE_FILE).exists()
         # only the chunk the old file lacked was embedded
         missing = index.store.chunk_ids_of([_article(3).id])
@@ -427,8 +429,85 @@ def test_an_interrupted_migration_leaves_version_1_and_a_rerun_finishes(tmp_path
     assert store.schema_version() == 1 and (ix / "vectors.faiss").exists()
     store.close()
     with Index.open(ix) as index:
-        assert index.store.schema_version() == 2 and len(index.vectors) == 2
+        assert index.store.schema_version() == SCHEMA_VERSION and len(index.vectors) == 2
         assert_consistent(index)
+
+
+# migrating a version 2 index: where an article was read becomes columns ----------------------
+
+def test_a_version_2_source_string_splits_on_its_last_mark_followed_by_digits_only():
+    from embeddings.store import split_source
+
+    assert split_source(None) == (None, None, None)
+    assert split_source("/n/a.md") == ("/n/a.md", None, None)
+    assert split_source("/n/a:b:7.jsonl:12") == ("/n/a:b:7.jsonl", 12, None)
+    assert split_source("/n/c#2.json#3") == ("/n/c#2.json", None, 3)
+    assert split_source("/n/caf\\xe9 \\xff.jsonl:4") == ("/n/caf\\xe9 \\xff.jsonl", 4, None)
+    assert split_source("/n/a#1.jsonl:2") == ("/n/a#1.jsonl", 2, None)
+    assert split_source("/n/a:1.json#2") == ("/n/a:1.json", None, 2)
+    for whole in ("/n/notes 12:30.md", "/n/x:12a", "/n/x:", ":5", "/n/x:\u00b2", "/n/x:\u0663",
+                  "/n/x:" + "9" * 40):
+        assert split_source(whole) == (whole, None, None), whole
+
+
+def _v2_corpus(folder) -> None:
+    """Files whose sources a version 2 index held as strings hard to read back: names
+    with ':' and '#' and digits, a name that is not UTF-8 (stored `\\xe9`-escaped)."""
+    import json
+    import os
+
+    folder.mkdir()
+    def record(n: int) -> dict:
+        return {"url": f"https://t.example/v2-{n}", "title": f"Report {n}",
+                "text": f"Report {n} says the harbour project reached phase {n}."}
+
+    (folder / "a:b:7.jsonl").write_text(json.dumps(record(1)) + "\n" + json.dumps(record(2)) + "\n")
+    (folder / "c#2.json").write_text(json.dumps([record(3), record(4)]))
+    (folder / "notes 12:30.md").write_text("# Notes\n\nThe ferry fare rises to nine dollars.\n")
+    with open(os.fsencode(folder) + b"/caf\xe9.jsonl", "w") as f:
+        f.write(json.dumps(record(5)) + "\n")
+
+
+def test_a_version_2_index_is_migrated_with_file_and_line_as_columns(tmp_path, encoder,
+                                                                     monkeypatch):
+    from embeddings import index as index_module
+
+    folder, ix = tmp_path / "news", tmp_path / "ix"
+    _v2_corpus(folder)
+    direct = _article(9)  # added as an Article: read from no file
+    with Index.open(ix) as index:
+        assert index.add([folder]).added == 6 and index.add([direct]).added == 1
+        expected = index.store.article_origins()
+        shown = index.store.article_sources()
+    f = str(folder)
+    by_file = sorted((w for w in expected.values() if w[0]), key=lambda w: (w[0], w[1] or 0, w[2] or 0))
+    assert by_file == [(f + "/a:b:7.jsonl", 1, None), (f + "/a:b:7.jsonl", 2, None),
+                       (f + "/c#2.json", None, 1), (f + "/c#2.json", None, 2),
+                       (f + "/caf\\xe9.jsonl", 1, None), (f + "/notes 12:30.md", None, None)]
+    assert expected[direct.id] == (None, None, None) and shown[direct.id] is None
+    assert shown[next(k for k, w in expected.items() if w[1] == 2)] == f + "/a:b:7.jsonl:2"
+
+    as_version_2(ix)
+    monkeypatch.setattr(index_module, "_writable", lambda path, meta: False)
+    with pytest.raises(IndexMismatchError, match="older version and read-only here"):
+        Index.open(ix, create=False)  # a reader that may not write cannot migrate it
+    monkeypatch.undo()
+
+    with Index.open(ix) as index:
+        assert index.store.schema_version() == SCHEMA_VERSION == 3
+        columns = [r[1] for r in index.store.db.execute("PRAGMA table_info(articles)")]
+        assert "source" not in columns and {"source_file", "source_line", "source_record"} <= set(columns)
+        assert index.store.article_origins() == expected  # file and line intact
+        assert index.store.article_sources() == shown  # and shown as ever
+        for a in index.articles():
+            assert (a.source_file, a.source_line, a.source_record) == expected[a.id]
+            assert a.source == shown[a.id]
+        assert_consistent(index)
+        again = index.add([folder], prune=True)  # the same files, read again, are the same
+        assert (again.added, again.unchanged, again.removed) == (0, 6, 0)
+        assert len(index) == 7
+    with Index.open(ix) as index:  # a second open migrates nothing
+        assert index.store.article_origins() == expected
 
 
 def test_a_newer_schema_is_refused(tmp_path, encoder):

@@ -3,9 +3,10 @@ from numbered sources, and the verifier checks every quotation it wrote."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
-from ..answer import Answer, Quote, Source
+from ..answer import Answer, Generation, Quote, Source
 from ..assistant import Assistant, checked_question
 from .backends import Backend, GenerationError
 from .context import build
@@ -56,16 +57,15 @@ class GenerativeAssistant:
                 if on_text:
                     on_text(piece)
         except GenerationError as exc:
-            extractive.generation = {"backend": self.backend.name, "error": str(exc)}
+            extractive.generation = Generation.failed(self.backend.name, str(exc))
             return extractive
         raw = "".join(pieces).strip()
         report = verify(raw, context.bodies)
         sources = [Source.of(n, h.article) for n, h in context.sources]
-        generation = {"backend": self.backend.name, "raw": raw, "text": report.text,
-                      "verification": report.to_dict(), "prompt_tokens": context.tokens}
+        generation = Generation(self.backend.name, text=report.text, raw=raw,
+                                verification=report, prompt_tokens=context.tokens)
         if self.strict and not report.all_verified:
-            generation["replaced_by_extractive"] = True
-            extractive.generation = generation
+            extractive.generation = replace(generation, replaced_by_extractive=True)
             return extractive
         by_n = {s.n: s for s in sources}
         quotes = [Quote(q.exact, q.start, q.end, q.source, by_n[q.source].article_id,

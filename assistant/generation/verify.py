@@ -66,6 +66,11 @@ class CheckedQuote:
     end: int | None = None
     exact: str | None = None  # body[start:end] of that source
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "CheckedQuote":
+        return cls(d["text"], d["status"], list(d.get("cited", [])), d.get("source"),
+                   d.get("start"), d.get("end"), d.get("exact"))
+
     def to_dict(self) -> dict:
         return {"text": self.text, "status": self.status, "cited": self.cited,
                 "source": self.source, "start": self.start, "end": self.end, "exact": self.exact}
@@ -80,6 +85,13 @@ class Verification:
     @property
     def all_verified(self) -> bool:
         return all(q.status != "not_found" for q in self.quotes)
+
+    @classmethod
+    def from_dict(cls, d: dict, text: str = "") -> "Verification":
+        """A report read back from its JSON (which leaves out the checked `text`: the
+        generation holds it); `all_verified` follows from the quotes."""
+        return cls(text, [CheckedQuote.from_dict(q) for q in d.get("quotes", [])],
+                   list(d.get("removed_citations", [])))
 
     def to_dict(self) -> dict:
         return {"quotes": [q.to_dict() for q in self.quotes],

@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..answer import Answer, Source
+from ..answer import Answer, Generation, Source
 from ..render import check_line, one_line, safe, source_line
 
 
@@ -57,14 +57,14 @@ class AnswerView(Vertical):
     def compose(self) -> ComposeResult:
         a = self.answer
         yield Static(Text(f"searched: {safe(a.query)}", style="dim italic"), classes="query")
-        generation = a.generation or {}
-        if generation.get("error"):
-            yield Static(Text(f"The model could not answer ({safe(generation['error'])}); "
+        generation = a.generation
+        if generation and generation.error:
+            yield Static(Text(f"The model could not answer ({safe(generation.error)}); "
                               "these are the extractive quotes.", style="yellow"), classes="notice")
-        elif generation.get("replaced_by_extractive"):
+        elif generation and generation.replaced_by_extractive:
             yield Static(Text("The generated answer quoted words the sources do not hold; "
                               "these are the extractive quotes.", style="yellow"), classes="notice")
-        elif generation.get("text"):
+        elif generation and generation.text:
             yield from self._generated(generation)
             return
         if not a.found:
@@ -83,9 +83,9 @@ class AnswerView(Vertical):
         yield Static(Text("Sources", style="bold underline"), classes="sources-title")
         yield OptionList(*(source_option(s) for s in a.sources), classes="sources")
 
-    def _generated(self, generation: dict) -> ComposeResult:
-        yield Static(Text(safe(generation["text"])), classes="generated")
-        for q in generation["verification"]["quotes"]:
+    def _generated(self, generation: Generation) -> ComposeResult:
+        yield Static(Text(safe(generation.text)), classes="generated")
+        for q in (generation.verification.quotes if generation.verification else []):
             yield Static(check_line(q, source_style="bold"), classes="check")
         yield Static(Text("Sources", style="bold underline"), classes="sources-title")
         yield OptionList(*(source_option(s) for s in self.answer.sources), classes="sources")

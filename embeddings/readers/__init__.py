@@ -80,8 +80,7 @@ def read_file(path: Path) -> Iterator[Article | Skipped]:
             text = decode_text(data)
         yield from _reader(_suffix(path) or _sniff(text))(text, path)
     except BadInput as exc:
-        where = f"{path_text(path)}:{exc.line}" if exc.line else path_text(path)
-        yield Skipped(where, exc.reason)
+        yield Skipped(path_text(path), exc.reason, line=exc.line or None)
     except OSError as exc:
         yield Skipped(path_text(path), f"cannot read ({exc.strerror or exc})")
 

@@ -10,13 +10,22 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..records import source_text
+
 
 @dataclass(frozen=True)
 class Skipped:
     """Input that was not indexed, with where it was and why."""
 
-    source: str  # "path" or "path:line"
+    file: str  # the file (or folder; an article's id where it was read from none)
     reason: str
+    line: int | None = None  # where in the file, when known
+    record: int | None = None  # which record of a JSON document
+
+    @property
+    def source(self) -> str:
+        """Where, as shown: "path", "path:line" or "path#record"."""
+        return source_text(self.file, self.line, self.record)
 
     def __str__(self) -> str:
         return f"{self.source}: {self.reason}"
@@ -41,14 +50,6 @@ MAX_ARTICLE_CHARS = 20_000_000
 
 def too_long(chars: int) -> str:
     return f"too long for one article ({chars:,} characters; the limit is {MAX_ARTICLE_CHARS:,})"
-
-
-_LOCATION = re.compile(r"(?::\d+|#\d+)$")  # "file.jsonl:12" / "file.json#3"
-
-
-def source_file(source: str) -> str:
-    """The file of a source ("path", "path:line" or "path#record")."""
-    return _LOCATION.sub("", source)
 
 
 class BadInput(Exception):

@@ -32,7 +32,7 @@ def read_html_article(html: str, path: Path) -> Article:
     authors = tuple(a.strip() for a in (doc.author or "").split(";") if a.strip())
     return Article(title=title, body=body, url=url,
                    outlet=doc.sitename or outlet_from_url(url),
-                   authors=authors, published=parse_date(doc.date), source=path_text(path))
+                   authors=authors, published=parse_date(doc.date), source_file=path_text(path))
 
 
 def read_html_file(html: str, path: Path) -> Iterator[Article]:

@@ -43,8 +43,10 @@ def _authors(value: object) -> tuple[str, ...]:
     return (name,) if name else ()
 
 
-def record_to_article(record: object, source: str) -> Article:
-    """An Article from one record; BadInput when it is not a record with text."""
+def record_to_article(record: object, file: str | None = None, line: int | None = None,
+                      position: int | None = None) -> Article:
+    """An Article from one record (read from `file`, at `line` of JSON Lines or the
+    `position`-th record of a JSON document); BadInput when it is not a record with text."""
     if not isinstance(record, dict):
         raise BadInput(f"not a JSON object ({type(record).__name__})")
     text = _first(record, TEXT_FIELDS)
@@ -66,7 +68,9 @@ def record_to_article(record: object, source: str) -> Article:
         outlet=clean_body(_name(_first(record, OUTLET_FIELDS)) or outlet_from_url(url) or "") or None,
         authors=tuple(clean_body(a) for a in _authors(_first(record, AUTHOR_FIELDS))),
         published=parse_date(_first(record, DATE_FIELDS)),
-        source=source,
+        source_file=file,
+        source_line=line,
+        source_record=position,
     )
 
 
@@ -85,19 +89,19 @@ def read_json_lines(text: str, path: Path) -> Iterator[Article | Skipped]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        where = f"{path_text(path)}:{number}"
+        file = path_text(path)
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield Skipped(where, f"malformed JSON line ({exc.msg})")
+            yield Skipped(file, f"malformed JSON line ({exc.msg})", line=number)
             continue
         except (RecursionError, ValueError) as exc:  # absurd nesting, 5,000-digit numbers
-            yield Skipped(where, f"unreadable JSON line ({type(exc).__name__})")
+            yield Skipped(file, f"unreadable JSON line ({type(exc).__name__})", line=number)
             continue
         try:
-            yield record_to_article(record, where)
+            yield record_to_article(record, file, line=number)
         except BadInput as exc:
-            yield Skipped(where, exc.reason)
+            yield Skipped(file, exc.reason, line=number)
 
 
 def read_json(text: str, path: Path, lines: bool) -> Iterator[Article | Skipped]:
@@ -114,12 +118,12 @@ def read_json(text: str, path: Path, lines: bool) -> Iterator[Article | Skipped]
             raise BadInput(f"malformed JSON ({exc.msg})", exc.lineno) from None
         except (RecursionError, ValueError) as exc:
             raise BadInput(f"unreadable JSON ({type(exc).__name__})") from None
+        file = path_text(path)
         for i, record in enumerate(_records_of(document), start=1):
-            where = f"{path_text(path)}#{i}"
             try:
-                yield record_to_article(record, where)
+                yield record_to_article(record, file, position=i)
             except BadInput as exc:
-                yield Skipped(where, exc.reason)
+                yield Skipped(file, exc.reason, record=i)
         return
     yield from read_json_lines(text, path)
 

@@ -75,7 +75,7 @@ def read_text_article(text: str, path: Path) -> Article:
     if not visible(body):
         raise BadInput("no article text")
     return Article(title=clean_body(title), body=body, url=url, outlet=outlet,
-                   published=published, source=path_text(path))
+                   published=published, source_file=path_text(path))
 
 
 def read_text_file(text: str, path: Path) -> Iterator[Article]:
