@@ -14,6 +14,16 @@ from assistant.history import History
 HERE = Path(__file__).parent
 
 
+def _generation() -> dict:
+    """A generated answer's record as GenerativeAssistant made it: its verifier's report."""
+    from assistant.generation.verify import verify
+
+    raw = "The council voted 7-2 [1]: \"The city council voted 7-2 to ban single-use plastic bags.\" [1]"
+    report = verify(raw, {1: "The city council voted 7-2 to ban single-use plastic bags."})
+    return {"backend": "openai:default@http://127.0.0.1:8080/v1", "raw": raw,
+            "text": report.text, "verification": report.to_dict(), "prompt_tokens": 412}
+
+
 def answers() -> list[list[Answer]]:
     lavrov = Source(1, "a1b2c3", "Lavrov says talks “must go on”", "https://example.org/lavrov",
                     "Reuters", date(2022, 2, 14))
@@ -34,8 +44,7 @@ def answers() -> list[list[Answer]]:
                    quotes=[Quote("The city council voted 7-2 to ban single-use plastic bags.",
                                  0, 58, 1, "0f0f0f")],
                    sources=[bags], as_of=date(2021, 6, 3), strength=0.77,
-                   generation={"text": "The council voted 7-2 [1].", "backend": "openai",
-                               "verified": True})
+                   generation=_generation())
     return [[first, second], [third]]
 
 
