@@ -329,3 +329,19 @@ def test_key_labels():
     assert binding_rows([("x", "a", "Ex"), Binding("a,b", "b", "Both"), Binding("c", "c", ""),
                          Binding("d", "d", "Dee", key_display="⌘D")]) \
         == [("x", "Ex"), ("a / b", "Both"), ("⌘D", "Dee")]
+
+
+async def test_the_chat_takes_the_command_lines_options(shared_index, history):
+    """`ask --outlet X -k 3` with no question opens the chat with the same options (they were
+    dropped before one session assembly served both)."""
+    from assistant.settings import Settings
+
+    settings = Settings.load({"outlet": "County Herald", "k": 3}, {})
+    app = NewsdeskApp(settings, index=shared_index, history=history)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert app.filters == {"outlet": "County Herald"}
+        assert app.conversation.assistant.k == 3
+        assert "outlet: County Herald" in str(app.sub_title)
+        view = await ask(pilot, "What did Lavrov say?")  # a Moscow Times story: filtered out
+        assert not view.query(".quote")
