@@ -110,10 +110,15 @@ def _parse(name: str, variable: str, raw: str) -> Any:
     if name in _PATHS:
         return Path(raw).expanduser()
     if name in _NUMBERS:
+        import math
+
         try:
-            return _NUMBERS[name](raw)
+            value = _NUMBERS[name](raw)
         except ValueError:
             raise BadInputError(f"{variable} must be a number, not {raw!r}") from None
+        if not (math.isfinite(value) and value > 0):
+            raise BadInputError(f"{variable} must be a number above 0, not {raw!r}")
+        return value
     if name == "encoder":
         from embeddings.encoder import BACKENDS
 

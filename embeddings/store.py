@@ -97,16 +97,22 @@ def _article_from_row(row: sqlite3.Row | tuple) -> Article:
 
 def split_source(source: str | None) -> tuple[str | None, int | None, int | None]:
     """(file, line, record) of a source as versions up to 2 stored it: "path",
-    "path:line" or "path#record". Only a last ':' or '#' followed by nothing but ASCII
-    digits marks a line or record: a file name may hold either itself (or digits escaped
-    from bytes that are not UTF-8, as `\\xff`)."""
+    "path:line" or "path#record". Only JSON files have lines or records (the readers wrote
+    no others), so a last ':' or '#' followed by nothing but
+    ASCII digits marks one only after such a file's name: any file name may hold either
+    mark itself (`feed:42`), or digits escaped from bytes that are not UTF-8 (`\\xff`)."""
     if source is None:
         return None, None, None
-    for mark in (":", "#"):
+    for mark, suffixes in ((":", _LINE_FILES), ("#", _RECORD_FILES)):
         file, sep, tail = source.rpartition(mark)
-        if sep and file and tail.isascii() and tail.isdigit() and len(tail) <= 18:
+        if (sep and tail.isascii() and tail.isdigit() and len(tail) <= 18
+                and file.lower().removesuffix(".gz").endswith(suffixes)):
             return (file, int(tail), None) if mark == ":" else (file, None, int(tail))
     return source, None, None
+
+
+_LINE_FILES = (".jsonl", ".ndjson", ".json")  # JSON Lines (also in a .json): "path:line"
+_RECORD_FILES = (".json",)  # a JSON document: "path#record"
 
 
 def _article_from_v2_row(row: sqlite3.Row | tuple) -> Article:

@@ -50,7 +50,7 @@ def isolated(monkeypatch, tmp_path_factory):
     again after each test. (The user cache, where the exported ONNX graphs are, is shared.)"""
     from embeddings.encoder import configure
 
-    for name in [n for n in os.environ if n.startswith("NEWSDESK_")]:
+    for name in [n for n in os.environ if n.startswith("NEWSDESK_") or n == "OPENAI_API_KEY"]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
     yield

@@ -47,6 +47,9 @@ def test_flags_win_over_the_environment_which_wins_over_the_defaults(tmp_path):
 
 @pytest.mark.parametrize("variable, value", [("NEWSDESK_LLM_TIMEOUT", "soon"),
                                              ("NEWSDESK_LLM_CONTEXT", "4k"),
+                                             ("NEWSDESK_LLM_TIMEOUT", "-1"),
+                                             ("NEWSDESK_LLM_TIMEOUT", "nan"),
+                                             ("NEWSDESK_LLM_CONTEXT", "0"),
                                              ("NEWSDESK_ENCODER", "tensorflow")])
 def test_a_bad_value_is_bad_input_naming_the_variable(variable, value):
     with pytest.raises(BadInputError, match=variable) as caught:

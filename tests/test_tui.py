@@ -336,12 +336,31 @@ async def test_the_chat_takes_the_command_lines_options(shared_index, history):
     dropped before one session assembly served both)."""
     from assistant.settings import Settings
 
-    settings = Settings.load({"outlet": "County Herald", "k": 3}, {})
+    settings = Settings.load({"outlet": "County Herald", "author": "Tom Hale", "k": 3}, {})
     app = NewsdeskApp(settings, index=shared_index, history=history)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        assert app.filters == {"outlet": "County Herald"}
+        assert app.filters == {"outlet": "County Herald", "author": "Tom Hale"}
         assert app.conversation.assistant.k == 3
-        assert "outlet: County Herald" in str(app.sub_title)
+        assert "outlet: County Herald; author: Tom Hale" in str(app.sub_title)
+        await pilot.press("ctrl+f")  # the dialog shows every filter, and keeps them
+        await pilot.pause()
+        await pilot.click("#apply")
+        await pilot.pause()
+        assert app.filters == {"outlet": "County Herald", "author": "Tom Hale"}
         view = await ask(pilot, "What did Lavrov say?")  # a Moscow Times story: filtered out
         assert not view.query(".quote")
+
+
+async def test_a_backend_that_cannot_be_made_is_said_as_it_is(built_index_dir, history):
+    from assistant.settings import Settings
+
+    settings = Settings.load({"index": built_index_dir, "generate": True,
+                              "backend": "llama-cpp"}, {})
+    app = NewsdeskApp(settings, history=history)
+    async with app.run_test(size=(100, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if app.index_problem:
+                break
+        assert app.index_problem.startswith("the llama-cpp backend needs NEWSDESK_LLM_GGUF")

@@ -445,8 +445,10 @@ def test_a_version_2_source_string_splits_on_its_last_mark_followed_by_digits_on
     assert split_source("/n/caf\\xe9 \\xff.jsonl:4") == ("/n/caf\\xe9 \\xff.jsonl", 4, None)
     assert split_source("/n/a#1.jsonl:2") == ("/n/a#1.jsonl", 2, None)
     assert split_source("/n/a:1.json#2") == ("/n/a:1.json", None, 2)
+    assert split_source("/n/d.JSONL.gz:3") == ("/n/d.JSONL.gz", 3, None)
+    assert split_source("/n/e.json:4") == ("/n/e.json", 4, None)  # JSON Lines in a .json
     for whole in ("/n/notes 12:30.md", "/n/x:12a", "/n/x:", ":5", "/n/x:\u00b2", "/n/x:\u0663",
-                  "/n/x:" + "9" * 40):
+                  "/n/x:" + "9" * 40, "/tmp/feed:42", "/n/odd#7", "/n/a.md:3"):
         assert split_source(whole) == (whole, None, None), whole
 
 

@@ -71,7 +71,7 @@ class NewsdeskApp(App):
         other arguments, for a library user or a test, override them: an open `index`, a
         `history`, a generation `backend` object."""
         super().__init__()
-        settings = settings or Settings.load()
+        settings = settings or Settings.load().configure_engine()
         changes = {name: value for name, value in (("index", index_path), ("as_of", as_of),
                                                     ("k", k), ("strict", strict or None))
                    if value is not None}
@@ -132,7 +132,10 @@ class NewsdeskApp(App):
                 f"  newsdesk index PATH... --index {exc.path}" if exc.missing
                 else f"Cannot open the index: {exc.cause}"))
             return
-        except (NewsdeskError, OSError, ValueError, RuntimeError) as exc:
+        except NewsdeskError as exc:  # e.g. a generation backend that cannot be made
+            self.call_from_thread(self.index_missing, str(exc))
+            return
+        except (OSError, ValueError, RuntimeError) as exc:
             self.call_from_thread(self.index_missing, f"Cannot open the index: {exc}")
             return
         self.index = session.index
@@ -300,6 +303,8 @@ class NewsdeskApp(App):
         parts = []
         if self.filters.get("outlet"):
             parts.append(f"outlet: {self.filters['outlet']}")
+        if self.filters.get("author"):
+            parts.append(f"author: {self.filters['author']}")
         if self.filters.get("since") or self.filters.get("until"):
             since = self.filters.get("since")
             until = self.filters.get("until")

@@ -89,7 +89,8 @@ def _date_or_none(value: str) -> date | None:
 
 
 class FilterScreen(ModalScreen[dict | None]):
-    """Outlet and date range for the next questions; dismissed with the new filters."""
+    """Outlet, author and date range for the next questions (the command line's filters);
+    dismissed with the new filters."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -103,6 +104,8 @@ class FilterScreen(ModalScreen[dict | None]):
             yield Static(Text("Filters for the next questions", style="bold"))
             yield Label("Outlet")
             yield Input(f.get("outlet") or "", placeholder="e.g. Reuters", id="outlet")
+            yield Label("Author")
+            yield Input(f.get("author") or "", id="author")
             yield Label("Published since (YYYY-MM-DD)")
             yield Input(f["since"].isoformat() if f.get("since") else "", id="since")
             yield Label("Published until (YYYY-MM-DD)")
@@ -133,7 +136,9 @@ class FilterScreen(ModalScreen[dict | None]):
                 Text("Dates are written YYYY-MM-DD, e.g. 2022-01-31.", style="red"))
             return
         outlet = self.query_one("#outlet", Input).value.strip() or None
-        self.dismiss({k: v for k, v in {"outlet": outlet, "since": since, "until": until}.items()
+        author = self.query_one("#author", Input).value.strip() or None
+        self.dismiss({k: v for k, v in {"outlet": outlet, "author": author, "since": since,
+                                        "until": until}.items()
                       if v is not None})
 
     def action_cancel(self) -> None:
