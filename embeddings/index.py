@@ -15,76 +15,44 @@ A warm index (`Index.warm`: a chat, a server, an evaluation) also holds the keyw
 postings in memory (`keywords.KeywordIndex`), which writers save in `keywords.cache` by the
 same rule.
 
-Indexing overlaps its halves: a producer thread reads and chunks (`ingest.ChunkFeed`)
-while the calling thread embeds and commits.
+Adding and removing articles is `writing.Writing`'s, which `Index` mixes in.
 """
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import date
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import ann
-from .chunking import ChunkerSettings, chunk_article
+from .chunking import ChunkerSettings
 from .encoder import Encoder, model_id
-from .errors import (DiskFullError, IndexDamagedError, IndexMismatchError, IndexMissingError,
+from .errors import (IndexDamagedError, IndexMismatchError, IndexMissingError,
                      ReadOnlyIndexError)
+from .layout import KEYWORDS_FILE, META_FILE
 from .locking import write_lock
 from .records import Article, Hit
 from .store import FTS_TOKENIZE, SCHEMA_VERSION, MetaStore, MigrationContext
 from .vectors import CACHE_FILE, SAVE_FRACTION, VectorFile, Watermark
+from .writing import BATCH_CHUNKS, AddReport, Writing, embed_text  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
-    from .ingest import Batch
     from .keywords import KeywordIndex
     from .query import Query
-    from .readers import Skipped
     from .search import ArticleHit, Retriever
 
-META_FILE = "meta.sqlite"
-KEYWORDS_FILE = "keywords.cache"
 # Above this many passages the keyword postings are not held in memory (about 100 bytes a
 # passage, and a build in Python of ~4 min a million): FTS5's own query serves instead.
 KEYWORDS_MAX_PASSAGES = 500_000
-BATCH_CHUNKS = 2048  # chunks embedded and committed together
 
 
-@dataclass
-class AddReport:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    chunks: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # e.g. a cache that could not be saved
-
-    def to_dict(self) -> dict:
-        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "removed": self.removed, "chunks": self.chunks,
-                "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
-                "notes": self.notes}
-
-
-ProgressFn = Callable[[int, int], None]  # (articles done, articles to embed)
-
-
-def embed_text(article: Article, chunk_text: str) -> str:
-    """What the model sees for a chunk: the headline gives the passage its context."""
-    return f"{article.title}\n{chunk_text}"
-
-
-class Index:
-    """A searchable corpus of articles in one directory."""
+class Index(Writing):
+    """A searchable corpus of articles in one directory (its write side: `writing.Writing`)."""
 
     def __init__(self, path: Path, store: MetaStore, encoder: Encoder, chunker: ChunkerSettings):
         self.path = path
@@ -401,177 +369,6 @@ class Index:
         self._follow_file()
         return self.store.iter_articles()
 
-    # writing ---------------------------------------------------------------------------
-    def add(self, items: Iterable[str | os.PathLike | Article], progress: ProgressFn | None = None,
-            prune: bool = False, follow_symlinks: bool = False,
-            on_wait: Callable[[], None] | None = None) -> AddReport:
-        """Index files, folders or Article objects.
-
-        Unchanged articles (same content hash) cost nothing; changed ones are replaced.
-        With `prune`, articles read earlier from files under the given paths that this
-        run no longer finds are removed. Symlinks in folders are followed as
-        `readers.read_paths` says. `on_wait` is called if another writer holds the index
-        and this one waits for it.
-        """
-        with self._writing(on_wait):
-            report = self._add(items, progress, prune, follow_symlinks)
-            report.notes += self._save_caches()
-            return report
-
-    def _add(self, items, progress: ProgressFn | None, prune: bool,
-             follow_symlinks: bool = False) -> AddReport:
-        # the reading side is imported here: a search never needs it (a one-shot ask is
-        # ~20 ms faster without it)
-        from .ingest import ChunkFeed, scan
-        from .readers import read_paths
-
-        report = AddReport()
-        known = self.store.content_hashes()
-        items = list(items)
-        paths = [i for i in items if not isinstance(i, Article)]
-        articles = [i for i in items if isinstance(i, Article)]
-        seen_before = dict(known)  # the reading thread's own copy: this one changes
-        sources = self.store.article_origins()
-
-        def read(stopped: Callable[[], bool]):
-            return scan(chain(read_paths(paths, follow_symlinks), articles), seen_before, stopped,
-                        sources)
-
-        def chunk(article: Article):
-            return chunk_article(article, self.chunker)
-
-        with ChunkFeed(read, chunk, BATCH_CHUNKS) as feed:
-            found = feed.scan()
-            report.unchanged = found.unchanged
-            report.skipped += found.skipped
-            if progress:
-                progress(0, len(found.todo))
-            done = 0
-            for batch in feed:
-                self._write_batch(batch, known, report)
-                done += len(batch)
-                if progress:
-                    progress(done, len(found.todo))
-        if prune:
-            report.removed = self._prune(paths, set(found.seen), report.skipped)
-        return report
-
-    def _write_batch(self, batch: Batch, known: dict[str, str], report: AddReport) -> None:
-        """Embed a batch, then commit its articles, chunks and vectors together."""
-        texts = [embed_text(a, c.text) for a, chunks in batch for c in chunks]
-        vectors = self.encoder.encode(texts)
-        self.store.begin()
-        try:
-            # what is stored now, not what was when reading began: another writer (one
-            # whose lock file was removed under it) may have added the same article since
-            present = self.store.existing_articles(a.id for a, _ in batch)
-            self.store.delete_articles(present)
-            new_ids: list[int] = []
-            for article, chunks in batch:
-                new_ids += self.store.insert_article(article, chunks)
-            self.store.insert_vectors(new_ids, vectors)  # in order: texts follow new_ids
-            self.store.commit()
-        except BaseException:
-            self.store.rollback()
-            raise
-        self._sync_vectors()
-        self._follow_keywords()
-        for article, chunks in batch:
-            if article.id in present:
-                report.updated += 1
-            else:
-                report.added += 1
-            known[article.id] = article.content_hash
-            report.chunks += len(chunks)
-        self._retriever = None
-
-    def remove(self, article_ids: Iterable[str]) -> int:
-        """Remove articles by id; returns how many were there."""
-        with self._writing():
-            removed = self._remove(article_ids)
-            self._save_caches()
-            return removed
-
-    @contextlib.contextmanager
-    def _writing(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-        """Hold the write lock, with the vectors up to date; a full disk becomes a
-        DiskFullError (SQLite has rolled the batch back; what was committed stays)."""
-        self._refuse_if_read_only()
-        with write_lock(self.path, on_wait=on_wait):
-            self._follow_file()
-            self._remove_stale_temporaries()
-            self._sync_vectors()
-            try:
-                yield
-            except (sqlite3.OperationalError, OSError) as exc:
-                if not _disk_full(exc) or isinstance(exc, DiskFullError):
-                    raise
-                full = DiskFullError(f"the disk holding {self.path} is full ({exc}): what "
-                                     f"was committed is kept; free some space and run the "
-                                     f"same command to finish")
-                full.errno = errno.ENOSPC
-                raise full from exc
-
-    def _save_caches(self) -> list[str]:
-        """Save the vector and keyword caches where due. Caches are optional: one that
-        cannot be written (a full disk) keeps its old, whole file, readers catch up from
-        SQLite meanwhile, and a later write saves it; the note says so."""
-        notes = []
-        for name, save in ((CACHE_FILE, self._save_vectors_if_due),
-                           (KEYWORDS_FILE, self._keep_keywords)):
-            try:
-                save()
-            except (OSError, sqlite3.OperationalError) as exc:
-                notes.append(f"{name} was not saved ({getattr(exc, 'strerror', None) or exc}); "
-                             f"searches read {META_FILE} instead until a later run saves it")
-        return notes
-
-    def _remove_stale_temporaries(self) -> None:
-        """Under the write lock: half-written cache files of a writer that was killed (their
-        names hold the writer's process id: one still running keeps its own)."""
-        for name in (CACHE_FILE, KEYWORDS_FILE):
-            for tmp in self.path.glob(f"{name}.*.tmp"):
-                pid = tmp.name[len(name) + 1:-len(".tmp")]
-                if not (pid.isdigit() and _running(int(pid))):
-                    tmp.unlink(missing_ok=True)
-
-    def _remove(self, article_ids: Iterable[str]) -> int:
-        known = self.store.content_hashes()
-        present = [a for a in dict.fromkeys(article_ids) if a in known]
-        if not present:
-            return 0
-        self.store.begin()
-        try:
-            self.store.delete_articles(present)
-            self.store.commit()
-        except BaseException:
-            self.store.rollback()
-            raise
-        self._sync_vectors()
-        self._follow_keywords()
-        self._retriever = None
-        return len(present)
-
-    def _prune(self, paths: list, seen: set[str], skipped: list[Skipped]) -> int:
-        """Articles read before from under `paths` and positively gone now: anything under
-        a path that could not be read this time (a file wholly or in part, a folder that
-        could not be listed, a root that is missing, a link not followed) keeps its
-        articles."""
-        from .readers.common import path_text
-
-        # sources are recorded as read_paths spells them, absolute but not resolved: so
-        # are these, or a folder reached through a symlink would never match
-        roots = [Path(path_text(Path(p).absolute())) for p in paths]
-        unread = [Path(s.file) for s in skipped]
-        stale = []
-        for article_id, (file, _, _) in self.store.article_origins().items():
-            if article_id in seen or not file:
-                continue
-            file = Path(file)
-            if _under(file, roots) and not _under(file, unread):
-                stale.append(article_id)
-        return self._remove(stale)
-
     # the keyword postings in memory ----------------------------------------------------
     def warm(self) -> "Index":
         """Get ready for many queries (a chat, a server, an evaluation): the encoder loaded,
@@ -705,18 +502,6 @@ class Index:
             return self.retriever.unseen(words)
 
 
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # this writer's own, left by an earlier failure
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def new_index_id() -> str:
     import secrets
 
@@ -732,12 +517,6 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def _disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, sqlite3.OperationalError):
-        return "full" in str(exc).lower()  # SQLITE_FULL: "database or disk is full"
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
-
-
 def _writable(path: Path, meta: Path) -> bool:
     """Whether this process may write the index: its directory and database (on a
     read-only disk neither is, even for root)."""
@@ -746,10 +525,6 @@ def _writable(path: Path, meta: Path) -> bool:
 
 def _index_files_beside(path: Path) -> bool:
     return any((path / name).exists() for name in (CACHE_FILE, KEYWORDS_FILE))
-
-
-def _under(file: Path, folders: list[Path]) -> bool:
-    return any(file == f or f in file.parents for f in folders)
 
 
 def _as_query(query: Query | str) -> Query:

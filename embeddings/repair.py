@@ -30,11 +30,12 @@ import numpy as np
 from .chunking import ChunkerSettings, chunk_article
 from .durable import publish
 from .errors import DiskFullError, IndexDamagedError, IndexMissingError, ReadOnlyIndexError
-from .index import (BATCH_CHUNKS, KEYWORDS_FILE, META_FILE, Index, _disk_full, _identity, _writable,
-                    embed_text, new_index_id)
+from .index import BATCH_CHUNKS, Index, _identity, _writable, embed_text, new_index_id
+from .layout import KEYWORDS_FILE, META_FILE
 from .locking import write_lock
 from .store import _VECTOR_TABLES, SCHEMA_VERSION, MetaStore, add_source_columns, article_reader
 from .vectors import CACHE_FILE
+from .writing import _disk_full
 
 DAMAGED_SUFFIX = ".damaged"  # meta.sqlite.damaged(.N): the damaged database, kept as it was
 _SALVAGE_FILE = "meta.sqlite.salvage.tmp"

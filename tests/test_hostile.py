@@ -354,7 +354,10 @@ def test_a_writer_whose_lock_file_was_removed_loses_no_batch(tmp_path, encoder, 
     def no_lock(directory, blocking=True, on_wait=None):
         yield True
 
-    monkeypatch.setattr(index_module, "write_lock", no_lock)
+    from embeddings import writing
+
+    monkeypatch.setattr(index_module, "write_lock", no_lock)  # opening
+    monkeypatch.setattr(writing, "write_lock", no_lock)  # writing
     shared = many(4)
     with Index.open(tmp_path / "ix") as first, Index.open(tmp_path / "ix") as second:
         def meanwhile(done, total):

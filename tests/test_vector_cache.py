@@ -249,7 +249,7 @@ def test_deletions_are_applied_to_a_stale_cache(tmp_path, encoder, monkeypatch, 
 
 
 def test_vectors_stay_aligned_to_their_chunks_across_many_batches(tmp_path, encoder, monkeypatch):
-    monkeypatch.setattr("embeddings.index.BATCH_CHUNKS", 3)
+    monkeypatch.setattr("embeddings.writing.BATCH_CHUNKS", 3)
     articles = [_article(n, f"Story {n}. " + "The harbour project grew again this year. " * (n * 5))
                 for n in range(1, 8)]
     seen = []
@@ -275,7 +275,7 @@ def test_a_failing_reader_thread_raises_in_add_and_stops(tmp_path, encoder, monk
     def broken(article, settings):
         raise ValueError("chunker broke")
 
-    monkeypatch.setattr("embeddings.index.chunk_article", broken)
+    monkeypatch.setattr("embeddings.writing.chunk_article", broken)
     with Index.open(tmp_path / "ix") as index:
         with pytest.raises(ValueError, match="chunker broke"):
             index.add([_article(1)])
