@@ -300,14 +300,9 @@ class Index(Writing):
             if not self.vectors.needs_saving():
                 return
             self.cache_bytes_written += self.vectors.save(cache_file, self.cache_key())
-        self.store.begin()
-        try:
+        with self.store.transaction():
             self.store.trim_deletions(self.vectors.watermark.deletion)
             self.store.write_manifest({"vector_index": self.vectors.kind})
-            self.store.commit()
-        except BaseException:
-            self.store.rollback()
-            raise
 
     # reading ---------------------------------------------------------------------------
     def __len__(self) -> int:

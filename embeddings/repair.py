@@ -202,13 +202,12 @@ def _tidy_copy(damaged: Path) -> None:
 
 def _copy_contents(old: sqlite3.Connection, new: MetaStore, report: RepairReport) -> None:
     manifest = dict(readable_rows(old, "manifest", "key, value", report))
-    new.begin()
-    for statement in _VECTOR_TABLES:
-        new.db.execute(statement)
-    add_source_columns(new.db)
-    new.db.executemany("INSERT INTO manifest(key, value) VALUES (?, ?)", manifest.items())
-    new.write_manifest({"schema_version": SCHEMA_VERSION})
-    new.commit()
+    with new.transaction():
+        for statement in _VECTOR_TABLES:
+            new.db.execute(statement)
+        add_source_columns(new.db)
+        new.db.executemany("INSERT INTO manifest(key, value) VALUES (?, ?)", manifest.items())
+        new.write_manifest({"schema_version": SCHEMA_VERSION})
     stored = new.manifest()
     from .encoder import Encoder
 
@@ -306,16 +305,11 @@ def _insert(new: MetaStore, articles: list, chunker: ChunkerSettings, vectors: d
         part = lost[i:i + BATCH_CHUNKS]
         all_vectors[part] = encoder.encode([texts[j] for j in part])
     report.embedded += len(lost)
-    new.begin()
-    try:
+    with new.transaction():
         ids: list[int] = []
         for article, chunks in chunked:
             ids += new.insert_article(article, chunks)
         new.insert_vectors(ids, all_vectors)
-        new.commit()
-    except BaseException:
-        new.rollback()
-        raise
 
 
 def readable_rows(db: sqlite3.Connection, table: str, columns: str,
@@ -414,13 +408,8 @@ def _mend(index: Index, report: RepairReport, on_wait: Callable[[], None] | None
             "SELECT id FROM chunks WHERE id NOT IN (SELECT chunk_id FROM vectors) ORDER BY id")]
         if missing:
             vectors = index._embed_chunks(missing)
-            store.begin()
-            try:
+            with store.transaction():
                 store.insert_vectors(missing, vectors)
-                store.commit()
-            except BaseException:
-                store.rollback()
-                raise
             report.embedded += len(missing)
             index._load_vectors()  # they lie below the cache's watermark: it is rebuilt
         # a cache saved is a new file renamed over the old one

@@ -185,35 +185,25 @@ def _vectors_into_sqlite(store: "MetaStore", ctx: MigrationContext) -> None:
     old_ids, old_vectors = old_ids[keep], old_vectors[keep]
     missing = np.setdiff1d(chunk_ids, old_ids)
     new_vectors = ctx.embed(missing.tolist()) if len(missing) else None
-    store.begin()
-    try:
+    with store.transaction():
         for statement in _VECTOR_TABLES:
             store.db.execute(statement)
         store.insert_vectors(old_ids, old_vectors)
         if new_vectors is not None:
             store.insert_vectors(missing, new_vectors)
         store.write_manifest({"schema_version": 2})
-        store.commit()
-    except BaseException:
-        store.rollback()
-        raise
 
 
 def _source_into_columns(store: "MetaStore", ctx: MigrationContext) -> None:
     """2 -> 3: each article's "path:line" (or "path#record") string split, once, into
     its file and line (or record) columns."""
     rows = store.db.execute("SELECT id, source FROM articles").fetchall()
-    store.begin()
-    try:
+    with store.transaction():
         add_source_columns(store.db)
         store.db.executemany(
             "UPDATE articles SET source_file = ?, source_line = ?, source_record = ? "
             "WHERE id = ?", ((*split_source(source), id_) for id_, source in rows if source))
         store.write_manifest({"schema_version": 3})
-        store.commit()
-    except BaseException:
-        store.rollback()
-        raise
 
 
 # (the version each migration brings a database to, the migration), in order
@@ -319,6 +309,18 @@ class MetaStore:
     def rollback(self) -> None:
         if self.db.in_transaction:
             self.db.execute("ROLLBACK")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction: committed whole when the block ends, rolled back when it
+        raises (or is interrupted)."""
+        self.begin()
+        try:
+            yield
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -119,8 +119,7 @@ class Writing:
         """Embed a batch, then commit its articles, chunks and vectors together."""
         texts = [embed_text(a, c.text) for a, chunks in batch for c in chunks]
         vectors = self.encoder.encode(texts)
-        self.store.begin()
-        try:
+        with self.store.transaction():
             # what is stored now, not what was when reading began: another writer (one
             # whose lock file was removed under it) may have added the same article since
             present = self.store.existing_articles(a.id for a, _ in batch)
@@ -129,10 +128,6 @@ class Writing:
             for article, chunks in batch:
                 new_ids += self.store.insert_article(article, chunks)
             self.store.insert_vectors(new_ids, vectors)  # in order: texts follow new_ids
-            self.store.commit()
-        except BaseException:
-            self.store.rollback()
-            raise
         self._sync_vectors()
         self._follow_keywords()
         for article, chunks in batch:
@@ -199,13 +194,8 @@ class Writing:
         present = [a for a in dict.fromkeys(article_ids) if a in known]
         if not present:
             return 0
-        self.store.begin()
-        try:
+        with self.store.transaction():
             self.store.delete_articles(present)
-            self.store.commit()
-        except BaseException:
-            self.store.rollback()
-            raise
         self._sync_vectors()
         self._follow_keywords()
         self._retriever = None
