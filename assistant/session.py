@@ -55,11 +55,10 @@ def answerer_for(index: "Index", settings: Settings, backend=None) -> Answerer:
                                strict=settings.strict, prompt_dir=settings.prompts)
 
 
-def start_session(settings: Settings, history: bool = False, warm: bool = False,
-                  create: bool = False) -> Session:
+def start_session(settings: Settings, history: bool = False, warm: bool = False) -> Session:
     """Open what the settings name. `warm` readies the index for many questions (the
     chat); `history` opens the saved conversations. Raises `NewsdeskError`s."""
-    index = open_index(settings, create=create)
+    index = open_index(settings)
     try:
         if warm:
             index.warm()
@@ -76,10 +75,10 @@ def start_session(settings: Settings, history: bool = False, warm: bool = False,
 
 
 @contextlib.contextmanager
-def open_session(settings: Settings, history: bool = False, warm: bool = False,
-                 create: bool = False) -> Iterator[Session]:
+def open_session(settings: Settings, history: bool = False,
+                 warm: bool = False) -> Iterator[Session]:
     """`start_session` as a context manager: everything is closed on the way out."""
-    session = start_session(settings, history=history, warm=warm, create=create)
+    session = start_session(settings, history=history, warm=warm)
     try:
         yield session
     finally:

@@ -150,6 +150,15 @@ class IndexUnavailable(IndexUnavailableError):
         self.missing = isinstance(cause, (FileNotFoundError, IndexMissingError))
         self.mismatch = isinstance(cause, IndexMismatchError)
 
+    def advice(self) -> str:
+        """What a surface tells the user: how to build a missing index, else the cause."""
+        if self.missing:
+            return (f"No index at {self.path}. Build one first:\n"
+                    f"  newsdesk index PATH... --index {self.path}")
+        if self.mismatch:
+            return str(self.cause)
+        return f"Cannot open the index at {self.path}: {self.cause}"
+
 
 def open_index(settings: Settings, create: bool = False):
     """The `embeddings.Index` the settings name, with their model; any failure is an

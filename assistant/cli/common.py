@@ -188,13 +188,9 @@ def unreadable(path: Path, exc: Exception) -> NoReturn:
 
 
 def unavailable(exc) -> NoReturn:
-    """Exit for an `IndexUnavailable`: how to build a missing index, else the cause."""
-    if exc.missing:
-        fail(f"no index at {exc.path}. Build one first:\n"
-             f"  newsdesk index PATH... --index {exc.path}", EXIT_USAGE)
-    if exc.mismatch:
-        fail(str(exc.cause), EXIT_USAGE)
-    fail(f"cannot open the index at {exc.path}: {exc.cause}")
+    """Exit for an `IndexUnavailable` with its advice: a usage error where the index is
+    missing or was built otherwise."""
+    fail(exc.advice(), EXIT_USAGE if exc.missing or exc.mismatch else EXIT_ERROR)
 
 
 def say_notes(notes: list[str]) -> None:

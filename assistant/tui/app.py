@@ -127,10 +127,7 @@ class NewsdeskApp(App):
         try:  # warm: the model and the keyword postings now, not on the first question
             session = start_session(self.settings, warm=True)
         except IndexUnavailable as exc:
-            self.call_from_thread(self.index_missing, (
-                f"No index at {exc.path}. Build one first, then start again:\n"
-                f"  newsdesk index PATH... --index {exc.path}" if exc.missing
-                else f"Cannot open the index: {exc.cause}"))
+            self.call_from_thread(self.index_missing, exc.advice())
             return
         except NewsdeskError as exc:  # e.g. a generation backend that cannot be made
             self.call_from_thread(self.index_missing, str(exc))
