@@ -151,13 +151,14 @@ class IndexUnavailable(IndexUnavailableError):
         self.mismatch = isinstance(cause, IndexMismatchError)
 
     def advice(self) -> str:
-        """What a surface tells the user: how to build a missing index, else the cause."""
+        """What a surface tells the user: how to build a missing index, else the cause
+        (lower-case, as after the CLI's "newsdesk: ")."""
         if self.missing:
-            return (f"No index at {self.path}. Build one first:\n"
+            return (f"no index at {self.path}. Build one first:\n"
                     f"  newsdesk index PATH... --index {self.path}")
         if self.mismatch:
             return str(self.cause)
-        return f"Cannot open the index at {self.path}: {self.cause}"
+        return f"cannot open the index at {self.path}: {self.cause}"
 
 
 def open_index(settings: Settings, create: bool = False):

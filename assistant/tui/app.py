@@ -127,7 +127,8 @@ class NewsdeskApp(App):
         try:  # warm: the model and the keyword postings now, not on the first question
             session = start_session(self.settings, warm=True)
         except IndexUnavailable as exc:
-            self.call_from_thread(self.index_missing, exc.advice())
+            advice = exc.advice()
+            self.call_from_thread(self.index_missing, advice[:1].upper() + advice[1:])
             return
         except NewsdeskError as exc:  # e.g. a generation backend that cannot be made
             self.call_from_thread(self.index_missing, str(exc))
