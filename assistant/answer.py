@@ -113,6 +113,9 @@ class Answer:
     strength: float = 0.0  # score of the best evidence sentence; found needs a threshold
     generation: Generation | None = None  # a generated answer: text, backend, verification
     evidence: dict | None = None  # how strong the evidence was (what `found` was decided on)
+    # a follow-up's search: "story" (the previous answer's articles and all articles) or
+    # "new topic" (all articles, nothing carried along); None for a first question
+    thread: str | None = None
 
     NOT_FOUND = "The indexed articles don't answer this."
 
@@ -151,7 +154,7 @@ class Answer:
                    as_of=date.fromisoformat(d["as_of"]) if d.get("as_of") else None,
                    strength=d.get("strength", 0.0),
                    generation=Generation.from_dict(d["generation"]) if d.get("generation") else None,
-                   evidence=d.get("evidence") or None)
+                   evidence=d.get("evidence") or None, thread=d.get("thread"))
 
     def to_dict(self) -> dict:
         return {"question": self.question, "query": self.query, "answer": self.text,
@@ -161,4 +164,5 @@ class Answer:
                 "quotes": [q.to_dict() for q in self.quotes],
                 "sources": [s.to_dict() for s in self.sources],
                 "see_also": [s.to_dict() for s in self.see_also],
+                **({"thread": self.thread} if self.thread else {}),
                 **({"generation": self.generation.to_dict()} if self.generation else {})}

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 
 from embeddings import Filters, Hit, Index, Query
@@ -54,19 +55,31 @@ class Assistant:
         self.found_threshold = found_threshold
 
     def search(self, question: str, k: int | None = None, as_of: date | None = None,
-               **filters) -> list[Hit]:
-        return self.index.search(Query(question, k=k or self.k, filters=Filters(**filters),
-                                       as_of=as_of))
+               story: Iterable[str] | None = None, **filters) -> list[Hit]:
+        """The best passages; with `story` (article ids), the best of those articles first,
+        then the best of all articles (a follow-up that stays in a conversation's story)."""
+        query = Query(question, k=k or self.k, filters=Filters(**filters), as_of=as_of)
+        hits = self.index.search(query)
+        if not story:
+            return hits
+        inside = self.index.search(replace(
+            query, filters=replace(query.filters, articles=frozenset(story))))
+        seen = {h.chunk_id for h in inside}
+        return inside + [h for h in hits if h.chunk_id not in seen]
 
     def ask(self, question: str, k: int | None = None, as_of: date | None = None,
             outlet: str | None = None, since: date | None = None, until: date | None = None,
-            author: str | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
+            author: str | None = None, on_text: Callable[[str], None] | None = None,
+            story: Iterable[str] | None = None, search_for: str | None = None) -> Answer:
         """Answer from the articles' own sentences; `found=False` when they don't hold it.
-        (`on_text` is the `Answerer` protocol's: a quoted answer comes whole, not streamed.)"""
+        (`on_text` is the `Answerer` protocol's: a quoted answer comes whole, not streamed.)
+        A conversation's follow-up gives `story`, its articles, searched first (see
+        `search`), and may search `search_for`, its standalone query, while the sentences
+        are read against the question as asked."""
         question, as_of = checked_question(question), as_of or date.today()
         with self.index.reading():  # one committed state for the search and the answer
-            hits = self.search(question, k=k, as_of=as_of, outlet=outlet, since=since,
-                               until=until, author=author)
+            hits = self.search(search_for or question, k=k, as_of=as_of, story=story,
+                               outlet=outlet, since=since, until=until, author=author)
             return self.answer_from(question, hits, as_of)
 
     def answer_from(self, question: str, hits: list[Hit], as_of: date | None = None) -> Answer:

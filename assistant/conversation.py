@@ -1,8 +1,12 @@
-"""A conversation: follow-up questions are searched with the context of earlier turns.
+"""A conversation: follow-up questions keep the thread of the earlier turns.
 
-"What did he say next?" after "What did Lavrov say?" is searched as "What did Lavrov say
-next?"; "when was that?" carries the earlier question's names and terms along. The query
-actually searched is kept on each Answer so that a surface can show it.
+Two things carry the thread (the README's chat section says it for users):
+- the query: a follow-up's references are resolved against the previous answer and
+  question (`followup.rewrite`; with a model, optionally `prompts/condense.txt`), so "what
+  did she say next?" is searched with the name of the person the answer quoted;
+- the story: a follow-up searches the previous answer's articles as well as all articles,
+  and stays in that story unless it clearly changes topic: its own names and key terms are
+  not in those articles. Each Answer says which (`Answer.thread`) and what was searched.
 """
 from __future__ import annotations
 
@@ -10,73 +14,131 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from embeddings.query import STOPWORDS, terms
+from embeddings.query import STOPWORDS
 
 from .answer import Answer
+from .followup import EarlierTurn, Rewrite, rewrite
 from .question import analyse
 
-_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their)\b", re.IGNORECASE)
-_VAGUE = re.compile(r"\b(that|this|it|then|there|those|these|the same)\b", re.IGNORECASE)
-_POSSESSIVE = {"his", "her", "hers", "their"}
-SHORT_QUESTION_TERMS = 3
-
-
-def _subject(question: str) -> str | None:
-    """Who or what an earlier question was about: its speaker, else its first name."""
-    q = analyse(question)
-    if q.speaker:
-        return q.speaker
-    names = [n for n in q.names if not n.replace(",", "").replace(".", "").isdigit()]
-    return names[0] if names else None
+# a question without names moves on when fewer than this share of its rare terms are in
+# the story's articles (chosen on the tune half of bench/devset-conversations.jsonl)
+STORY_TERM_SHARE = 0.5
+RARE_TERM_IDF = 3.0  # a term this rare (bm25 idf over chunks) says what a question is about
+STORY_TURNS = 2  # the story: the articles the last answers (up to this many) quoted
+REWRITERS = ("rules", "model")
 
 
 def contextual_query(question: str, earlier: list[str]) -> str:
-    """The standalone search query for `question`, given the earlier questions (oldest first)."""
-    question = question.strip()
-    if not earlier:
-        return question
-    own = analyse(question)
-    subject = next((s for s in map(_subject, reversed(earlier)) if s), None)
-    if subject and subject.lower() not in question.lower() and _PERSON_PRONOUN.search(question):
-        def swap(m: re.Match) -> str:
-            return f"{subject}'s" if m.group(1).lower() in _POSSESSIVE else subject
-
-        return _PERSON_PRONOUN.sub(swap, question, count=1)
-    content = [t for t in own.terms if t not in STOPWORDS]
-    if own.names or (len(content) > SHORT_QUESTION_TERMS and not _VAGUE.search(question)):
-        return question
-    previous = earlier[-1]
-    subject_words = {w.lower() for w in (subject or "").split()}
-    carried = [t for t in terms(previous) if t not in content and t not in subject_words]
-    context = " ".join(dict.fromkeys(([subject] if subject else []) + carried))
-    return f"{question} ({context})" if context else question
+    """The standalone query for `question` after the earlier questions alone (no answers)."""
+    return rewrite(question, [EarlierTurn(q, q) for q in earlier]).query
 
 
 @dataclass
 class Turn:
     question: str
-    answer: Answer
+    answer: Answer | None
 
 
 @dataclass
 class Conversation:
-    """Turns of one conversation over an Assistant; filters apply to the next questions."""
+    """Turns of one conversation over an answerer; filters apply to the next questions.
+    `rewriter`: "rules" (default) or "model" (a generative answerer's rewrite of a
+    follow-up, falling back to the rules when the model cannot)."""
 
-    assistant: object  # an Assistant; typed loosely to keep this module import-light
+    assistant: object  # an Answerer; typed loosely to keep this module import-light
     turns: list[Turn] = field(default_factory=list)
     filters: dict = field(default_factory=dict)
+    rewriter: str = "rules"
+
+    # the earlier turns, as a follow-up sees them -------------------------------------------
+    @property
+    def index(self):
+        inner = getattr(self.assistant, "assistant", self.assistant)
+        return getattr(inner, "index", None)
+
+    def _earlier(self) -> list[EarlierTurn]:
+        out = []
+        for turn in self.turns[-STORY_TURNS:]:
+            a = turn.answer
+            if a is None:
+                out.append(EarlierTurn(turn.question, turn.question))
+                continue
+            sources = a.sources if a.found else []
+            out.append(EarlierTurn(turn.question, a.query or turn.question,
+                                   [q.text for q in a.quotes] if a.found else [],
+                                   [s.title for s in sources],
+                                   self._bodies([s.article_id for s in sources[:3]])))
+        return out
+
+    def _bodies(self, article_ids: list[str]) -> list[str]:
+        index = self.index
+        if index is None:
+            return []
+        found = [index.get(aid) for aid in article_ids]
+        return [a.body for a in found if a is not None]
+
+    def story(self) -> list[str]:
+        """The article ids of the story so far: those the latest answers quoted."""
+        ids: dict[str, None] = {}
+        for turn in reversed(self.turns[-STORY_TURNS:]):
+            if turn.answer is not None and turn.answer.found:
+                ids.update(dict.fromkeys(s.article_id for s in turn.answer.sources))
+                break  # the latest answer that found something is the story
+        return list(ids)
+
+    # the query ----------------------------------------------------------------------------
+    def rewrite_for(self, question: str) -> Rewrite:
+        """How `question` is searched: the model's rewrite where chosen and possible, else
+        the rules'."""
+        earlier = self._earlier()
+        if not earlier:
+            return Rewrite(question.strip())
+        rules = rewrite(question, earlier)
+        condense = getattr(self.assistant, "condense", None)
+        if self.rewriter == "model" and condense is not None:
+            history = [(t.question, (t.quotes or [""])[0]) for t in earlier]
+            condensed = condense(question, history)
+            if condensed:
+                return Rewrite(condensed, rules.resolved, rules.leans)
+        return rules
 
     def query_for(self, question: str) -> str:
-        """The standalone query: the model's rewrite when a generative assistant can make
-        one (prompts/condense.txt), else the rules of `contextual_query`."""
-        earlier = [t.question for t in self.turns]
-        condense = getattr(self.assistant, "condense", None)
-        if earlier and condense is not None:
-            rewritten = condense(question, earlier)
-            if rewritten:
-                return rewritten
-        return contextual_query(question, earlier)
+        return self.rewrite_for(question).query
 
+    def stays_in_story(self, question: str, leans: bool, story: list[str]) -> bool:
+        """Whether `question` follows the story: it leans on earlier turns, or its own
+        names and key terms are in the story's articles."""
+        if not story:
+            return False
+        if leans:
+            return True
+        index = self.index
+        if index is None:
+            return True
+        articles = [index.get(aid) for aid in story]
+        text = " ".join(f"{a.title}\n{a.body}" for a in articles if a is not None).lower()
+        own = analyse(question)
+        names = [n for n in own.names if not re.fullmatch(r"[\d,.%]+", n)]
+        content = [t for t in own.terms if t not in STOPWORDS]
+        weights = index.term_weights(list(dict.fromkeys(
+            content + [w.lower() for n in names for w in re.findall(r"\w+", n)])))
+
+        def rarity(phrase: str) -> float:
+            return max((weights.get(w.lower(), 0.0) for w in re.findall(r"\w+", phrase)),
+                       default=0.0)
+
+        def held(phrase: str) -> bool:
+            return re.search(rf"\b{re.escape(phrase.lower())}", text) is not None
+
+        if names:  # the names say what a question is about, the rarest the most
+            total = sum(rarity(n) for n in names) or 1.0
+            return sum(rarity(n) for n in names if held(n)) / total >= STORY_TERM_SHARE
+        rare = [t for t in content if weights.get(t, 0.0) >= RARE_TERM_IDF] or content
+        if not rare:
+            return True
+        return sum(held(t) for t in rare) / len(rare) >= STORY_TERM_SHARE
+
+    # asking -------------------------------------------------------------------------------
     def clear(self) -> None:
         """Start over: the next question has no earlier turns."""
         self.turns.clear()
@@ -86,10 +148,38 @@ class Conversation:
         self.turns.extend(Turn(a.question, a) for a in answers)
 
     def ask(self, question: str, as_of: date | None = None, k: int | None = None,
-            **options) -> Answer:
-        """`options` go to the assistant as they are (a generative one takes `on_text`)."""
-        query = self.query_for(question)
-        answer = self.assistant.ask(query, as_of=as_of, k=k, **self.filters, **options)
-        answer.question, answer.query = question, query
+            as_written: bool = False, **options) -> Answer:
+        """`as_written`: search `question` itself, with no rewrite (a query the user has
+        edited). `options` go to the answerer as they are (a generative one takes
+        `on_text`)."""
+        if as_written or not self.turns:
+            plan = Rewrite(question.strip(), leans=False)
+        else:
+            plan = self.rewrite_for(question)
+        story = self.story()
+        thread = None
+        if story:
+            stays = self.stays_in_story(question, plan.leans, story)
+            thread = "story" if stays else "new topic"
+            if not stays:
+                plan = Rewrite(question.strip())  # a new topic carries nothing along
+            else:
+                options["story"] = story
+        answer = self._answer(question.strip(), plan.query, as_of, k, options)
+        answer.question, answer.query, answer.thread = question, plan.query, thread
         self.turns.append(Turn(question, answer))
         return answer
+
+    def _answer(self, question: str, query: str, as_of: date | None, k: int | None,
+                options: dict) -> Answer:
+        """Search `query`; read the sentences against the question as asked, where the query
+        only resolved its references (names added to a question make the sentences that
+        repeat them win over the one that answers), and against `query` when that finds
+        nothing, or when the question asks for someone's words (whose, the query says)."""
+        if query == question or analyse(query).speaker:
+            return self.assistant.ask(query, as_of=as_of, k=k, **self.filters, **options)
+        answer = self.assistant.ask(question, as_of=as_of, k=k, search_for=query,
+                                    **self.filters, **options)
+        if answer.found:
+            return answer
+        return self.assistant.ask(query, as_of=as_of, k=k, **self.filters, **options)

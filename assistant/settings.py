@@ -30,6 +30,7 @@ ENVIRONMENT: dict[str, str] = {
     "llm_timeout": "NEWSDESK_LLM_TIMEOUT",
     "llm_context": "NEWSDESK_LLM_CONTEXT",
     "llm_gguf": "NEWSDESK_LLM_GGUF",
+    "rewrite": "NEWSDESK_REWRITE",
 }
 FILTERS = ("outlet", "author", "since", "until")  # flags that narrow every search
 
@@ -52,6 +53,9 @@ class Settings:
     llm_timeout: float | None = None
     llm_context: int | None = None
     llm_gguf: str | None = None
+    # how the chat rewrites a follow-up: "rules" (measured the better, with generation on
+    # too: bench/conversations.py --model) or "model" (prompts/condense.txt, with --generate)
+    rewrite: str = "rules"
     # the command line's question options: the same on every surface
     k: int | None = None
     as_of: date | None = None
@@ -118,6 +122,13 @@ def _parse(name: str, variable: str, raw: str) -> Any:
             raise BadInputError(f"{variable} must be a number, not {raw!r}") from None
         if not (math.isfinite(value) and value > 0):
             raise BadInputError(f"{variable} must be a number above 0, not {raw!r}")
+        return value
+    if name == "rewrite":
+        from .conversation import REWRITERS
+
+        value = raw.strip().lower()
+        if value not in REWRITERS:
+            raise BadInputError(f"{variable}={value!r}: choose one of {', '.join(REWRITERS)}")
         return value
     if name == "encoder":
         from embeddings.encoder import BACKENDS

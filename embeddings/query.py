@@ -19,10 +19,12 @@ class Filters:
     author: str | None = None
     since: date | None = None
     until: date | None = None
+    articles: frozenset[str] | None = None  # only these article ids (a conversation's story)
 
     @property
     def active(self) -> bool:
-        return any(v is not None for v in (self.outlet, self.author, self.since, self.until))
+        return any(v is not None for v in (self.outlet, self.author, self.since, self.until,
+                                           self.articles))
 
 
 @dataclass(frozen=True)

@@ -532,7 +532,8 @@ class SearchQueries:
 
     @staticmethod
     def _where(filters) -> tuple[str, list]:
-        """A WHERE fragment over `articles a` for `Filters` (outlet, author, since, until)."""
+        """A WHERE fragment over `articles a` for `Filters` (outlet, author, since, until,
+        article ids)."""
         where, args = [], []
         if filters.outlet:
             where.append("a.outlet = ? COLLATE NOCASE")
@@ -547,6 +548,10 @@ class SearchQueries:
         if filters.until:
             where.append("a.published <= ?")
             args.append(filters.until.isoformat())
+        if filters.articles is not None:
+            ids = sorted(filters.articles)
+            where.append(f"a.id IN ({','.join('?' * len(ids))})" if ids else "0")
+            args.extend(ids)
         return (" AND ".join(where) or "1"), args
 
     def chunk_ids_where(self, filters) -> list[int]:

@@ -316,7 +316,8 @@ def test_follow_up_condensed_by_the_model(shared_index):
                              (200, 0, f'He said "{LAVROV_QUOTE}" [1].')])
     try:
         backend = OpenAIBackend(base_url=server.base_url, model="scripted")
-        conversation = Conversation(GenerativeAssistant(Assistant(shared_index), backend))
+        conversation = Conversation(GenerativeAssistant(Assistant(shared_index), backend),
+                                    rewriter="model")
         conversation.ask("What did Lavrov say?")
         answer = conversation.ask("and about Washington?")
     finally:
@@ -329,6 +330,7 @@ def test_condensation_falls_back_to_rules_when_the_model_is_down(shared_index):
     from assistant.conversation import Conversation, Turn
 
     backend = OpenAIBackend(base_url=f"http://127.0.0.1:{free_port()}/v1", retries=0)
-    conversation = Conversation(GenerativeAssistant(Assistant(shared_index), backend))
+    conversation = Conversation(GenerativeAssistant(Assistant(shared_index), backend),
+                                rewriter="model")
     conversation.turns.append(Turn("What did Lavrov say?", None))
     assert conversation.query_for("What did he say next?") == "What did Lavrov say next?"

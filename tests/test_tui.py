@@ -364,3 +364,44 @@ async def test_a_backend_that_cannot_be_made_is_said_as_it_is(built_index_dir, h
             if app.index_problem:
                 break
         assert app.index_problem.startswith("the llama-cpp backend needs NEWSDESK_LLM_GGUF")
+
+
+async def test_a_searched_query_is_recalled_edited_and_asked_as_written(shared_index, history):
+    app = make_app(shared_index, history)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ask(pilot, "Who won the national chess championship?")
+        view = await ask(pilot, "What did she tell reporters?")
+        assert "searched: What did Nair tell reporters? · in this story's articles" in \
+            _text(view.query_one(".query"))
+        field = app.query_one(QuestionInput)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert field.value == "What did Nair tell reporters?" and app.query_recalled
+        # the user's edit, which the rules would add context to: asked as written
+        field.value = "How long was the final round?"
+        rewritten = app.conversation.query_for(field.value)
+        view = await ask_as_typed(pilot)
+        assert view.answer.query == "How long was the final round?" != rewritten
+        assert view.answer.question == view.answer.query and not app.query_recalled
+        # a new question typed after emptying the line is rewritten as ever
+        await pilot.press("ctrl+r")
+        field.value = ""
+        await pilot.pause()
+        assert not app.query_recalled
+        view = await ask(pilot, "What did she say?")
+        assert view.answer.query == "What did Nair say?"
+
+
+async def ask_as_typed(pilot) -> AnswerView:
+    """Enter on what the question line holds now."""
+    app = pilot.app
+    before = len(app.query(AnswerView))
+    app.query_one(QuestionInput).focus()
+    await pilot.press("enter")
+    for _ in range(600):
+        await pilot.pause(0.05)
+        if len(app.query(AnswerView)) > before:
+            break
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return list(app.query(AnswerView))[-1]

@@ -21,12 +21,19 @@ class GenerativeAssistant:
         self.strict = strict
         self.prompt_dir = prompt_dir
 
-    def condense(self, question: str, earlier: list[str]) -> str | None:
-        """A follow-up rewritten as a standalone question by the model (prompts/condense.txt);
-        None when the model cannot, so that the caller falls back to its own rules."""
+    def condense(self, question: str, earlier: list[str] | list[tuple[str, str]]) -> str | None:
+        """A follow-up rewritten as a standalone question by the model (prompts/condense.txt),
+        from the earlier questions, each alone or with its answer's first sentence; None when
+        the model cannot, so that the caller falls back to its own rules."""
         import prompts
 
-        history = "\n".join(f"User: {q}" for q in earlier[-4:])
+        lines = []
+        for turn in earlier[-4:]:
+            asked, answered = (turn, "") if isinstance(turn, str) else turn
+            lines.append(f"User: {asked}")
+            if answered:
+                lines.append(f"Answer: {answered}")
+        history = "\n".join(lines)
         prompt = prompts.load("condense", self.prompt_dir).format(history=history, question=question)
         try:
             text = "".join(self.backend.stream([{"role": "user", "content": prompt}]))
@@ -35,16 +42,22 @@ class GenerativeAssistant:
         line = next((ln.strip().strip('"“”') for ln in text.splitlines() if ln.strip()), "")
         return line if 3 <= len(line) <= 500 else None
 
+    @property
+    def index(self):
+        return self.assistant.index
+
     def ask(self, question: str, as_of: date | None = None, k: int | None = None,
-            on_text: Callable[[str], None] | None = None, **filters) -> Answer:
+            on_text: Callable[[str], None] | None = None, search_for: str | None = None,
+            **filters) -> Answer:
         """The extractive answer, with the generated text and its verification added.
 
         `on_text` receives the model's text as it streams. With `strict`, an answer with any
-        unverified quotation is replaced by the extractive answer.
+        unverified quotation is replaced by the extractive answer. `search_for` and a
+        `story` among the filters: as `Assistant.ask` takes them.
         """
         question, as_of = checked_question(question), as_of or date.today()
         with self.assistant.index.reading():  # one committed state for the search and answer
-            hits = self.assistant.search(question, k=k, as_of=as_of, **filters)
+            hits = self.assistant.search(search_for or question, k=k, as_of=as_of, **filters)
             extractive = self.assistant.answer_from(question, hits, as_of)  # one search, both
         if not extractive.found:  # nothing to write from: say so, as the extractive answer does
             return extractive

@@ -27,7 +27,8 @@ class QuestionInput(Input):
     """The question line; Up and Down recall earlier questions."""
 
     BINDINGS = [Binding("up", "older", "Earlier question", show=False),
-                Binding("down", "newer", "Later question", show=False)]
+                Binding("down", "newer", "Later question", show=False),
+                Binding("ctrl+r", "app.edit_query", "Edit the last searched query", show=False)]
 
     def __init__(self, past: list[str], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -87,6 +88,9 @@ class NewsdeskApp(App):
         self.busy = False
         self.index_problem: str | None = None
         self.generating = False
+        # the question line holds a searched query recalled for editing (Ctrl+R): it is
+        # asked as written, not rewritten again
+        self.query_recalled = False
 
     # layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -149,7 +153,7 @@ class NewsdeskApp(App):
 
             answerer = answerer_for(self.index, self.settings, backend=self.backend)
         self.generating = self.backend is not None or self.settings.generate
-        self.conversation = Conversation(answerer)
+        self.conversation = Conversation(answerer, rewriter=self.settings.rewrite)
         articles = len(self.index)
         if articles == 0:
             self.index_problem = (f"The index at {self.index.path} is empty. Add articles:\n"
@@ -167,6 +171,7 @@ class NewsdeskApp(App):
         if self.busy:
             self.notify("Still answering the previous question.", severity="warning")
             return
+        as_written, self.query_recalled = self.query_recalled, False
         event.input.value = ""
         event.input.remember(question)
         view = self.query_one("#conversation", VerticalScroll)
@@ -180,10 +185,26 @@ class NewsdeskApp(App):
         view.mount(LoadingIndicator(classes="working"))
         view.scroll_end(animate=False)
         self.busy = True
-        self.ask(question)
+        self.ask(question, as_written)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if not event.value.strip():
+            self.query_recalled = False  # emptied: what comes next is a new question
+
+    def action_edit_query(self) -> None:
+        """Put the last answer's searched query into the question line, to fix and ask as
+        written (a follow-up whose reference was resolved wrongly, say)."""
+        if not self.answers:
+            self.notify("Nothing searched yet.", severity="warning")
+            return
+        field = self.query_one(QuestionInput)
+        field.value = self.answers[-1].query
+        field.cursor_position = len(field.value)
+        field.focus()
+        self.query_recalled = True
 
     @work(thread=True, group="ask")
-    def ask(self, question: str) -> None:
+    def ask(self, question: str, as_written: bool = False) -> None:
         from embeddings.errors import NewsdeskError
 
         self.conversation.filters = dict(self.filters)
@@ -191,7 +212,8 @@ class NewsdeskApp(App):
         if self.generating:
             options["on_text"] = lambda piece: self.call_from_thread(self.stream_piece, piece)
         try:
-            answer = self.conversation.ask(question, as_of=self.as_of, **options)
+            answer = self.conversation.ask(question, as_of=self.as_of, as_written=as_written,
+                                           **options)
         except NewsdeskError as exc:  # an expected failure: its message says it all
             self.call_from_thread(self.answer_failed, str(exc))
             return

@@ -13,6 +13,11 @@ from ..answer import Answer, Generation, Source
 from ..render import check_line, one_line, safe, source_line
 
 
+# how a follow-up was searched, after its query (Answer.thread)
+THREADS = {"story": " · in this story's articles, then all articles",
+           "new topic": " · a new topic: all articles"}
+
+
 class QuestionView(Static):
     """The user's question, shown as plain text (never markup)."""
 
@@ -56,7 +61,8 @@ class AnswerView(Vertical):
 
     def compose(self) -> ComposeResult:
         a = self.answer
-        yield Static(Text(f"searched: {safe(a.query)}", style="dim italic"), classes="query")
+        yield Static(Text(f"searched: {safe(a.query)}{THREADS.get(a.thread, '')}",
+                          style="dim italic"), classes="query")
         generation = a.generation
         if generation and generation.error:
             yield Static(Text(f"The model could not answer ({safe(generation.error)}); "
