@@ -56,8 +56,9 @@ class Assistant:
 
     def search(self, question: str, k: int | None = None, as_of: date | None = None,
                story: Iterable[str] | None = None, **filters) -> list[Hit]:
-        """The best passages; with `story` (article ids), the best of those articles first,
-        then the best of all articles (a follow-up that stays in a conversation's story)."""
+        """The best `k` passages; with `story` (article ids), the best `k` of those articles
+        first, then the best `k` of all articles not already among them (a follow-up that
+        stays in a conversation's story), up to 2k in all."""
         query = Query(question, k=k or self.k, filters=Filters(**filters), as_of=as_of)
         hits = self.index.search(query)
         if not story:

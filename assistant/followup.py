@@ -24,6 +24,8 @@ from .mentions import NAME, ORG, PERSON, PLACE, Mention, mentions, read_genders
 from .question import analyse
 
 SHORT_QUESTION_TERMS = 3
+MAX_REFERENCES = 20  # references of a question looked at (a pasted text may hold thousands)
+FRAGMENT_WORDS = 5  # a fragment ("and in 2021?") is at most this many words after its lead
 # how much a name counts for, by where the earlier turn named it (and for the turn before
 # it, OLDER_TURN times as much): chosen on the tune half of bench/devset-conversations.jsonl
 WEIGHTS = {"first_quote": 3.0, "quote": 2.0, "question": 2.5, "title": 1.0,
@@ -173,10 +175,24 @@ def _title_case(title: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) / len(words) > 0.6
 
 
+def _names(question: str, m: Mention) -> bool:
+    """Whether `question` names `m` itself (a whole word: "Lee" is not in "fleet")."""
+    return re.search(rf"\b{re.escape(m.key)}\b", question, re.IGNORECASE) is not None
+
+
+def _swap(text: str, old: str, new: str) -> str:
+    """`text` with the last whole-word `old` replaced by `new`."""
+    found = list(re.finditer(rf"(?<!\w){re.escape(old)}(?!\w)", text))
+    if not found:
+        return text
+    last = found[-1]
+    return text[:last.start()] + new + text[last.end():]
+
+
 def _person(cands: list[Mention], gender: str | None, question: str) -> Mention | None:
     """The most prominent person not named in `question`: of `gender` where known, before
     those whose gender the text does not say."""
-    free = [m for m in cands if m.kind == PERSON and m.key not in question.lower()]
+    free = [m for m in cands if m.kind == PERSON and not _names(question, m)]
     return next((m for m in free if gender and m.gender == gender), None) or next(
         (m for m in free if m.gender is None), None)
 
@@ -186,7 +202,7 @@ def _organisation(cands: list[Mention], question: str,
     """The most prominent organisation (or plain name that is no person's or place's) not
     named in `question`; with `named`, one whose name holds one of those words."""
     for m in cands:
-        if m.kind not in (ORG, NAME) or m.gender or m.key in question.lower():
+        if m.kind not in (ORG, NAME) or m.gender or _names(question, m):
             continue
         if named and not any(w in m.text.lower() for w in named):
             continue
@@ -222,13 +238,14 @@ def rewrite(question: str, turns: list[EarlierTurn]) -> Rewrite:
 
     text = _ORG_REF.sub(org_noun, question, count=1)
     carried = False
-    for m in list(_REFERENCE.finditer(text)):
+    acts = bool(_AGENT.search(text))  # (text changes only just before the loop ends)
+    for m in list(_REFERENCE.finditer(text))[:MAX_REFERENCES]:
         word = m.group(1).lower()
         referred = True
         if word in _PERSON_REF:
             target, role = _person(cands, _GENDER[word], question), _PERSON_REF[word]
         else:
-            agent = word in ("its", "their") or bool(_AGENT.search(text))
+            agent = word in ("its", "their") or acts
             target = _organisation(cands, question) if agent else None
             role = _THING_REF[word]
             if target is None:
@@ -262,6 +279,8 @@ def _is_fragment(question: str) -> bool:
     if not m:
         return False
     rest = question[m.end():].strip(" ?.!,")
+    if len(rest.split()) > FRAGMENT_WORDS or "," in rest:
+        return False  # a whole question or statement after its "and": read as one
     return not re.match(r"(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|are|"
                         r"was|were|has|have|can|could|will|would)\b", rest, re.IGNORECASE) \
         or bool(re.match(r"(?:what|how)\s+about\b", question.strip(), re.IGNORECASE))
@@ -289,14 +308,14 @@ def _fragment(question: str, previous: EarlierTurn) -> Rewrite:
     payload = _FRAGMENT.sub("", question).strip(" ?.!,")
     years, base_years = _YEAR.findall(payload), _YEAR.findall(base)
     if years and base_years:
-        return Rewrite(base.replace(base_years[-1], years[0]), ((question, base_years[-1]),), True)
-    new = [m for m in mentions(payload) if m.kind != NAME or True]
+        return Rewrite(_swap(base, base_years[-1], years[0]), ((question, base_years[-1]),), True)
+    new = mentions(payload)
     if new:
         old = [m for m in mentions(base) if m.kind == new[0].kind or
                new[0].kind == NAME or m.kind == NAME]
         old = [m for m in old if m.kind != PLACE or new[0].kind in (PLACE, NAME)]
         if old:
-            return Rewrite(base.replace(old[-1].text, new[0].text), ((question, old[-1].text),),
+            return Rewrite(_swap(base, old[-1].text, new[0].text), ((question, old[-1].text),),
                            True)
     stem = base.rstrip(" ?")
     lead = re.match(rf"({_PREPOSITIONS})\b", payload, re.IGNORECASE)

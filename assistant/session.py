@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 @runtime_checkable
 class Answerer(Protocol):
     """What a surface asks: `Assistant` (quotes) and `GenerativeAssistant` (a model writes,
-    every quote checked) both are one. `on_text` receives generated text as it streams."""
+    every quote checked) both are one. `on_text` receives generated text as it streams. A
+    conversation's follow-up also passes `story` (article ids to search first) and
+    `search_for` (the query to search, where the sentences are read against the question):
+    see `Assistant.ask`."""
 
     def ask(self, question: str, as_of: date | None = None, k: int | None = None,
             on_text: Callable[[str], None] | None = None, **filters) -> "Answer": ...

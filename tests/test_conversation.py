@@ -188,3 +188,15 @@ def test_the_story_filter_keeps_a_search_inside_the_articles(shared_index):
                                      filters=Filters(articles=frozenset({chess}))))
     assert hits and {h.article.id for h in hits} == {chess}
     assert shared_index.search(Query("ban", filters=Filters(articles=frozenset()))) == []
+
+
+def test_references_and_fragments_read_whole_words():
+    earlier = [_turn("Who spoke?", ["Admiral John Lee said the navy would sail."])]
+    assert rewrite("What did he say about the fleet?", earlier).query == \
+        "What did Lee say about the fleet?"  # "lee" in "fleet" is not Lee named
+    assert rewrite("And in 2021?", [_turn("How many sold in 2020 and 12020?")]).query == \
+        "How many sold in 2021 and 12020?"
+    # a whole statement after "And" is no fragment: the user's words are kept
+    statement = "And Biden vetoed the bill because of inflation?"
+    assert rewrite(statement, [_turn("What did Jane Roe say about the merger?")]).query == statement
+

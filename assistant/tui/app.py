@@ -91,6 +91,7 @@ class NewsdeskApp(App):
         # the question line holds a searched query recalled for editing (Ctrl+R): it is
         # asked as written, not rewritten again
         self.query_recalled = False
+        self.recalled_text = ""
 
     # layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -171,6 +172,7 @@ class NewsdeskApp(App):
         if self.busy:
             self.notify("Still answering the previous question.", severity="warning")
             return
+        # asked as written only while the line still holds the recalled query, edited
         as_written, self.query_recalled = self.query_recalled, False
         event.input.value = ""
         event.input.remember(question)
@@ -188,8 +190,11 @@ class NewsdeskApp(App):
         self.ask(question, as_written)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if not event.value.strip():
-            self.query_recalled = False  # emptied: what comes next is a new question
+        # emptied, or replaced by an earlier question (Up/Down): what comes next is a question
+        value = event.value
+        if not value.strip() or (value in getattr(event.input, "past", ()) and
+                                 value != self.recalled_text):
+            self.query_recalled = False
 
     def action_edit_query(self) -> None:
         """Put the last answer's searched query into the question line, to fix and ask as
@@ -198,7 +203,7 @@ class NewsdeskApp(App):
             self.notify("Nothing searched yet.", severity="warning")
             return
         field = self.query_one(QuestionInput)
-        field.value = self.answers[-1].query
+        self.recalled_text = field.value = self.answers[-1].query
         field.cursor_position = len(field.value)
         field.focus()
         self.query_recalled = True
