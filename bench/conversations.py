@@ -3,9 +3,12 @@
     python bench/conversations.py --index DIR [--split report|tune|all] [--model URL|smollm2]
         [--show] [--json]
 
-Dev set: bench/devset-conversations.jsonl, 48 conversations of two or three turns written by
-reading news-5k articles (bench/check_conversations.py checks it). Rules and weights are
-chosen on its "tune" half; figures are reported on its "report" half (the default).
+Dev set: bench/devset-conversations.jsonl, 48 conversations of two or three turns (68 later
+turns) written by reading news-5k articles, each turn with its gold URL and the sentence that
+answers it (`must_quote`); each run first checks that every gold article is indexed and
+holds its must-quote. Rules and weights are chosen on its "tune" half; figures are reported
+on its "report" half (the default). Later turns are tagged by kind: person, org, event,
+elliptical, possessive, topic_change.
 
 For each system, on the later turns:
 - gold: the turn's gold article among the cited sources (target >= 0.85);
@@ -129,6 +132,24 @@ def run(system: str, make, rows: list[dict], alone: dict[str, dict]) -> dict:
     }
 
 
+def check_set(index, rows: list[dict]) -> list[str]:
+    """What is wrong with the dev set against this index: a turn's gold URL not indexed, or
+    its must-quote not in that article's text (spacing aside)."""
+    from embeddings.evaluation import normalise_url
+
+    bodies = {normalise_url(u): " ".join(b.split()) for u, b in index.store.db.execute(
+        "SELECT url, body FROM articles WHERE url IS NOT NULL")}
+    problems = []
+    for row in rows:
+        for n, turn in enumerate(row["turns"]):
+            body = bodies.get(normalise_url(turn["url"]))
+            if body is None:
+                problems.append(f"{row['id']}.{n}: {turn['url']} is not indexed")
+            elif " ".join(turn["must_quote"].split()) not in body:
+                problems.append(f"{row['id']}.{n}: the must-quote is not in its article")
+    return problems
+
+
 def _model_backend(spec: str):
     """An OpenAI-compatible backend at `spec` (a URL), or SmolLM2 served here for the run."""
     from assistant.generation.backends import OpenAIBackend
@@ -164,6 +185,9 @@ def main() -> None:
 
     rows = [r for r in read_jsonl(CONVERSATIONS) if args.split == "all" or r["split"] == args.split]
     index = Index.open(args.index, create=False)
+    problems = check_set(index, rows)
+    if problems:
+        sys.exit("the dev set does not match this index:\n" + "\n".join(problems))
     index.warm()
     assistant = Assistant(index)
     alone = {}
