@@ -22,9 +22,15 @@ def _text(widget) -> str:
 
 
 async def ask(pilot, question: str) -> AnswerView:
+    pilot.app.query_one(QuestionInput).value = question
+    return await ask_as_typed(pilot)
+
+
+async def ask_as_typed(pilot) -> AnswerView:
+    """Enter on what the question line holds now; the answer's view once it is shown."""
     app = pilot.app
     before = len(app.query(AnswerView))
-    app.query_one(QuestionInput).value = question
+    app.query_one(QuestionInput).focus()
     await pilot.press("enter")
     for _ in range(600):
         await pilot.pause(0.05)
@@ -391,17 +397,3 @@ async def test_a_searched_query_is_recalled_edited_and_asked_as_written(shared_i
         view = await ask(pilot, "What did she say?")
         assert view.answer.query == "What did Nair say?"
 
-
-async def ask_as_typed(pilot) -> AnswerView:
-    """Enter on what the question line holds now."""
-    app = pilot.app
-    before = len(app.query(AnswerView))
-    app.query_one(QuestionInput).focus()
-    await pilot.press("enter")
-    for _ in range(600):
-        await pilot.pause(0.05)
-        if len(app.query(AnswerView)) > before:
-            break
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    return list(app.query(AnswerView))[-1]
