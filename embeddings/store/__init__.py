@@ -1,0 +1,10 @@
+"""`meta.sqlite`, the one home of the index's SQL: its schema and migrations (`schema`),
+typed access for storage (`meta.MetaStore`) and the read-only queries of search
+(`search.SearchQueries`)."""
+from .meta import MetaStore
+from .schema import (_VECTOR_TABLES, FTS_TOKENIZE, SCHEMA_VERSION, MigrationContext,
+                     add_source_columns, article_reader, split_source)
+from .search import SearchQueries
+
+__all__ = ["FTS_TOKENIZE", "MetaStore", "MigrationContext", "SCHEMA_VERSION", "SearchQueries",
+           "_VECTOR_TABLES", "add_source_columns", "article_reader", "split_source"]
