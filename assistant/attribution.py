@@ -18,12 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_VERBS = (r"(?:said|says|say|told|tells|added|adds|asked|asks|explained|explains|noted|notes|"
-          r"wrote|writes|warned|warns|argued|argues|insisted|insists|stressed|stresses|"
-          r"continued|recalled|acknowledged|admitted|declared|stated|replied|responded|claimed|"
-          r"claims|announced|conceded|predicted|cautioned|urged|emphasized|emphasised|"
-          r"tweeted|posted|testified|complained|countered|suggested|observed|boasted|vowed|"
-          r"promised|pointed out|went on|shouted|joked|remarked|maintained|contended)")
+# the verbs of reported speech (also how `mentions` tells a person: "Roe said")
+SPEECH_VERBS = (r"(?:said|says|say|told|tells|added|adds|asked|asks|explained|explains|noted|notes|"
+                r"wrote|writes|warned|warns|argued|argues|insisted|insists|stressed|stresses|"
+                r"continued|recalled|acknowledged|admitted|declared|stated|replied|responded|claimed|"
+                r"claims|announced|conceded|predicted|cautioned|urged|emphasized|emphasised|"
+                r"tweeted|posted|testified|complained|countered|suggested|observed|boasted|vowed|"
+                r"promised|pointed out|went on|shouted|joked|remarked|maintained|contended)")
 _NAME = (r"(?:[A-Z][\w’'.\-]*(?:\s+(?:de|da|del|van|von|der|den|al|bin|el|la|le|di|du|dos|"
          r"St\.)?\s*[A-Z][\w’'.\-]*){0,4})")
 _ROLE = r"(?:(?i:the|a|an|his|her|their|its)\s+(?:[\w’'\-]+\s+){0,4}?[\w’'\-]+)"
@@ -35,9 +36,9 @@ _CALLING = r"(?:called|calls|described|describes|labell?ed|termed|dubbed)"
 _PATTERNS = [
     # "...," the coach Jane Roe said / "...," she said
     re.compile(rf"{_CLOSE}(?P<who>{_WHO})(?:,[^,]{{1,80}},)?\s+(?:also\s+|later\s+|then\s+)?"
-               rf"{_VERBS}\b"),
+               rf"{SPEECH_VERBS}\b"),
     # "...," said Jane Roe, the coach
-    re.compile(rf"{_CLOSE}{_VERBS}\s+(?P<who>{_ROLE}\s+{_NAME}|{_NAME}|{_ROLE})"),
+    re.compile(rf"{_CLOSE}{SPEECH_VERBS}\s+(?P<who>{_ROLE}\s+{_NAME}|{_NAME}|{_ROLE})"),
     # ... quoted Jane Roe as saying / Jane Roe was quoted as saying
     re.compile(rf"\bquot(?:ed|es|ing) (?P<who>{_ROLE}\s+{_NAME}|{_NAME}|{_ROLE}) as say"),
     re.compile(rf"(?:^|[,;:]\s+)(?P<who>{_WHO})(?:,[^,]{{1,80}},)?\s+(?:was|were|is|has been)\s+"
@@ -46,7 +47,7 @@ _PATTERNS = [
     re.compile(rf"\b[Aa]ccording to (?P<who>{_ROLE}\s+{_NAME}|{_NAME}|{_ROLE})"),
     # Roe said ... / The agency's chair Jane Roe told reporters ... / In a statement, Roe said
     re.compile(rf"(?:^|[,;:]\s+|\band\s+|\bbut\s+)(?P<who>{_WHO})(?:,[^,]{{1,80}},)?\s+"
-               rf"(?:also\s+|later\s+|then\s+|previously\s+|has\s+|had\s+|have\s+)?{_VERBS}\b"),
+               rf"(?:also\s+|later\s+|then\s+|previously\s+|has\s+|had\s+|have\s+)?{SPEECH_VERBS}\b"),
     # Roe called the plan "a disaster" / described it as "..." (only with the quotation: "a
     # group called X" names, it does not speak)
     re.compile(rf"(?:^|[,;:]\s+|\band\s+|\bbut\s+)(?P<who>{_DEFINITE}\s+{_NAME}|{_NAME}|"
@@ -92,7 +93,7 @@ def _unquoted(sentence: str) -> str:
                        + m.group()[-1], sentence)
 
 
-_ANY_SPEECH = re.compile(rf"\b{_VERBS}\b|\b[Aa]ccording to\b|\bquot|\b{_CALLING}\b")
+_ANY_SPEECH = re.compile(rf"\b{SPEECH_VERBS}\b|\b[Aa]ccording to\b|\bquot|\b{_CALLING}\b")
 
 
 def _speakers_in(sentence: str) -> list[str]:

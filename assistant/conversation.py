@@ -13,12 +13,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from embeddings.query import STOPWORDS
 
 from .answer import Answer
 from .followup import EarlierTurn, Rewrite, rewrite
 from .question import analyse
+
+if TYPE_CHECKING:
+    from embeddings import Article
 
 # a question without names moves on when fewer than this share of its rare terms are in
 # the story's articles (chosen on the tune half of bench/devset-conversations.jsonl)
@@ -53,10 +57,26 @@ class Conversation:
     # the earlier turns, as a follow-up sees them -------------------------------------------
     @property
     def index(self):
-        inner = getattr(self.assistant, "assistant", self.assistant)
-        return getattr(inner, "index", None)
+        return getattr(self.assistant, "index", None)
 
-    def _earlier(self) -> list[EarlierTurn]:
+    def _context_ids(self) -> list[str]:
+        """The articles a follow-up reads: the story's, and the first sources of the turns
+        whose names it may refer to (their bodies tell a person's gender)."""
+        ids = dict.fromkeys(self.story())
+        for turn in self.turns[-STORY_TURNS:]:
+            if turn.answer is not None and turn.answer.found:
+                ids.update(dict.fromkeys(s.article_id for s in turn.answer.sources[:3]))
+        return list(ids)
+
+    def _articles(self, article_ids: list[str]) -> dict[str, "Article"]:
+        """The articles of `article_ids` still in the index, read once for a question."""
+        index = self.index
+        if index is None:
+            return {}
+        found = {aid: index.get(aid) for aid in article_ids}
+        return {aid: a for aid, a in found.items() if a is not None}
+
+    def _earlier(self, articles: dict[str, "Article"]) -> list[EarlierTurn]:
         out = []
         for turn in self.turns[-STORY_TURNS:]:
             a = turn.answer
@@ -67,15 +87,9 @@ class Conversation:
             out.append(EarlierTurn(turn.question, a.query or turn.question,
                                    [q.text for q in a.quotes] if a.found else [],
                                    [s.title for s in sources],
-                                   self._bodies([s.article_id for s in sources[:3]])))
+                                   [articles[s.article_id].body for s in sources[:3]
+                                    if s.article_id in articles]))
         return out
-
-    def _bodies(self, article_ids: list[str]) -> list[str]:
-        index = self.index
-        if index is None:
-            return []
-        found = [index.get(aid) for aid in article_ids]
-        return [a.body for a in found if a is not None]
 
     def story(self) -> list[str]:
         """The article ids of the story so far: those the latest answers quoted."""
@@ -87,10 +101,12 @@ class Conversation:
         return list(ids)
 
     # the query ----------------------------------------------------------------------------
-    def rewrite_for(self, question: str) -> Rewrite:
+    def rewrite_for(self, question: str, articles: dict[str, "Article"] | None = None) -> Rewrite:
         """How `question` is searched: the model's rewrite where chosen and possible, else
-        the rules'."""
-        earlier = self._earlier()
+        the rules'. (`articles`: those of `_context_ids`, where the caller has read them.)"""
+        if articles is None:
+            articles = self._articles(self._context_ids())
+        earlier = self._earlier(articles)
         if not earlier:
             return Rewrite(question.strip())
         rules = rewrite(question, earlier)
@@ -105,9 +121,11 @@ class Conversation:
     def query_for(self, question: str) -> str:
         return self.rewrite_for(question).query
 
-    def stays_in_story(self, question: str, leans: bool, story: list[str]) -> bool:
+    def stays_in_story(self, question: str, leans: bool, story: list[str],
+                       articles: dict[str, "Article"] | None = None) -> bool:
         """Whether `question` follows the story: it leans on earlier turns, or its own
-        names and key terms are in the story's articles."""
+        names and key terms are in the story's articles (`articles` holds them, where the
+        caller has read them)."""
         if not story:
             return False
         if leans:
@@ -115,8 +133,10 @@ class Conversation:
         index = self.index
         if index is None:
             return True
-        articles = [index.get(aid) for aid in story]
-        text = " ".join(f"{a.title}\n{a.body}" for a in articles if a is not None).lower()
+        if articles is None:
+            articles = self._articles(story)
+        text = " ".join(f"{articles[aid].title}\n{articles[aid].body}"
+                        for aid in story if aid in articles).lower()
         own = analyse(question)
         names = [n for n in own.names if not re.fullmatch(r"[\d,.%]+", n)]
         content = [t for t in own.terms if t not in STOPWORDS]
@@ -152,14 +172,15 @@ class Conversation:
         """`as_written`: search `question` itself, with no rewrite (a query the user has
         edited). `options` go to the answerer as they are (a generative one takes
         `on_text`)."""
+        story = self.story()
+        articles = self._articles(self._context_ids()) if self.turns else {}
         if as_written or not self.turns:
             plan = Rewrite(question.strip(), leans=False)
         else:
-            plan = self.rewrite_for(question)
-        story = self.story()
+            plan = self.rewrite_for(question, articles)
         thread = None
         if story:
-            stays = self.stays_in_story(question, plan.leans, story)
+            stays = self.stays_in_story(question, plan.leans, story, articles)
             thread = "story" if stays else "new topic"
             if not stays:
                 plan = Rewrite(question.strip())  # a new topic carries nothing along

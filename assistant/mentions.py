@@ -23,16 +23,15 @@ from functools import lru_cache
 
 from embeddings.query import STOPWORDS
 
+from .attribution import SPEECH_VERBS
+
 PERSON, ORG, PLACE, NAME = "person", "org", "place", "name"
 
 _CAP = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w’'\-]*\.?)"
 _JOIN = r"(?:of|the|for|de|da|del|van|von|der|al|bin|du|la|le|&)"
 _RUN = re.compile(rf"(?<![\w’'\-]){_CAP}(?:\s+(?:{_JOIN}\s+)*{_CAP})*")
 _SPEECH_AFTER = re.compile(r"^[’']?s?,?\s*(?:[^.,;]{0,60},\s*)?(?:has |had |also |later )?"
-                           r"(?:said|says|say|tell|think|told|tells|added|wrote|asked|argued|warned|explained|"
-                           r"tweeted|stated|testified|insisted|noted|recalled|replied|"
-                           r"responded|announced|claimed)\b")
-_SAID_BEFORE = re.compile(r"\b(?:said|says|told|according to)\s*$")
+                           rf"(?:{SPEECH_VERBS}|tell|think)\b")
 TITLES = {
     "president", "vice", "sen", "senator", "rep", "representative", "gov", "governor", "mr",
     "mrs", "ms", "miss", "dr", "judge", "justice", "coach", "ceo", "secretary", "minister",
@@ -83,7 +82,6 @@ november december monday tuesday wednesday thursday friday saturday sunday""".sp
 _NOT_NAMES = STOPWORDS | _MONTHS_DAYS | {"mr", "mrs", "ms", "dr", "st", "i", "ok", "yes", "no"}
 MIN_PRONOUNS = 2
 _MALE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
-_FEMALE = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -146,6 +144,9 @@ _JOIN_WORDS = {"of", "the", "for", "de", "da", "del", "van", "von", "der", "al",
                "du", "la", "le", "&"}
 
 
+_NAME_WORD = re.compile(r"[A-Z][a-z’'\-]+(?:[A-Z][a-z’'\-]+)?\.?|[A-Z]\.")  # Roe, McClellan, J.
+
+
 def _kind(words: list[str], before: str, after: str, titled: bool) -> str:
     lowered = [w.lower().strip(".’'") for w in words]
     if any(w in ORG_WORDS for w in lowered):
@@ -160,8 +161,8 @@ def _kind(words: list[str], before: str, after: str, titled: bool) -> str:
         return PERSON
     if re.search(r"\b(?:in|from|across|to)\s*$", before) and len(words) <= 2:
         return PLACE
-    if 2 <= len(words) <= 4 and all(re.fullmatch(r"[A-Z][a-z’'\-]+(?:[A-Z][a-z’'\-]+)?\.?|[A-Z]\.", w) or
-                                    w.lower() in _JOIN_WORDS for w in words):
+    if 2 <= len(words) <= 4 and all(_NAME_WORD.fullmatch(w) or w.lower() in _JOIN_WORDS
+                                    for w in words):
         return PERSON
     return NAME
 
@@ -247,8 +248,9 @@ def read_genders(people: list[Mention], texts: list[str]) -> None:
                        + r")\b", re.IGNORECASE)
     for text in texts:
         last, at = None, -PRONOUN_REACH
-        events = sorted([(m.start(), "name", m.group(1).lower()) for m in names.finditer(text)] +
-                        [(m.start(), "pronoun", m.group(0).lower()) for m in _PRONOUN.finditer(text)])
+        events = sorted(
+            [(m.start(), "name", m.group(1).lower()) for m in names.finditer(text)] +
+            [(m.start(), "pronoun", m.group(0).lower()) for m in _PRONOUN.finditer(text)])
         for pos, what, word in events:
             if what == "name":
                 last, at = word, pos

@@ -75,6 +75,7 @@ class _ModelRewrite:
 
     def __init__(self, assistant, generative):
         self.assistant, self.generative = assistant, generative
+        self.index = assistant.index
 
     def condense(self, question, earlier):
         return self.generative.condense(question, earlier)

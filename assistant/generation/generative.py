@@ -21,15 +21,14 @@ class GenerativeAssistant:
         self.strict = strict
         self.prompt_dir = prompt_dir
 
-    def condense(self, question: str, earlier: list[str] | list[tuple[str, str]]) -> str | None:
+    def condense(self, question: str, earlier: list[tuple[str, str]]) -> str | None:
         """A follow-up rewritten as a standalone question by the model (prompts/condense.txt),
-        from the earlier questions, each alone or with its answer's first sentence; None when
-        the model cannot, so that the caller falls back to its own rules."""
+        from the earlier turns: each question with its answer's first sentence ("" when it
+        had none); None when the model cannot, so that the caller falls back to its rules."""
         import prompts
 
         lines = []
-        for turn in earlier[-4:]:
-            asked, answered = (turn, "") if isinstance(turn, str) else turn
+        for asked, answered in earlier[-4:]:
             lines.append(f"User: {asked}")
             if answered:
                 lines.append(f"Answer: {answered}")
