@@ -222,13 +222,12 @@ def rewrite(question: str, turns: list[EarlierTurn]) -> Rewrite:
     previous = turns[-1]
     if _is_fragment(question):
         return _fragment(question, previous)
-    cands = candidates(turns)
+    if not _ORG_REF.search(question) and not _REFERENCE.search(question):
+        return _unreferenced(question, previous)
+    cands = candidates(turns)  # (reads the names of the earlier turns: only when needed)
     resolved: list[tuple[str, str]] = []
-    referred = False
 
     def org_noun(m: re.Match) -> str:
-        nonlocal referred
-        referred = True
         noun = m.group("noun").lower()
         org = _organisation(cands, question, NAMED_ORG_NOUNS.get(noun, ()))
         if org is None:
@@ -241,7 +240,6 @@ def rewrite(question: str, turns: list[EarlierTurn]) -> Rewrite:
     acts = bool(_AGENT.search(text))  # (text changes only just before the loop ends)
     for m in list(_REFERENCE.finditer(text))[:MAX_REFERENCES]:
         word = m.group(1).lower()
-        referred = True
         if word in _PERSON_REF:
             target, role = _person(cands, _GENDER[word], question), _PERSON_REF[word]
         else:
@@ -262,15 +260,29 @@ def rewrite(question: str, turns: list[EarlierTurn]) -> Rewrite:
         resolved.append((m.group(1), target.text))
         text = text[:m.start()] + name + text[m.end():]
         break  # one reference a question: the rest most often repeat it
-    own = analyse(question)
-    content = [t for t in own.terms if t not in STOPWORDS]
-    short = len(content) <= SHORT_QUESTION_TERMS
-    leans = referred or (short and not own.names)
-    if not resolved and not carried and (own.names or not short and not _VAGUE.search(question)):
-        return Rewrite(question, leans=leans)
     if resolved and not carried:
         return Rewrite(text, tuple(resolved), True)
+    own = analyse(question)
+    content = [t for t in own.terms if t not in STOPWORDS]
+    if not resolved and not carried and _says_enough(own, content, question):
+        return Rewrite(question, leans=True)  # a reference to no one named: left as it is
     return Rewrite(_with_context(text, previous, content, resolved), tuple(resolved), True)
+
+
+def _unreferenced(question: str, previous: EarlierTurn) -> Rewrite:
+    """A question with no reference: as it is when it names its subject or says enough
+    on its own, else with the previous query's words carried along."""
+    own = analyse(question)
+    content = [t for t in own.terms if t not in STOPWORDS]
+    if _says_enough(own, content, question):
+        return Rewrite(question)
+    return Rewrite(_with_context(question, previous, content, []), (), True)
+
+
+def _says_enough(own, content: list[str], question: str) -> bool:
+    """Whether a question stands alone: it names its subject, or has more than a few
+    words of its own and nothing vague ("that", "then")."""
+    return bool(own.names) or len(content) > SHORT_QUESTION_TERMS and not _VAGUE.search(question)
 
 
 def _is_fragment(question: str) -> bool:
