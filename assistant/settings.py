@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from embeddings.errors import BadInputError, IndexMissingError, IndexUnavailableError, NewsdeskError
+from embeddings.errors import BadInputError, IndexUnavailableError, NewsdeskError
 
 # setting -> environment variable
 ENVIRONMENT: dict[str, str] = {
@@ -158,7 +158,7 @@ class IndexUnavailable(IndexUnavailableError):
         from embeddings import IndexMismatchError
 
         self.path, self.cause = path, cause
-        self.missing = isinstance(cause, (FileNotFoundError, IndexMissingError))
+        self.missing = isinstance(cause, FileNotFoundError)  # IndexMissingError is one
         self.mismatch = isinstance(cause, IndexMismatchError)
 
     def advice(self) -> str:

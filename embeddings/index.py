@@ -411,11 +411,7 @@ class Index(Writing):
                 return
             self._keywords = self._read_keywords()
             self._retriever = None
-        self._save_keywords_if_due()
-
-    def _save_keywords_if_due(self) -> None:
-        """Under the write lock: save the postings when the file lacks more than
-        SAVE_FRACTION of them."""
+        # saved when the file lacks more than SAVE_FRACTION of the postings
         keywords = self._keywords
         if keywords is not None and keywords.unsaved > SAVE_FRACTION * max(len(keywords), 1):
             keywords.save(self.path / KEYWORDS_FILE)

@@ -74,7 +74,7 @@ class Retriever:
         """The `n` nearest chunks to `text`'s vector, best first, with their scores."""
         if allowed is None:
             allowed = self.allowed(filters)
-        return _pairs(self.vectors.search(self._vector(text), n, allowed))
+        return _pairs(self._nearest(text, n, allowed))
 
     def _nearest(self, text: str, n: int, allowed: np.ndarray | None):
         return self.vectors.search(self._vector(text), n, allowed)
