@@ -33,7 +33,7 @@ from .errors import DiskFullError, IndexDamagedError, IndexMissingError, ReadOnl
 from .index import BATCH_CHUNKS, Index, _identity, _writable, embed_text, new_index_id
 from .layout import KEYWORDS_FILE, META_FILE
 from .locking import write_lock
-from .store import _VECTOR_TABLES, SCHEMA_VERSION, MetaStore, add_source_columns, article_reader
+from .store import MetaStore, MigrationContext, article_reader
 from .vectors import CACHE_FILE
 from .writing import _disk_full
 
@@ -200,14 +200,18 @@ def _tidy_copy(damaged: Path) -> None:
     damaged.with_name(damaged.name + "-shm").unlink(missing_ok=True)
 
 
+def _nothing_to_embed(chunk_ids: list[int]) -> np.ndarray:
+    raise AssertionError(f"an empty database has no chunks to embed ({len(chunk_ids)} asked)")
+
+
 def _copy_contents(old: sqlite3.Connection, new: MetaStore, report: RepairReport) -> None:
     manifest = dict(readable_rows(old, "manifest", "key, value", report))
+    manifest.pop("schema_version", None)  # the new file's is its own: the current one
+    # the new, empty database takes the current schema the way a new index does: by the
+    # migrations (with no chunks, nothing to embed)
+    new.migrate(MigrationContext(new.path.parent, dim=0, embed=_nothing_to_embed))
     with new.transaction():
-        for statement in _VECTOR_TABLES:
-            new.db.execute(statement)
-        add_source_columns(new.db)
         new.db.executemany("INSERT INTO manifest(key, value) VALUES (?, ?)", manifest.items())
-        new.write_manifest({"schema_version": SCHEMA_VERSION})
     stored = new.manifest()
     from .encoder import Encoder
 

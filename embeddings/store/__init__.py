@@ -2,9 +2,8 @@
 typed access for storage (`meta.MetaStore`) and the read-only queries of search
 (`search.SearchQueries`)."""
 from .meta import MetaStore
-from .schema import (_VECTOR_TABLES, FTS_TOKENIZE, SCHEMA_VERSION, MigrationContext,
-                     add_source_columns, article_reader, split_source)
+from .schema import FTS_TOKENIZE, SCHEMA_VERSION, MigrationContext, article_reader, split_source
 from .search import SearchQueries
 
 __all__ = ["FTS_TOKENIZE", "MetaStore", "MigrationContext", "SCHEMA_VERSION", "SearchQueries",
-           "_VECTOR_TABLES", "add_source_columns", "article_reader", "split_source"]
+           "article_reader", "split_source"]
