@@ -33,7 +33,7 @@ from .errors import DiskFullError, IndexDamagedError, IndexMissingError, ReadOnl
 from .index import BATCH_CHUNKS, Index, _identity, _writable, embed_text, new_index_id
 from .layout import KEYWORDS_FILE, META_FILE
 from .locking import write_lock
-from .store import MetaStore, MigrationContext, article_reader
+from .store import MetaStore, MigrationContext, article_reader, quick_check, read_only_uri
 from .vectors import CACHE_FILE
 from .writing import _disk_full
 
@@ -95,9 +95,9 @@ def database_damage(meta: Path) -> list[str]:
     except sqlite3.Error as exc:
         return [str(exc)]
     try:
-        rows = [str(r[0]) for r in db.execute("PRAGMA quick_check")]
-        if rows != ["ok"]:
-            return rows
+        found = quick_check(db)
+        if found:
+            return found
         if not db.execute("SELECT count(*) FROM manifest").fetchone()[0] and \
                 db.execute("SELECT count(*) FROM articles").fetchone()[0]:
             return ["the manifest is empty"]
@@ -109,10 +109,7 @@ def database_damage(meta: Path) -> list[str]:
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
-    """`path` opened for reading only (its name quoted: a `#` or `?` in it is no URI's)."""
-    from urllib.parse import quote
-
-    return sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True)
+    return sqlite3.connect(read_only_uri(path), uri=True)
 
 
 # 1. the database -------------------------------------------------------------------------
@@ -122,8 +119,9 @@ def _salvage(path: Path, report: RepairReport) -> None:
     damaged = _keep_copy(meta)
     report.database, report.damaged_copy = "salvaged", str(damaged)
     target = path / _SALVAGE_FILE
-    for leftover in (target, target.with_name(target.name + "-wal"),
-                     target.with_name(target.name + "-shm")):
+    leftovers = (target, target.with_name(target.name + "-wal"),
+                 target.with_name(target.name + "-shm"))
+    for leftover in leftovers:
         leftover.unlink(missing_ok=True)
     old = _read_only(damaged)
     try:
@@ -133,8 +131,7 @@ def _salvage(path: Path, report: RepairReport) -> None:
         finally:
             new.close()
     except BaseException as exc:
-        for leftover in (target, target.with_name(target.name + "-wal"),
-                         target.with_name(target.name + "-shm")):
+        for leftover in leftovers:
             leftover.unlink(missing_ok=True)
         if isinstance(exc, (OSError, sqlite3.OperationalError)) and _disk_full(exc):
             raise DiskFullError(f"the disk holding {path} is full: the salvaged copy was "

@@ -16,14 +16,26 @@ from ..records import Article, Chunk, source_text
 from .schema import (_BASE_SCHEMA, MIGRATIONS, RETIRED_FILES, SCHEMA_VERSION, MigrationContext,
                      article_reader)
 
+def read_only_uri(path: Path) -> str:
+    """The SQLite URI that opens `path` for reading only (its name quoted: a `#` or `?` in
+    it is no URI's)."""
+    from urllib.parse import quote
+
+    return f"file:{quote(str(path.absolute()))}?mode=ro"
+
+
+def quick_check(db: sqlite3.Connection) -> list[str]:
+    """SQLite's own check of a file's structure: [] when whole, else its findings."""
+    rows = [str(r[0]) for r in db.execute("PRAGMA quick_check")]
+    return [] if rows == ["ok"] else rows
+
+
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     """The database opened for reading only (a shared index, another user's, a read-only
     disk). A WAL database needs its shared-memory file, which a directory we cannot write
     to may not hold: then, and only when no write-ahead log holds commits the file lacks,
     it is opened as immutable (as such a file is, to us). A log we cannot read is said."""
-    from urllib.parse import quote
-
-    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    uri = read_only_uri(path)
     db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     try:
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -216,8 +228,7 @@ class MetaStore:
 
     def quick_check(self) -> list[str]:
         """SQLite's own check of the file's structure: [] when whole, else its findings."""
-        rows = [str(r[0]) for r in self.db.execute("PRAGMA quick_check")]
-        return [] if rows == ["ok"] else rows
+        return quick_check(self.db)
 
     def count_vectors(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM vectors").fetchone()[0])
