@@ -225,12 +225,17 @@ class Index(Writing):
         index_id = self.store.manifest_value("index_id")
         return self.encoder.model_id + (f" index {index_id}" if index_id else "")
 
+    def _cache_saved(self) -> bool:
+        """Whether a writer has saved a vector cache file for this index (the manifest
+        records its kind then; an exact search reads SQLite and keeps no file)."""
+        return self.store.manifest_value("vector_index") not in (None, ann.EXACT)
+
     def _note_lost_cache(self) -> None:
         """Say that the vector cache is damaged, or lost since a writer saved it (before the
         first save, as while a first large batch is written, its absence is no damage)."""
         if (self.path / CACHE_FILE).exists():
             state = "damaged or of another model"
-        elif self.store.manifest_value("vector_index") not in (None, ann.EXACT):
+        elif self._cache_saved():
             state = "missing"
         else:
             return
@@ -339,8 +344,7 @@ class Index(Writing):
                                                   self.encoder.dim) is None:
                 problems.append(f"{CACHE_FILE} is damaged or stale: {repair} rebuilds it "
                                 f"from {META_FILE} (nothing is embedded again)")
-            elif (not cache.exists() and self.store.manifest_value("vector_index")
-                    not in (None, ann.EXACT)):
+            elif not cache.exists() and self._cache_saved():
                 problems.append(f"{CACHE_FILE} is missing: {repair} rebuilds it from "
                                 f"{META_FILE} (nothing is embedded again)")
         if (self.path / KEYWORDS_FILE).exists():
