@@ -26,6 +26,14 @@ class IndexDamagedError(IndexUnavailableError, RuntimeError):
     """The index's files are damaged beyond what opening reads past; the message says how
     to mend them."""
 
+    @classmethod
+    def unreadable(cls, path, cause: Exception) -> "IndexDamagedError":
+        """The index at `path`, whose database failed with `cause` (opened, or later under a
+        search): damage, most likely."""
+        return cls(f"the index at {path} could not be read ({cause}): check it with "
+                   f"`newsdesk info --check --index {path}`; `newsdesk repair --index {path}` "
+                   f"mends it")
+
 
 class ReadOnlyIndexError(NewsdeskError, PermissionError):
     """A write was asked of an index this process may only read."""

@@ -107,9 +107,7 @@ class Index(Writing):
         except sqlite3.OperationalError:
             raise  # locked, unreadable, a full disk: not damage
         except sqlite3.DatabaseError as exc:
-            raise IndexDamagedError(
-                f"the index at {path} could not be read ({exc}): check it with `newsdesk info "
-                f"--check --index {path}`; `newsdesk repair --index {path}` mends it") from exc
+            raise IndexDamagedError.unreadable(path, exc) from exc
 
     @classmethod
     def _open(cls, path: Path, model: str | None, chunker: ChunkerSettings | None,

@@ -183,8 +183,9 @@ def preload(settings) -> None:
 
 def unreadable(path: Path, exc: Exception) -> NoReturn:
     """Exit for an index whose database failed under a search: damage, most likely."""
-    fail(f"the index at {path} could not be read ({exc}). Check it with "
-         f"`newsdesk info --check --index {path}`; `newsdesk repair --index {path}` mends it")
+    from embeddings.errors import IndexDamagedError
+
+    fail(str(IndexDamagedError.unreadable(path, exc)))
 
 
 def unavailable(exc) -> NoReturn:

@@ -12,7 +12,7 @@ from assistant.render import json_text
 from .common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
                      add_question_options, add_version_option, expected_failures, fail, iso_date,
                      leave_at_once, open_index, preload, progress_bar, quiet_broken_pipe,
-                     result_count, settings_from, unreadable)
+                     result_count, settings_from, unavailable, unreadable)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -208,16 +208,18 @@ def cmd_info(args, settings) -> int:
 
 
 def cmd_repair(args, settings) -> int:
+    from embeddings.errors import IndexMissingError
     from embeddings.repair import repair
 
     from assistant.render import safe
+    from assistant.settings import IndexUnavailable
 
     path = settings.index
     try:
         report = repair(path, on_wait=lambda: print(
             "waiting: another newsdesk is writing to this index", file=sys.stderr))
-    except FileNotFoundError:
-        fail(f"no index at {path}", EXIT_USAGE)
+    except IndexMissingError as exc:  # said as every command says it
+        unavailable(IndexUnavailable(path, exc))
     except KeyboardInterrupt:
         fail("interrupted; the index is as it was, or repaired: run the same command again",
              130)
