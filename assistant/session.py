@@ -58,14 +58,16 @@ def answerer_for(index: "Index", settings: Settings, backend=None) -> Answerer:
                                strict=settings.strict, prompt_dir=settings.prompts)
 
 
-def start_session(settings: Settings, history: bool = False, warm: bool = False) -> Session:
+def start_session(settings: Settings, history: bool = False, warm: bool = False,
+                  backend=None) -> Session:
     """Open what the settings name. `warm` readies the index for many questions (the
-    chat); `history` opens the saved conversations. Raises `NewsdeskError`s."""
+    chat); `history` opens the saved conversations; `backend`: as `answerer_for` takes it.
+    Raises `NewsdeskError`s."""
     index = open_index(settings)
     try:
         if warm:
             index.warm()
-        answerer = answerer_for(index, settings)
+        answerer = answerer_for(index, settings, backend)
         saved = None
         if history:
             from .history import History

@@ -87,7 +87,6 @@ class NewsdeskApp(App):
         self.answers: list[Answer] = []
         self.busy = False
         self.index_problem: str | None = None
-        self.generating = False
         # the question line holds a searched query recalled for editing (Ctrl+R): it is
         # asked as written, not rewritten again
         self.query_recalled = False
@@ -130,7 +129,7 @@ class NewsdeskApp(App):
         from ..settings import IndexUnavailable
 
         try:  # warm: the model and the keyword postings now, not on the first question
-            session = start_session(self.settings, warm=True)
+            session = start_session(self.settings, warm=True, backend=self.backend)
         except IndexUnavailable as exc:
             advice = exc.advice()
             self.call_from_thread(self.index_missing, advice[:1].upper() + advice[1:])
@@ -149,11 +148,10 @@ class NewsdeskApp(App):
         self.say(message, "error")
 
     def index_ready(self, answerer=None) -> None:
-        if answerer is None or self.backend is not None:
+        if answerer is None:  # an index the caller opened
             from ..session import answerer_for
 
             answerer = answerer_for(self.index, self.settings, backend=self.backend)
-        self.generating = self.backend is not None or self.settings.generate
         self.conversation = Conversation(answerer, rewriter=self.settings.rewrite)
         articles = len(self.index)
         if articles == 0:
@@ -213,12 +211,13 @@ class NewsdeskApp(App):
         from embeddings.errors import NewsdeskError
 
         self.conversation.filters = dict(self.filters)
-        options = {}
-        if self.generating:
-            options["on_text"] = lambda piece: self.call_from_thread(self.stream_piece, piece)
+
+        def on_text(piece: str) -> None:  # a generated answer, as the model writes it
+            self.call_from_thread(self.stream_piece, piece)
+
         try:
             answer = self.conversation.ask(question, as_of=self.as_of, as_written=as_written,
-                                           **options)
+                                           on_text=on_text)
         except NewsdeskError as exc:  # an expected failure: its message says it all
             self.call_from_thread(self.answer_failed, str(exc))
             return
