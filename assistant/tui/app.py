@@ -80,7 +80,6 @@ class NewsdeskApp(App):
         self.backend = backend
         self.index = index
         self.history = history
-        self.as_of = self.settings.as_of
         self.conversation: Conversation | None = None
         self.conversation_id: int | None = None
         self.filters: dict = dict(self.settings.filters)
@@ -216,8 +215,8 @@ class NewsdeskApp(App):
             self.call_from_thread(self.stream_piece, piece)
 
         try:
-            answer = self.conversation.ask(question, as_of=self.as_of, as_written=as_written,
-                                           on_text=on_text)
+            answer = self.conversation.ask(question, as_of=self.settings.as_of,
+                                           as_written=as_written, on_text=on_text)
         except NewsdeskError as exc:  # an expected failure: its message says it all
             self.call_from_thread(self.answer_failed, str(exc))
             return
