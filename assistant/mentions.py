@@ -104,11 +104,10 @@ class Mention:
 
 @lru_cache(maxsize=1)
 def _places() -> frozenset[str]:
-    """Lower-case names of countries and their first-level regions (US states among them)."""
-    try:
-        import pycountry
-    except ImportError:  # typing places is a refinement: names stay plain "name"s
-        return frozenset()
+    """Lower-case names of countries and their first-level regions (US states among them),
+    read once, at the first follow-up."""
+    import pycountry
+
     names = set()
     for country in pycountry.countries:
         for attr in ("name", "common_name", "official_name"):
