@@ -158,7 +158,8 @@ class NewsdeskApp(App):
                                   f"  newsdesk index PATH... --index {self.index.path}")
             self.say(self.index_problem, "error")
         else:
-            self.say(f"Ready: {articles:,} articles. Ask a question.")
+            self.say(f"Ready: {articles:,} article{'' if articles == 1 else 's'}. "
+                     "Ask a question.")
         self.update_subtitle()
 
     # asking ---------------------------------------------------------------------------------
