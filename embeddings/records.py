@@ -57,7 +57,11 @@ class Article:
         set_(self, "outlet", one_line(self.outlet))
         set_(self, "url", one_line(self.url))
         set_(self, "authors", tuple(a for a in map(one_line, self.authors) if a))
-        if not self.id:
+        if not self.id:  # a new article (one read back from the index has its id)
+            if self.url:
+                from .urls import canonical_url
+
+                set_(self, "url", canonical_url(self.url))
             set_(self, "id", article_id_for(self.url, self.body))
 
     @property
