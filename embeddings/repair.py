@@ -203,7 +203,8 @@ def _nothing_to_embed(chunk_ids: list[int]) -> np.ndarray:
 
 def _copy_contents(old: sqlite3.Connection, new: MetaStore, report: RepairReport) -> None:
     manifest = dict(readable_rows(old, "manifest", "key, value", report))
-    manifest.pop("schema_version", None)  # the new file's is its own: the current one
+    for own in ("schema_version", "clusters_current"):  # the new file's are its own
+        manifest.pop(own, None)
     # the new, empty database takes the current schema the way a new index does: by the
     # migrations (with no chunks, nothing to embed)
     new.migrate(MigrationContext(new.path.parent, dim=0, embed=_nothing_to_embed))
@@ -247,12 +248,34 @@ def _copy_contents(old: sqlite3.Connection, new: MetaStore, report: RepairReport
             batch = []
     if batch:
         _insert(new, batch, chunker, vectors, encoder, report)
+    _copy_feeds(old, new, report)
     if not kept and held != 0:
         raise IndexDamagedError(
             f"no article of {META_FILE} could be read back: index the articles again "
             f"(`newsdesk index PATH... --index NEW_DIR`); the file is left as it was")
     if held is not None:
         report.lost_articles = max(held - kept - len(report.altered_articles), 0)
+
+
+_FEED_TABLES = (  # (table, columns): the subscriptions, and what each item became
+    ("feeds", "url, name, title, etag, last_modified, added_at, checked_at, status"),
+    ("feed_items", "feed_url, item_key, url, article_id, state, reason, attempts, fetched_at"),
+)
+
+
+def _copy_feeds(old: sqlite3.Connection, new: MetaStore, report: RepairReport) -> None:
+    """The feed subscriptions that can still be read (a file from before schema 4 has
+    none); an item whose row is lost is fetched again by the next update."""
+    try:
+        tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        return  # the schema itself is unreadable: then no article was either
+    with new.transaction():
+        for table, columns in _FEED_TABLES:
+            if table in tables:
+                marks = ",".join("?" * len(columns.split(",")))
+                new.db.executemany(f"INSERT OR IGNORE INTO {table}({columns}) VALUES ({marks})",
+                                   readable_rows(old, table, columns, report))
 
 
 def _built_so(old: sqlite3.Connection, vectors: dict, encoder, chunker: ChunkerSettings,
@@ -294,6 +317,8 @@ def _insert(new: MetaStore, articles: list, chunker: ChunkerSettings, vectors: d
             encoder, report: RepairReport) -> None:
     """One transaction: the articles, their passages chunked again, their vectors (kept
     where they were read, embedded where they were lost)."""
+    from .duplicates import signature
+
     chunked = [(a, chunk_article(a, chunker)) for a in articles]
     keys = [(a.id, c.start, c.end) for a, chunks in chunked for c in chunks]
     lost = [i for i, key in enumerate(keys) if key not in vectors]
@@ -311,6 +336,8 @@ def _insert(new: MetaStore, articles: list, chunker: ChunkerSettings, vectors: d
         for article, chunks in chunked:
             ids += new.insert_article(article, chunks)
         new.insert_vectors(ids, all_vectors)
+        new.insert_signatures((a.id, signature(a.body)) for a, _ in chunked)
+        new.clusters_stale()
 
 
 def readable_rows(db: sqlite3.Connection, table: str, columns: str,
@@ -413,6 +440,8 @@ def _mend(index: Index, report: RepairReport, on_wait: Callable[[], None] | None
                 store.insert_vectors(missing, vectors)
             report.embedded += len(missing)
             index._load_vectors()  # they lie below the cache's watermark: it is rebuilt
+        if not store.clusters_current():  # articles salvaged into a new file
+            index._recluster()
         # a cache saved is a new file renamed over the old one
         before = {name: _identity(index.path / name) for name in (CACHE_FILE, KEYWORDS_FILE)}
         notes = index._save_caches()

@@ -74,6 +74,9 @@ class Writing:
         """
         with self._writing(on_wait):
             report = self._add(items, progress, prune, follow_symlinks)
+            if report.added or report.updated or report.removed or \
+                    not self.store.clusters_current():
+                self._recluster()
             report.notes += self._save_caches()
             return report
 
@@ -96,7 +99,13 @@ class Writing:
             return scan(chain(read_paths(paths, follow_symlinks), articles), seen_before, stopped,
                         sources)
 
+        signatures: dict[str, object] = {}
+
         def chunk(article: Article):
+            # on the reading thread too: a body's MinHash (~2.5 ms) overlaps the embedding
+            from .duplicates import signature
+
+            signatures[article.id] = signature(article.body)
             return chunk_article(article, self.chunker)
 
         with ChunkFeed(read, chunk, BATCH_CHUNKS) as feed:
@@ -107,7 +116,7 @@ class Writing:
                 progress(0, len(found.todo))
             done = 0
             for batch in feed:
-                self._write_batch(batch, known, report)
+                self._write_batch(batch, known, report, signatures)
                 done += len(batch)
                 if progress:
                     progress(done, len(found.todo))
@@ -115,8 +124,10 @@ class Writing:
             report.removed = self._prune(paths, set(found.seen), report.skipped)
         return report
 
-    def _write_batch(self, batch: Batch, known: dict[str, str], report: AddReport) -> None:
-        """Embed a batch, then commit its articles, chunks and vectors together."""
+    def _write_batch(self, batch: Batch, known: dict[str, str], report: AddReport,
+                     signatures: dict | None = None) -> None:
+        """Embed a batch, then commit its articles, chunks, vectors and MinHash signatures
+        together (the clusters are computed again once the whole `add` is in)."""
         texts = [embed_text(a, c.text) for a, chunks in batch for c in chunks]
         vectors = self.encoder.encode(texts)
         with self.store.transaction():
@@ -128,6 +139,12 @@ class Writing:
             for article, chunks in batch:
                 new_ids += self.store.insert_article(article, chunks)
             self.store.insert_vectors(new_ids, vectors)  # in order: texts follow new_ids
+            if signatures is None:
+                from .duplicates import signature
+
+                signatures = {a.id: signature(a.body) for a, _ in batch}
+            self.store.insert_signatures((a.id, signatures.pop(a.id, None)) for a, _ in batch)
+            self.store.clusters_stale()
         self._sync_vectors()
         self._follow_keywords()
         for article, chunks in batch:
@@ -143,8 +160,16 @@ class Writing:
         """Remove articles by id; returns how many were there."""
         with self._writing():
             removed = self._remove(article_ids)
+            if removed or not self.store.clusters_current():
+                self._recluster()
             self._save_caches()
             return removed
+
+    def _recluster(self) -> None:
+        """The story clusters computed again from the stored signatures (see
+        `duplicates`): the same clusters whatever order articles came and went in."""
+        with self.store.transaction():
+            self.store.recluster()
 
     @contextlib.contextmanager
     def _writing(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
@@ -196,6 +221,7 @@ class Writing:
             return 0
         with self.store.transaction():
             self.store.delete_articles(present)
+            self.store.clusters_stale()
         self._sync_vectors()
         self._follow_keywords()
         self._retriever = None

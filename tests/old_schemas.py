@@ -27,9 +27,23 @@ def insert_as_before(store, article, chunks, source: str | None = None) -> list[
     return ids
 
 
+def as_version_3(ix) -> None:
+    """Lay the index out as schema 3 did: no signatures, story clusters or feeds."""
+    db = sqlite3.connect(ix / "meta.sqlite", isolation_level=None)
+    db.execute("BEGIN")
+    for table in ("story_clusters", "article_signatures", "feed_items", "feeds"):
+        db.execute(f"DROP TABLE {table}")
+    db.execute("DELETE FROM manifest WHERE key = 'clusters_current'")
+    db.execute("UPDATE manifest SET value = '3' WHERE key = 'schema_version'")
+    db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
 def as_version_2(ix) -> None:
     """Lay the index out as schema 2 did: one `source` string per article, as the readers
     spelled it ("path", "path:line", "path#record"), and no columns for its parts."""
+    as_version_3(ix)
     db = sqlite3.connect(ix / "meta.sqlite", isolation_level=None)
     db.execute("BEGIN")
     rows = db.execute("SELECT id, source_file, source_line, source_record FROM articles").fetchall()

@@ -166,7 +166,7 @@ def test_a_version_2_index_is_migrated_with_file_and_line_as_columns(tmp_path, e
     monkeypatch.undo()
 
     with Index.open(ix) as index:
-        assert index.store.schema_version() == SCHEMA_VERSION == 3
+        assert index.store.schema_version() == SCHEMA_VERSION == 4
         columns = [r[1] for r in index.store.db.execute("PRAGMA table_info(articles)")]
         assert "source" not in columns and {"source_file", "source_line", "source_record"} <= set(columns)
         assert index.store.article_origins() == expected  # file and line intact

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..records import Article, Chunk, source_text
 
+from .clusters import StoryClusters
 from .schema import (_BASE_SCHEMA, MIGRATIONS, RETIRED_FILES, SCHEMA_VERSION, MigrationContext,
                      article_reader)
 
@@ -53,8 +54,9 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     return db
 
 
-class MetaStore:
-    """Thin typed access to the SQLite file. Writes happen inside `transaction()`."""
+class MetaStore(StoryClusters):
+    """Thin typed access to the SQLite file. Writes happen inside `transaction()`; the
+    story clusters' SQL is `clusters.StoryClusters`'."""
 
     def __init__(self, path: Path, read_only: bool = False):
         self.path = Path(path)

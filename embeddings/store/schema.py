@@ -21,7 +21,7 @@ from ..records import Article
 if TYPE_CHECKING:
     from .meta import MetaStore
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Version 1, where every database starts. Never edit it: a change is a new migration.
 _BASE_SCHEMA = """
@@ -84,6 +84,46 @@ _SOURCE_COLUMNS = (
     "ALTER TABLE articles ADD COLUMN source_file TEXT",
     "ALTER TABLE articles ADD COLUMN source_line INTEGER",
     "ALTER TABLE articles ADD COLUMN source_record INTEGER",
+)
+
+# Version 4: news that comes in by itself. Each article's MinHash signature (for finding
+# wire copies) and the story clusters they form; the feeds subscribed to and what each
+# item of theirs became. All rows of an article go with it (ON DELETE CASCADE).
+_NEWS_TABLES = (
+    """CREATE TABLE article_signatures (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        minhash BLOB NOT NULL  -- duplicates.NUM_PERM uint64, little-endian
+    )""",
+    # only articles in a cluster of two or more have a row; cluster_id is the
+    # representative's article id (the earliest copy)
+    """CREATE TABLE story_clusters (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        cluster_id TEXT NOT NULL
+    )""",
+    "CREATE INDEX story_clusters_cluster ON story_clusters(cluster_id)",
+    """CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        name TEXT UNIQUE,
+        title TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        added_at TEXT NOT NULL,
+        checked_at TEXT,
+        status TEXT
+    )""",
+    # what became of each item of a feed: 'page' (indexed from its page), 'summary'
+    # (from the feed's own text), 'failed' (tried `attempts` times; `reason`)
+    """CREATE TABLE feed_items (
+        feed_url TEXT NOT NULL REFERENCES feeds(url) ON DELETE CASCADE,
+        item_key TEXT NOT NULL,
+        url TEXT,
+        article_id TEXT,
+        state TEXT NOT NULL,
+        reason TEXT,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (feed_url, item_key)
+    )""",
 )
 
 _ARTICLE_COLUMNS = ("id, url, title, outlet, authors, published, body, "
@@ -209,10 +249,28 @@ def _source_into_columns(store: "MetaStore", ctx: MigrationContext) -> None:
         store.write_manifest({"schema_version": 3})
 
 
+def _news_tables(store: "MetaStore", ctx: MigrationContext) -> None:
+    """3 -> 4: signatures and story clusters of the articles stored (their bodies are
+    read, nothing is embedded), and empty feed tables."""
+    from ..duplicates import signature, to_blob
+
+    rows = store.db.execute("SELECT id, body FROM articles").fetchall()
+    signatures = [(id_, to_blob(sig)) for id_, body in rows
+                  if (sig := signature(body)) is not None]
+    with store.transaction():
+        for statement in _NEWS_TABLES:
+            store.db.execute(statement)
+        store.db.executemany("INSERT INTO article_signatures(article_id, minhash) VALUES (?, ?)",
+                             signatures)
+        store.recluster()
+        store.write_manifest({"schema_version": 4})
+
+
 # (the version each migration brings a database to, the migration), in order
 MIGRATIONS: list[tuple[int, Callable[["MetaStore", MigrationContext], None]]] = [
     (2, _vectors_into_sqlite),
     (3, _source_into_columns),
+    (4, _news_tables),
 ]
 # files earlier versions kept that the current one does not read: removed once it is current
 RETIRED_FILES = (V1_VECTOR_FILE,)

@@ -1,0 +1,1 @@
+"""Articles from the web: polite fetching, pages, feeds."""
