@@ -5,13 +5,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from embeddings.records import Copy
+
 if TYPE_CHECKING:
     from .generation.verify import Verification
 
 
 @dataclass(frozen=True)
 class Source:
-    """A numbered source; everything here comes from the index, never from model text."""
+    """A numbered source; everything here comes from the index, never from model text.
+    `copies`: the same story as other outlets ran it (one story cluster), earliest first."""
 
     n: int
     article_id: str
@@ -19,21 +22,43 @@ class Source:
     url: str | None
     outlet: str | None
     published: date | None
+    copies: tuple[Copy, ...] = ()
 
     @classmethod
-    def of(cls, n: int, article) -> "Source":
-        """Source number `n` for a stored `embeddings.Article`."""
-        return cls(n, article.id, article.title, article.url, article.outlet, article.published)
+    def of(cls, n: int, article, copies: tuple[Copy, ...] = ()) -> "Source":
+        """Source number `n` for a stored `embeddings.Article` (and its copies)."""
+        return cls(n, article.id, article.title, article.url, article.outlet, article.published,
+                   tuple(copies))
 
     @classmethod
     def from_dict(cls, d: dict) -> "Source":
         return cls(d["n"], d["article_id"], d["title"], d.get("url"), d.get("outlet"),
-                   date.fromisoformat(d["published"]) if d.get("published") else None)
+                   _day(d.get("published")),
+                   tuple(Copy(c["article_id"], c.get("title", ""), c.get("outlet"), c.get("url"),
+                              _day(c.get("published"))) for c in d.get("copies", ())))
 
     def to_dict(self) -> dict:
         return {"n": self.n, "article_id": self.article_id, "title": self.title, "url": self.url,
                 "outlet": self.outlet,
-                "published": self.published.isoformat() if self.published else None}
+                "published": self.published.isoformat() if self.published else None,
+                **({"copies": [c.to_dict() for c in self.copies]} if self.copies else {})}
+
+    def also_published_by(self) -> list[str]:
+        """The other outlets that ran this story, once each, earliest first (a copy without
+        an outlet counts by its web host)."""
+        from embeddings.readers.common import outlet_from_url
+
+        own = (self.outlet or "").casefold()
+        names: dict[str, str] = {}
+        for copy in self.copies:
+            name = copy.outlet or outlet_from_url(copy.url) or copy.title
+            if name and name.casefold() != own:
+                names.setdefault(name.casefold(), name)
+        return list(names.values())
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 @dataclass(frozen=True)

@@ -71,16 +71,19 @@ class Assistant:
     def ask(self, question: str, k: int | None = None, as_of: date | None = None,
             outlet: str | None = None, since: date | None = None, until: date | None = None,
             author: str | None = None, on_text: Callable[[str], None] | None = None,
-            story: Iterable[str] | None = None, search_for: str | None = None) -> Answer:
+            story: Iterable[str] | None = None, search_for: str | None = None,
+            all_copies: bool = False) -> Answer:
         """Answer from the articles' own sentences; `found=False` when they don't hold it.
         (`on_text` is the `Answerer` protocol's: a quoted answer comes whole, not streamed.)
         A conversation's follow-up gives `story`, its articles, searched first (see
         `search`), and may search `search_for`, its standalone query, while the sentences
-        are read against the question as asked."""
+        are read against the question as asked. A wire story is one source naming its
+        other copies, unless `all_copies`."""
         question, as_of = checked_question(question), as_of or date.today()
         with self.index.reading():  # one committed state for the search and the answer
             hits = self.search(search_for or question, k=k, as_of=as_of, story=story,
-                               outlet=outlet, since=since, until=until, author=author)
+                               outlet=outlet, since=since, until=until, author=author,
+                               all_copies=all_copies)
             return self.answer_from(question, hits, as_of)
 
     def answer_from(self, question: str, hits: list[Hit], as_of: date | None = None) -> Answer:
@@ -100,12 +103,13 @@ class Assistant:
                            **passage_evidence(q, hits, idf, unseen),
                            **missing_evidence(q, hits, self.index.date_span())}
         articles = {h.article.id: h.article for h in hits}
+        copies = {h.article.id: h.copies for h in hits if h.copies}
         bodies = {aid: a.body for aid, a in articles.items()}
         chosen = self._choose(cands, bodies) if self._answers(answer.evidence) else []
         if not chosen:
-            answer.see_also = self._sources(self._distinct_articles(hits)[:3], articles)
+            answer.see_also = self._sources(self._distinct_articles(hits)[:3], articles, copies)
             return answer
-        return self._build(answer, chosen, bodies, articles)
+        return self._build(answer, chosen, bodies, articles, copies)
 
     def _answers(self, evidence: dict[str, float]) -> bool:
         """Whether the evidence is strong enough to call the question answered."""
@@ -161,13 +165,14 @@ class Assistant:
         return list(dict.fromkeys(h.article.id for h in hits))
 
     @staticmethod
-    def _sources(article_ids: list[str], articles: dict) -> list[Source]:
-        return [Source.of(n, articles[aid]) for n, aid in enumerate(article_ids, start=1)]
+    def _sources(article_ids: list[str], articles: dict, copies: dict) -> list[Source]:
+        return [Source.of(n, articles[aid], copies.get(aid, ()))
+                for n, aid in enumerate(article_ids, start=1)]
 
     def _build(self, answer: Answer, groups: list[list[Candidate]], bodies: dict[str, str],
-               articles: dict) -> Answer:
+               articles: dict, copies: dict) -> Answer:
         order = list(dict.fromkeys(c.article_id for g in groups for c in g))
-        answer.sources = self._sources(order, articles)
+        answer.sources = self._sources(order, articles, copies)
         number = {s.article_id: s.n for s in answer.sources}
         for group in groups:
             lead = group[0]

@@ -71,6 +71,15 @@ def source_line(source: Source) -> str:
     return " ".join(parts)
 
 
+def copies_line(source: Source) -> str | None:
+    """"also published by City Times, Daily Post (3 outlets)" for a wire story, else None."""
+    others = source.also_published_by()
+    if not others:
+        return None
+    return (f"also published by {', '.join(one_line(o) for o in others)} "
+            f"({len(others) + 1} outlets)")
+
+
 _CHECK_MARKS = {"verified": ("✓ verified", "green"),
                 "corrected": ("✓ found in another source, citation corrected", "green"),
                 "not_found": ("✗ not in the sources", "red")}
@@ -148,6 +157,8 @@ def _print_source(console, source: Source, bullet: str) -> None:
     line = Text(f"{bullet} ", style="cyan")
     line.append(source_line(source))
     console.print(line)
+    if (copies := copies_line(source)) is not None:
+        console.print(Text(f"    {copies}", style="dim"))
     if source.url:
         target = link_target(source.url)
         link = Text("    ")

@@ -32,7 +32,8 @@ ENVIRONMENT: dict[str, str] = {
     "llm_gguf": "NEWSDESK_LLM_GGUF",
     "rewrite": "NEWSDESK_REWRITE",
 }
-FILTERS = ("outlet", "author", "since", "until")  # flags that narrow every search
+# flags that narrow every search (and --all-copies, that shows each wire copy)
+FILTERS = ("outlet", "author", "since", "until", "all_copies")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Settings:
         for name in ("index", "k", "as_of", "generate", "strict"):
             if flags.get(name) not in (None, False):
                 values[name] = flags[name]
-        values["filters"] = {n: flags[n] for n in FILTERS if flags.get(n) is not None}
+        values["filters"] = {n: flags[n] for n in FILTERS if flags.get(n) not in (None, False)}
         if "llm_api_key" not in values and environ.get("OPENAI_API_KEY"):
             values["llm_api_key"] = environ["OPENAI_API_KEY"]  # the client library's own
         values.setdefault("index", _user_data("index"))

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .index import AddReport, Index
     from .query import Filters, Query
     from .readers import Skipped, read_paths
-    from .records import Article, Chunk, Hit
+    from .records import Article, Chunk, Copy, Hit
 
 _WHERE = {"ChunkerSettings": ".chunking", "chunk_article": ".chunking",
           "AddReport": ".index", "Index": ".index",
@@ -24,11 +24,11 @@ _WHERE = {"ChunkerSettings": ".chunking", "chunk_article": ".chunking",
               "NewsdeskError", "IndexUnavailableError", "IndexMissingError", "IndexMismatchError",
               "IndexDamagedError", "ReadOnlyIndexError", "DiskFullError", "BadInputError")},
           "Filters": ".query", "Query": ".query", "Skipped": ".readers", "read_paths": ".readers",
-          "Article": ".records", "Chunk": ".records", "Hit": ".records"}
+          "Article": ".records", "Chunk": ".records", "Copy": ".records", "Hit": ".records"}
 __all__ = ["Index", "NewsdeskError", "IndexUnavailableError", "IndexMissingError",
            "IndexMismatchError", "IndexDamagedError", "ReadOnlyIndexError", "DiskFullError",
            "BadInputError", "AddReport",
-           "Article", "Chunk", "Hit", "Skipped", "ChunkerSettings", "chunk_article", "read_paths",
+           "Article", "Chunk", "Copy", "Hit", "Skipped", "ChunkerSettings", "chunk_article", "read_paths",
            "Query", "Filters"]
 
 __getattr__ = lazy_names(__name__, _WHERE)

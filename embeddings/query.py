@@ -20,9 +20,12 @@ class Filters:
     since: date | None = None
     until: date | None = None
     articles: frozenset[str] | None = None  # only these article ids (a conversation's story)
+    # every copy of a wire story, not one per story cluster (the earliest, naming the rest)
+    all_copies: bool = False
 
     @property
     def active(self) -> bool:
+        """Whether any filter narrows the articles (`all_copies` widens the results)."""
         return any(v is not None for v in (self.outlet, self.author, self.since, self.until,
                                            self.articles))
 

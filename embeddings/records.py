@@ -98,9 +98,26 @@ class Chunk:
     text: str
 
 
+@dataclass(frozen=True)
+class Copy:
+    """Another outlet's copy of an article (one story cluster): who else ran it, and where."""
+
+    article_id: str
+    title: str
+    outlet: str | None
+    url: str | None
+    published: date | None
+
+    def to_dict(self) -> dict:
+        return {"article_id": self.article_id, "title": self.title, "outlet": self.outlet,
+                "url": self.url,
+                "published": self.published.isoformat() if self.published else None}
+
+
 @dataclass
 class Hit:
-    """A chunk found by a search, with its article and the scores that ranked it."""
+    """A chunk found by a search, with its article and the scores that ranked it, and
+    the article's other copies (wire copies) where search showed it for them all."""
 
     chunk_id: int
     article: Article
@@ -109,6 +126,7 @@ class Hit:
     text: str
     score: float
     scores: dict[str, float] = field(default_factory=dict)
+    copies: tuple[Copy, ...] = ()
 
     def passage_dict(self) -> dict:
         """The passage alone: where it is in the body, its text and scores."""
@@ -119,4 +137,4 @@ class Hit:
         a = self.article
         return {"chunk_id": self.chunk_id, "article_id": a.id, "title": a.title, "url": a.url,
                 "outlet": a.outlet, "published": a.published.isoformat() if a.published else None,
-                **self.passage_dict()}
+                **self.passage_dict(), "copies": [c.to_dict() for c in self.copies]}

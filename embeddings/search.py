@@ -17,7 +17,7 @@ import numpy as np
 from .query import MAX_QUERY_CHARS, MODES, Filters, Query, fts_query, keyword_words
 from .ranking import PLAIN, Candidate, QuestionFeatures, Weights, diversified, rescore
 from .readers.common import valid_text
-from .records import Article, Hit
+from .records import Article, Copy, Hit
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -33,15 +33,21 @@ __all__ = ["ArticleHit", "CANDIDATES", "Filters", "MODES", "Query", "Retriever",
 
 @dataclass
 class ArticleHit:
-    """An article with its best passages, for article-level results."""
+    """An article with its best passages, for article-level results, and its other copies
+    (the wire copies it stands for)."""
 
     article: Article
     score: float
     passages: list[Hit]
 
+    @property
+    def copies(self) -> tuple[Copy, ...]:
+        return self.passages[0].copies if self.passages else ()
+
     def to_dict(self) -> dict:
         return {**self.article.meta_dict(), "score": self.score,
-                "passages": [h.passage_dict() for h in self.passages]}
+                "passages": [h.passage_dict() for h in self.passages],
+                "copies": [c.to_dict() for c in self.copies]}
 
 
 class Retriever:
@@ -141,7 +147,27 @@ class Retriever:
         cands = self.candidates(replace(query, text=text), max(CANDIDATES, query.k),
                                 weights.title_bm25)
         rescore(cands, QuestionFeatures.of(text, query.as_of), weights)
+        if not query.filters.all_copies:
+            cands = self._one_copy_each(cands)
         return cands
+
+    def _one_copy_each(self, cands: list[Candidate]) -> list[Candidate]:
+        """The candidates of one article per story cluster: the earliest copy among those
+        found (the wire's own, most often), then the best-scored."""
+        clusters = self.store.clusters_of({c.article_id for c in cands})
+        if not clusters:
+            return cands
+        best: dict[str, float] = {}
+        day: dict[str, date | None] = {}
+        for c in cands:
+            best[c.article_id] = max(best.get(c.article_id, c.score), c.score)
+            day[c.article_id] = c.published
+        kept: dict[str, str] = {}  # cluster -> the article shown for it
+        for aid in sorted(clusters, key=lambda a: (day[a] is None, day[a] or date.min,
+                                                   -best[a], a)):
+            kept.setdefault(clusters[aid], aid)
+        return [c for c in cands
+                if c.article_id not in clusters or kept[clusters[c.article_id]] == c.article_id]
 
     def term_weights(self, words: list[str]) -> dict[str, float]:
         """BM25 idf of each word over the chunks: rare words weigh more."""
@@ -168,7 +194,8 @@ class Retriever:
     def search(self, query: Query) -> list[Hit]:
         """The best `query.k` chunks, at most `per_article` of any one article."""
         cands = self.ranked(query)
-        return self._hits(diversified(cands, self.weights.per_article)[:query.k])
+        return self._hits(diversified(cands, self.weights.per_article)[:query.k],
+                          not query.filters.all_copies)
 
     def search_articles(self, query: Query, passages: int = 2) -> list[ArticleHit]:
         """The best `query.k` distinct articles, each with its best `passages` chunks."""
@@ -178,20 +205,23 @@ class Retriever:
             if c.article_id in groups or len(groups) < query.k:
                 groups.setdefault(c.article_id, []).append(c)
         chosen = [c for g in groups.values() for c in g[:passages]]
-        hits = {h.chunk_id: h for h in self._hits(chosen)}
+        hits = {h.chunk_id: h for h in self._hits(chosen, not query.filters.all_copies)}
         return [ArticleHit(hits[g[0].chunk_id].article, g[0].score,
                            [hits[c.chunk_id] for c in g[:passages]]) for g in groups.values()]
 
-    def _hits(self, cands: list[Candidate]) -> list[Hit]:
+    def _hits(self, cands: list[Candidate], with_copies: bool = True) -> list[Hit]:
+        """The hits of these candidates; `with_copies`: each names its article's copies."""
         rows = self.store.chunk_rows(c.chunk_id for c in cands)
         articles = self.store.articles(c.article_id for c in cands)
+        copies = self.store.copies_of(articles) if with_copies else {}
         hits = []
         for c in cands:
             if c.chunk_id not in rows:
                 continue
             _, s, e = rows[c.chunk_id]
             article = articles[c.article_id]
-            hits.append(Hit(c.chunk_id, article, s, e, article.body[s:e], c.score, dict(c.scores)))
+            hits.append(Hit(c.chunk_id, article, s, e, article.body[s:e], c.score, dict(c.scores),
+                            tuple(copies.get(c.article_id, ()))))
         return hits
 
 

@@ -75,6 +75,9 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--author", help="only articles by this author")
     parser.add_argument("--since", type=iso_date, metavar="DATE", help="published on or after")
     parser.add_argument("--until", type=iso_date, metavar="DATE", help="published on or before")
+    parser.add_argument("--all-copies", action="store_true",
+                        help="show every outlet's copy of a wire story (by default one, the "
+                        "earliest, says who else ran it)")
 
 
 def progress_bar(starting: str, running: str | None = None):

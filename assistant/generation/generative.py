@@ -73,7 +73,7 @@ class GenerativeAssistant:
             return extractive
         raw = "".join(pieces).strip()
         report = verify(raw, context.bodies)
-        sources = [Source.of(n, h.article) for n, h in context.sources]
+        sources = [Source.of(n, h.article, h.copies) for n, h in context.sources]
         generation = Generation(self.backend.name, text=report.text, raw=raw,
                                 verification=report, prompt_tokens=context.tokens)
         if self.strict and not report.all_verified:

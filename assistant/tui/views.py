@@ -10,7 +10,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..answer import Answer, Generation, Source
-from ..render import check_line, one_line, safe, source_line
+from ..render import check_line, copies_line, one_line, safe, source_line
 
 
 # how a follow-up was searched, after its query (Answer.thread)
@@ -38,6 +38,8 @@ class Notice(Static):
 def source_option(source: Source) -> Option:
     line = Text(f"[{source.n}] ", style="bold")
     line.append(source_line(source))
+    if (copies := copies_line(source)) is not None:
+        line.append(f"\n    {copies}", style="dim")
     if source.url:
         line.append("\n    ")
         line.append(one_line(source.url), style="underline")

@@ -5,26 +5,11 @@ articles came, went or changed in."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Copy:
-    """Another outlet's copy of an article: enough to say who else ran it, and where."""
-
-    article_id: str
-    title: str
-    outlet: str | None
-    url: str | None
-    published: date | None
-
-    def to_dict(self) -> dict:
-        return {"article_id": self.article_id, "title": self.title, "outlet": self.outlet,
-                "url": self.url,
-                "published": self.published.isoformat() if self.published else None}
+from ..records import Copy
 
 
 class StoryClusters:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-from ..records import Article
+from ..records import Article, Copy
 
 from .meta import MetaStore
 
@@ -90,3 +90,11 @@ class SearchQueries:
 
     def articles(self, article_ids: Iterable[str]) -> dict[str, Article]:
         return self.store.get_articles(article_ids)
+
+    def clusters_of(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """article id -> story cluster, for those of these articles in one."""
+        return self.store.clusters_of(article_ids)
+
+    def copies_of(self, article_ids: Iterable[str]) -> dict[str, list[Copy]]:
+        """article id -> the other copies of its story, earliest first."""
+        return self.store.copies_of(article_ids)
