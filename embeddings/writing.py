@@ -165,11 +165,32 @@ class Writing:
             self._save_caches()
             return removed
 
+    def forget_gone(self, paths: Iterable[str | os.PathLike]) -> int:
+        """Remove the articles read from these files or from under these folders, which
+        are gone now (one that exists again is left alone); returns how many."""
+        gone = [p for p in paths if not os.path.lexists(p)]
+        if not gone:
+            return 0
+        with self._writing():
+            removed = self._prune(gone, set(), [])
+            if removed or not self.store.clusters_current():
+                self._recluster()
+            self._save_caches()
+            return removed
+
     def _recluster(self) -> None:
         """The story clusters computed again from the stored signatures (see
         `duplicates`): the same clusters whatever order articles came and went in."""
         with self.store.transaction():
             self.store.recluster()
+
+    @contextlib.contextmanager
+    def exclusive(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the index's write lock for a change besides its articles (a feed
+        subscription): writers take turns."""
+        self._refuse_if_read_only()
+        with write_lock(self.path, on_wait=on_wait):
+            yield
 
     @contextlib.contextmanager
     def _writing(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:

@@ -1,5 +1,5 @@
 """`newsdesk index|search|eval|chat|setup|info|repair`: build, query, inspect and mend an
-index."""
+index; `feeds|update|watch` (in `news`): keep it up to date."""
 from __future__ import annotations
 
 import argparse
@@ -21,8 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_version_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("index", help="read articles from files and folders into the index")
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p = sub.add_parser("index", help="read articles from files, folders and web pages into "
+                       "the index")
+    p.add_argument("paths", nargs="+", metavar="PATH|URL",
+                   help="a file, a folder, or the http(s) address of an article's page")
     add_index_option(p)
     p.add_argument("--prune", action="store_true",
                    help="remove articles read earlier from these paths that are gone now")
@@ -30,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also read what symlinks in the folders lead to, wherever it lies "
                    "(by default only links to files inside the folders given are read)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    from .news import add_parsers as add_news_parsers
+
+    add_news_parsers(sub)
 
     p = sub.add_parser("search", help="show the passages that best match a query")
     p.add_argument("query", nargs="+")
@@ -72,14 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_index(args, settings) -> int:
+    from embeddings.urls import is_web_url
+
+    urls = [p for p in args.paths if is_web_url(p)]
+    paths = [Path(p) for p in args.paths if not is_web_url(p)]
     index = open_index(settings, create=True)
     progress, advance = progress_bar("reading articles", "embedding articles")
     try:
         with progress:
-            report = index.add(args.paths, progress=advance, prune=args.prune,
+            pages, unfetched = _fetch_pages(urls, progress) if urls else ([], [])
+            report = index.add([*paths, *pages], progress=advance, prune=args.prune,
                                follow_symlinks=args.follow_symlinks,
                                on_wait=lambda: progress.console.print(
                                    "waiting: another newsdesk is writing to this index"))
+            report.skipped[:0] = unfetched
     except KeyboardInterrupt:
         fail("interrupted; what was committed is kept, run the same command to finish", 130)
     except OSError as exc:  # a read-only index, a full disk (DiskFullError): said plainly
@@ -100,6 +112,17 @@ def cmd_index(args, settings) -> int:
     for note in report.notes:
         print(f"  note: {safe(note)}")
     return EXIT_OK
+
+
+def _fetch_pages(urls: list[str], progress):
+    """The articles of these web pages, and a Skipped for each that gave none."""
+    from embeddings.web.pages import fetch_pages
+
+    task = progress.add_task("fetching pages", total=len(urls))
+    try:
+        return fetch_pages(urls, progress=lambda done, total: progress.update(task, completed=done))
+    finally:
+        progress.remove_task(task)
 
 
 def cmd_search(args, settings) -> int:
@@ -254,10 +277,12 @@ def _print_mapping(values: dict, as_json: bool, width: int) -> None:
 @quiet_broken_pipe
 @expected_failures
 def main(argv: list[str] | None = None) -> int:
+    from .news import COMMANDS as NEWS_COMMANDS
+
     args = build_parser().parse_args(argv)
     return {"index": cmd_index, "search": cmd_search, "eval": cmd_eval,
             "chat": cmd_chat, "setup": cmd_setup, "info": cmd_info,
-            "repair": cmd_repair}[args.command](args, settings_from(args))
+            "repair": cmd_repair, **NEWS_COMMANDS}[args.command](args, settings_from(args))
 
 
 entry = leave_at_once(main)  # the `newsdesk` console script

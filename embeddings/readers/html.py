@@ -8,33 +8,39 @@ from ..records import Article
 from .common import BadInput, one_article_text, clean_body, outlet_from_url, parse_date, path_text, visible
 
 
-def read_html_article(html: str, path: Path) -> Article:
+def html_article(html: str, title: str | None = None, url: str | None = None,
+                 outlet: str | None = None, source_file: str | None = None) -> Article:
+    """The article of one page. The page's own metadata (its canonical URL, site name,
+    headline) comes first; `title`, `url` and `outlet` stand in where it has none (a file's
+    name, the address it was fetched from, a feed's name); the outlet is last the URL's
+    host. BadInput when the page holds no article text."""
     import trafilatura
 
     if not html.strip():
-        raise BadInput("empty file")
+        raise BadInput("empty page")
     # the page's own date or none: htmldate's extensive search guesses one from any
     # number on the page, and falls back to 1995-01-01
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
                                       include_tables=False, favor_precision=True,
                                       date_extraction_params={"extensive_search": False,
                                                               "original_date": True})
     if doc is None or not (doc.text or "").strip():
         raise BadInput("no article text found in the page")
-    title = clean_body(doc.title or "") or path.stem
+    title = clean_body(doc.title or "") or title or ""
     lines = [ln for ln in doc.text.split("\n")]
     if lines and lines[0].strip() == title:
         lines = lines[1:]  # the headline repeated as the first line of text
     body = "\n\n".join(clean_body(ln) for ln in lines if ln.strip())
     if not visible(body):
         raise BadInput("no article text found in the page")
-    url = doc.url or None
+    page_url = doc.url if doc.url and doc.url.lower().startswith(("http://", "https://")) else None
+    url = page_url or url
     authors = tuple(a.strip() for a in (doc.author or "").split(";") if a.strip())
     return Article(title=title, body=body, url=url,
-                   outlet=doc.sitename or outlet_from_url(url),
-                   authors=authors, published=parse_date(doc.date), source_file=path_text(path))
+                   outlet=doc.sitename or outlet or outlet_from_url(url),
+                   authors=authors, published=parse_date(doc.date), source_file=source_file)
 
 
 def read_html_file(html: str, path: Path) -> Iterator[Article]:
     """An HTML page: one article (`READERS`)."""
-    yield read_html_article(one_article_text(html), path)
+    yield html_article(one_article_text(html), title=path.stem, source_file=path_text(path))
