@@ -7,8 +7,10 @@ and folders that are gone; each is an ordinary write of the index (one transacti
 batch, under the write lock), so readers (a chat, `ask`) see it when it commits.
 
 The first sync reads the folders whole, with `--prune`: what changed while nothing
-watched is caught up. Stopping (`stop`, set by Ctrl+C in the CLI) is seen between syncs,
-never inside one.
+watched is caught up. It runs once the watcher is running (its first report, empty or
+not), so a file written between the two is never missed: the catch-up or a later sync
+has it. Stopping (`stop`, set by Ctrl+C in the CLI) is seen between syncs, never inside
+one.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from .writing import AddReport
 
 DEBOUNCE_MS = 400  # changes within this long are one sync
+READY_MS = 200  # the watcher reports (nothing) after this long without changes: it runs
 
 
 @dataclass
@@ -97,11 +100,13 @@ class FolderWatch:
         return sync
 
     def changes(self) -> Iterator[set[str]]:
-        """Each debounced burst of changed paths under the folders, until `stop`."""
+        """Each debounced burst of changed paths under the folders, until `stop`; an empty
+        set whenever READY_MS pass without any (the first says that the watcher runs)."""
         from watchfiles import watch
 
         for batch in watch(*self.folders, debounce=self.debounce_ms, step=50,
                            stop_event=self.stop, raise_interrupt=False, recursive=True,
+                           rust_timeout=READY_MS, yield_on_timeout=True,
                            watch_filter=lambda change, path: wanted(path, self.folders)):
             yield {path for _, path in batch}
 
@@ -119,9 +124,19 @@ class FolderWatch:
         sync.seconds = time.perf_counter() - started
         return sync
 
-    def run(self, on_sync: Callable[[Sync], None]) -> None:
-        """Sync each burst of changes, reporting each, until `stop` is set."""
+    def run(self, on_sync: Callable[[Sync], None], on_ready: Callable[[], None] | None = None,
+            catch_up: Callable[[], Sync] | None = None) -> None:
+        """Catch up (`catch_up`, by default `self.catch_up`) once the watcher runs, then
+        sync each burst of changes, reporting each, until `stop` is set."""
+        caught_up = False
         for paths in self.changes():
+            if not caught_up:  # the watcher runs: what happens from now on is reported
+                caught_up = True
+                on_sync((catch_up or self.catch_up)())
+                if on_ready:
+                    on_ready()
+                continue
             if self.stop.is_set():
                 break
-            on_sync(self.sync(paths))
+            if paths:
+                on_sync(self.sync(paths))

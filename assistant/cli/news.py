@@ -190,19 +190,22 @@ def cmd_watch(args, settings) -> int:
         for s in sync.skipped:
             print(f"  skipped {_safe(s.source)}: {_safe(s.reason)}", flush=True)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    def catch_up():
         progress, advance = progress_bar("reading articles", "embedding articles")
         with progress:
-            first = watcher.catch_up(progress=advance)
-        said(first)
+            return watcher.catch_up(progress=advance)
+
+    def ready() -> None:
         if args.json:
             print(json_text({"event": "watching", "folders": [str(f) for f in watcher.folders]},
                             indent=None), flush=True)
         else:
             print(f"watching {', '.join(_safe(f) for f in watcher.folders)} (Ctrl+C stops)",
                   flush=True)
-        watcher.run(said)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        watcher.run(said, on_ready=ready, catch_up=catch_up)
     except KeyboardInterrupt:
         fail("interrupted; what was committed is kept", 130)
     except OSError as exc:
