@@ -59,8 +59,6 @@ def signature(body: str) -> np.ndarray | None:
     grams = shingles(body)
     if not grams:
         return None
-    from datasketch import MinHash
-
     m = _minhash()
     m.update_batch(list(grams))
     return m.hashvalues.astype(np.uint64, copy=False)

@@ -97,6 +97,14 @@ def progress_bar(starting: str, running: str | None = None):
     return progress, advance
 
 
+WAITING = "waiting: another newsdesk is writing to this index"
+
+
+def say_waiting(progress) -> Callable[[], None]:
+    """The `on_wait` of a write under a progress bar: says, once, that it waits its turn."""
+    return lambda: progress.console.print(WAITING)
+
+
 def quiet_broken_pipe(main):
     """`newsdesk search … | head` stops reading early: that is not an error to show."""
     import functools

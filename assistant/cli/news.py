@@ -7,7 +7,7 @@ import sys
 
 from assistant.render import json_text
 
-from .common import EXIT_OK, add_index_option, fail, open_index, progress_bar
+from .common import EXIT_OK, add_index_option, fail, open_index, progress_bar, say_waiting
 
 
 def positive_seconds(value: str) -> float:
@@ -125,8 +125,7 @@ def cmd_update(args, settings) -> int:
     try:
         with progress, _fetcher(args) as fetcher:
             report = update(index, fetcher=fetcher, only=args.feed, progress=moved,
-                            on_wait=lambda: progress.console.print(
-                                "waiting: another newsdesk is writing to this index"))
+                            on_wait=say_waiting(progress))
     except KeyboardInterrupt:
         fail("interrupted; what was committed is kept, and the next update fetches the rest",
              130)

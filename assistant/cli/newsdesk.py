@@ -9,10 +9,10 @@ from pathlib import Path
 
 from assistant.render import json_text
 
-from .common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_filter_options, add_index_option,
+from .common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, WAITING, add_filter_options, add_index_option,
                      add_question_options, add_version_option, expected_failures, fail, iso_date,
                      leave_at_once, open_index, preload, progress_bar, quiet_broken_pipe,
-                     result_count, settings_from, unavailable, unreadable)
+                     result_count, say_waiting, settings_from, unavailable, unreadable)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,8 +89,7 @@ def cmd_index(args, settings) -> int:
             pages, unfetched = _fetch_pages(urls, progress) if urls else ([], [])
             report = index.add([*paths, *pages], progress=advance, prune=args.prune,
                                follow_symlinks=args.follow_symlinks,
-                               on_wait=lambda: progress.console.print(
-                                   "waiting: another newsdesk is writing to this index"))
+                               on_wait=say_waiting(progress))
             report.skipped[:0] = unfetched
     except KeyboardInterrupt:
         fail("interrupted; what was committed is kept, run the same command to finish", 130)
@@ -239,8 +238,7 @@ def cmd_repair(args, settings) -> int:
 
     path = settings.index
     try:
-        report = repair(path, on_wait=lambda: print(
-            "waiting: another newsdesk is writing to this index", file=sys.stderr))
+        report = repair(path, on_wait=lambda: print(WAITING, file=sys.stderr))
     except IndexMissingError as exc:  # said as every command says it
         unavailable(IndexUnavailable(path, exc))
     except KeyboardInterrupt:

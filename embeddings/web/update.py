@@ -166,7 +166,11 @@ def update(index: Index, fetcher: Fetcher | None = None, only: list[str] | None 
         for done, sub in enumerate(subs):
             if progress:
                 progress(f"fetching {sub.name or sub.url}", done, len(subs))
-            checked.append(_check(sub, feeds.items(sub.url), fetcher, articles))
+            try:
+                checked.append(_check(sub, feeds.items(sub.url), fetcher, articles))
+            except Exception as exc:  # noqa: BLE001 - one bad feed never stops the others
+                checked.append(_Checked(sub, FeedResult(
+                    sub.url, sub.name, error=f"could not read the feed ({type(exc).__name__})")))
     finally:
         if own:
             fetcher.close()
