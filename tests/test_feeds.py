@@ -100,9 +100,25 @@ def test_update_indexes_new_items_and_says_what_failed_and_why(subscribed, feed_
     assert subscribed.get(quote.article_id).body[quote.start:quote.end] == quote.text
 
 
-def test_a_second_update_fetches_nothing_when_the_feeds_are_unchanged(subscribed, feed_site,
-                                                                      fetcher):
+def test_failed_items_are_tried_again_while_the_feed_is_unchanged(subscribed, feed_site,
+                                                                   fetcher):
+    """A page that failed is fetched again at the next updates (MAX_ATTEMPTS in all), though
+    the feed has not changed: the feed is asked for without its new ETag meanwhile."""
     feeds.update(subscribed, fetcher=fetcher)
+    for attempt in range(2, feeds.MAX_ATTEMPTS + 1):
+        feed_site.clear_log()
+        report = feeds.update(subscribed, fetcher=fetcher)
+        assert ("/rss.xml", 200) in [(r.path, r.status) for r in feed_site.requests]
+        assert "/missing/story-b" in [r.path for r in feed_site.requests]
+        rss = by_name(report)["City Times: Local news"]
+        assert (rss.new, rss.unchanged, len(rss.failed)) == (0, 4, 1)
+        records = FeedStore(subscribed.store).items(feed_site.url("/rss.xml"))
+        assert max(r.attempts for r in records.values()) == attempt
+
+
+def test_an_update_fetches_nothing_when_the_feeds_are_unchanged(subscribed, feed_site, fetcher):
+    for _ in range(feeds.MAX_ATTEMPTS):  # until the failed items are given up on
+        feeds.update(subscribed, fetcher=fetcher)
     feed_site.clear_log()
     report = feeds.update(subscribed, fetcher=fetcher)
     assert sorted((r.path, r.status) for r in feed_site.requests) == [("/atom.xml", 304),
@@ -192,3 +208,36 @@ def test_the_cli_subscribes_updates_and_indexes_a_page(tmp_path, feed_site):
     removed = newsdesk("feeds", "remove", "Local")
     assert removed.returncode == 0 and "4 articles stay in the index" in removed.stdout
     assert json.loads(newsdesk("feeds", "list", "--json").stdout) == []
+
+
+def test_a_fetched_page_may_only_name_a_url_of_its_own_site():
+    """A syndicated copy whose canonical link names the original publisher's page keeps
+    the address it was fetched from: one URL, one article, and each outlet its own."""
+    from embeddings.readers.html import html_article
+
+    def page(canonical: str) -> str:
+        return (f'<html><head><title>Farms face cuts</title><link rel="canonical" '
+                f'href="{canonical}"><meta property="og:site_name" content="Daily Post">'
+                f'</head><body><article><h1>Farms face cuts</h1><p>The regional water '
+                f'authority said on Thursday that it would ration supplies to farms in the '
+                f'valley from the first of June, after the driest spring in forty years.</p>'
+                f'</article></body></html>')
+
+    fetched = "https://www.dailypost.example/farms-face-cuts"
+    copy = html_article(page("https://citytimes.example/water-rationing"), url=fetched)
+    assert copy.url == fetched and copy.outlet == "Daily Post"
+    own = html_article(page("https://dailypost.example/farms-face-cuts"), url=fetched + "?x=1")
+    assert own.url == "https://dailypost.example/farms-face-cuts"
+    saved = html_article(page("https://citytimes.example/water-rationing"))  # a saved file
+    assert saved.url == "https://citytimes.example/water-rationing"
+
+
+def test_canonical_urls_drop_only_what_names_no_other_page():
+    from embeddings.urls import canonical_url
+
+    assert canonical_url("HTTPS://News.Example:443/x?utm_source=rss&id=2&fbclid=z#top") == \
+        "https://news.example/x?id=2"
+    for kept in ("https://a.example/rss?cat=news&region=us", "https://a.example/news.php?12345",
+                 "https://a.example/a;jsessionid=1?b=2&a=1", "http://a.example:8080/x",
+                 "https://t.example/u https://evil", "urn:isbn:123", "not a url"):
+        assert canonical_url(kept) == kept

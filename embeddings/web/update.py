@@ -160,33 +160,47 @@ def update(index: Index, fetcher: Fetcher | None = None, only: list[str] | None 
         subs = list({s.url: s for s in chosen}.values())
     own = fetcher is None
     fetcher = fetcher or Fetcher()
-    checked: list[_Checked] = []
-    articles: dict[str, Article] = {}
+    report = UpdateReport()
+
+    def embedding(done: int, total: int) -> None:
+        if progress:
+            progress("embedding new articles", done, total)
+
     try:
+        # feed by feed, each indexed and recorded before the next is fetched: an update
+        # interrupted keeps the feeds it finished
         for done, sub in enumerate(subs):
             if progress:
                 progress(f"fetching {sub.name or sub.url}", done, len(subs))
+            articles: dict[str, Article] = {}
             try:
-                checked.append(_check(sub, feeds.items(sub.url), fetcher, articles))
+                checked = _check(sub, feeds.items(sub.url), fetcher, articles)
             except Exception as exc:  # noqa: BLE001 - one bad feed never stops the others
-                checked.append(_Checked(sub, FeedResult(
-                    sub.url, sub.name, error=f"could not read the feed ({type(exc).__name__})")))
+                checked = _Checked(sub, FeedResult(
+                    sub.url, sub.name, error=f"could not read the feed ({type(exc).__name__})"))
+            if articles:
+                report.index = _sum(report.index, index.add(
+                    list(articles.values()), progress=embedding, on_wait=on_wait))
+            with index.exclusive(on_wait), index.store.transaction():
+                feeds.record_items(sub.url, checked.records)
+                feeds.checked(sub.url, checked.result.status, checked.etag,
+                              checked.last_modified, checked.title,
+                              keep_validators=checked.keep_validators)
+            report.feeds.append(checked.result)
     finally:
         if own:
             fetcher.close()
-    report = UpdateReport([c.result for c in checked])
-    if articles:
-        def embedding(done: int, total: int) -> None:
-            if progress:
-                progress("embedding new articles", done, total)
-
-        report.index = index.add(list(articles.values()), progress=embedding, on_wait=on_wait)
-    with index.exclusive(on_wait), index.store.transaction():
-        for c in checked:
-            feeds.record_items(c.subscription.url, c.records)
-            feeds.checked(c.subscription.url, c.result.status, c.etag, c.last_modified, c.title,
-                          keep_validators=c.keep_validators)
     return report
+
+
+def _sum(total: AddReport | None, part: AddReport) -> AddReport:
+    if total is None:
+        return part
+    for name in ("added", "updated", "unchanged", "removed", "chunks"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    total.skipped += part.skipped
+    total.notes += [n for n in part.notes if n not in total.notes]
+    return total
 
 
 def _check(sub: Subscription, known: dict[str, ItemRecord], fetcher: Fetcher,
@@ -224,9 +238,12 @@ def _check(sub: Subscription, known: dict[str, ItemRecord], fetcher: Fetcher,
         else:
             result.new += 1
             result.from_summary += record.state == "summary"
-    checked.etag, checked.last_modified = response.etag, response.last_modified
     checked.title = feed.title
-    checked.keep_validators = False
+    # while an item may still be tried again, the feed must be read again: the next
+    # update asks with the validators of before, and gets the whole feed
+    checked.keep_validators = any(r.state == "failed" and r.attempts < MAX_ATTEMPTS
+                                  for r in checked.records)
+    checked.etag, checked.last_modified = response.etag, response.last_modified
     return checked
 
 
