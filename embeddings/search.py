@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .vectors import VectorFile
 
 CANDIDATES = 100  # taken from each of the two searches
+MAX_CANDIDATES = 1000  # at most, when wire copies crowd the first ones
 __all__ = ["ArticleHit", "CANDIDATES", "Filters", "MODES", "Query", "Retriever", "with_weights"]
 
 
@@ -144,12 +145,21 @@ class Retriever:
             weights = replace(PLAIN, dense=float(query.mode == "dense"),
                               keyword=float(query.mode == "keyword"),
                               per_article=weights.per_article)
-        cands = self.candidates(replace(query, text=text), max(CANDIDATES, query.k),
-                                weights.title_bm25)
-        rescore(cands, QuestionFeatures.of(text, query.as_of), weights)
-        if not query.filters.all_copies:
-            cands = self._one_copy_each(cands)
-        return cands
+        features = QuestionFeatures.of(text, query.as_of)
+        n = max(CANDIDATES, query.k)
+        for _ in range(3):
+            cands = self.candidates(replace(query, text=text), n, weights.title_bm25)
+            rescore(cands, features, weights)
+            if query.filters.all_copies:
+                return cands
+            kept = self._one_copy_each(cands)
+            # a story many outlets ran fills the pool with its copies: widen it by what
+            # they took, so that the other stories are still found
+            dropped = len(cands) - len(kept)
+            if not dropped or n >= MAX_CANDIDATES:
+                break
+            n = min(n + 2 * dropped, MAX_CANDIDATES)
+        return kept
 
     def _one_copy_each(self, cands: list[Candidate]) -> list[Candidate]:
         """The candidates of one article per story cluster: the earliest copy among those

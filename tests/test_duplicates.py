@@ -241,3 +241,21 @@ def test_clusters_order_any_way_the_same_in_an_index(tmp_path):
                 index.add([a])
             sets.append(cluster_sets(index))
     assert sets[0] == sets[1] == sets[2] and [len(c) for c in sets[0]] == [4]
+
+
+def test_a_story_many_outlets_ran_leaves_room_for_the_others(tmp_path):
+    """Sixty copies of one wire story do not crowd the other stories out of the results."""
+    long_story = "\n\n".join([STORY] * 3)  # passages enough to fill the candidate pool
+    copies = [story(n, f"Outlet {n}", 1 + n % 28, wire_copy(long_story)) for n in range(60)]
+    others = [Article(title=f"Town notes {n}", url=f"https://r.example/{n}",
+                      body=f"The town library extends its hours from week {n}, the council said; "
+                           f"the market moves indoors, and the water bills rise in autumn.")
+              for n in range(15)]
+    with Index.open(tmp_path / "ix") as index:
+        index.add(copies + others)
+        found = index.search_articles(Query("water authority rationing farms valley", k=10))
+        assert len(found) == 10
+        assert sum("ration supplies" in r.article.body for r in found) == 1
+        every = index.search_articles(Query("water authority rationing farms valley", k=10,
+                                            filters=Filters(all_copies=True)))
+        assert len(every) == 10
