@@ -229,6 +229,37 @@ def test_an_index_of_schema_3_gets_its_clusters_when_migrated(tmp_path):
         assert index.check() == []
 
 
+def test_an_article_stored_under_a_tracking_url_takes_the_canonical_one_when_migrated(tmp_path):
+    """Before schema 4 URLs were stored as read; the migration gives such an article the
+    canonical URL and its id, so that reading its file again finds it unchanged."""
+    import sqlite3
+
+    from old_schemas import as_version_3
+
+    from embeddings.records import article_id_for
+
+    tracked = "HTTPS://DailyPost.example/water-1?utm_source=rss&id=7"
+    with Index.open(tmp_path / "ix") as index:
+        index.add([story(1, "Daily Post", 3), story(2, "City Times", 2, OTHER)])
+    as_version_3(tmp_path / "ix")
+    db = sqlite3.connect(tmp_path / "ix" / "meta.sqlite", isolation_level=None)
+    old_id = article_id_for(tracked, STORY)
+    db.execute("UPDATE articles SET url = ?, id = ? WHERE id = ?", (tracked, old_id,
+                                                                    story(1, "Daily Post", 3).id))
+    db.execute("UPDATE chunks SET article_id = ? WHERE article_id = ?",
+               (old_id, story(1, "Daily Post", 3).id))
+    db.close()
+    again = story(1, "Daily Post", 3)
+    again = Article(title=again.title, body=again.body, outlet=again.outlet,
+                    published=again.published, url=tracked)
+    assert again.url == "https://dailypost.example/water-1?id=7"
+    with Index.open(tmp_path / "ix") as index:
+        assert index.get(old_id) is None
+        moved = index.get(again.id)
+        assert moved.url == again.url and index.check() == []
+        assert index.add([again]).unchanged == 1 and len(index) == 2
+
+
 def test_clusters_order_any_way_the_same_in_an_index(tmp_path):
     """Indexing the same articles in another order gives the same clusters."""
     articles = [story(n, f"Outlet {n}", 1 + n, wire_copy(STORY) if n % 2 else STORY)

@@ -249,15 +249,42 @@ def _source_into_columns(store: "MetaStore", ctx: MigrationContext) -> None:
         store.write_manifest({"schema_version": 3})
 
 
+def _canonical_ids(store: "MetaStore") -> None:
+    """Articles stored under a URL that is not canonical (a tracking parameter, an upper-case
+    host) take the canonical URL, and the id it gives, as the same article read now would:
+    indexing its file again finds it unchanged, not new. Where the canonical URL's article
+    is stored already, this one is the same article twice and goes."""
+    from dataclasses import replace
+
+    from ..urls import canonical_url
+
+    columns, from_row = article_reader(store.db)
+    rows = store.db.execute(f"SELECT {columns} FROM articles WHERE url IS NOT NULL").fetchall()
+    moved = [(a, c) for a in map(from_row, rows) if (c := canonical_url(a.url)) != a.url]
+    if not moved:
+        return
+    store.db.execute("PRAGMA defer_foreign_keys = ON")  # chunks follow in this transaction
+    for old, url in moved:
+        new = replace(old, url=url, id="")  # a new article: its id from the canonical URL
+        if store.existing_articles([new.id]):
+            store.delete_articles([old.id])
+            continue
+        store.db.execute("UPDATE articles SET id = ?, url = ?, content_hash = ? WHERE id = ?",
+                         (new.id, new.url, new.content_hash, old.id))
+        store.db.execute("UPDATE chunks SET article_id = ? WHERE article_id = ?",
+                         (new.id, old.id))
+
+
 def _news_tables(store: "MetaStore", ctx: MigrationContext) -> None:
     """3 -> 4: signatures and story clusters of the articles stored (their bodies are
     read, nothing is embedded), and empty feed tables."""
     from ..duplicates import signature, to_blob
 
-    rows = store.db.execute("SELECT id, body FROM articles").fetchall()
-    signatures = [(id_, to_blob(sig)) for id_, body in rows
-                  if (sig := signature(body)) is not None]
     with store.transaction():
+        _canonical_ids(store)
+        rows = store.db.execute("SELECT id, body FROM articles").fetchall()
+        signatures = [(id_, to_blob(sig)) for id_, body in rows
+                      if (sig := signature(body)) is not None]
         for statement in _NEWS_TABLES:
             store.db.execute(statement)
         store.db.executemany("INSERT INTO article_signatures(article_id, minhash) VALUES (?, ?)",
