@@ -45,13 +45,13 @@ class Source:
 
     def also_published_by(self) -> list[str]:
         """The other outlets that ran this story, once each, earliest first (a copy without
-        an outlet counts by its web host)."""
+        an outlet counts by its web host; one with neither is not named)."""
         from embeddings.readers.common import outlet_from_url
 
         own = (self.outlet or "").casefold()
         names: dict[str, str] = {}
         for copy in self.copies:
-            name = copy.outlet or outlet_from_url(copy.url) or copy.title
+            name = copy.outlet or outlet_from_url(copy.url)
             if name and name.casefold() != own:
                 names.setdefault(name.casefold(), name)
         return list(names.values())

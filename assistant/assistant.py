@@ -66,7 +66,16 @@ class Assistant:
         inside = self.index.search(replace(
             query, filters=replace(query.filters, articles=frozenset(story))))
         seen = {h.chunk_id for h in inside}
-        return inside + [h for h in hits if h.chunk_id not in seen]
+        # one story, one source: another copy of a story article, found by the wider
+        # search (which chose the copies on its own), is not a source of its own
+        ids = {h.article.id for h in inside}
+        their_copies = {c.article_id for h in inside for c in h.copies}
+
+        def another_copy(hit: Hit) -> bool:
+            return hit.article.id not in ids and (
+                hit.article.id in their_copies or any(c.article_id in ids for c in hit.copies))
+
+        return inside + [h for h in hits if h.chunk_id not in seen and not another_copy(h)]
 
     def ask(self, question: str, k: int | None = None, as_of: date | None = None,
             outlet: str | None = None, since: date | None = None, until: date | None = None,

@@ -290,3 +290,15 @@ def test_a_story_many_outlets_ran_leaves_room_for_the_others(tmp_path):
         every = index.search_articles(Query("water authority rationing farms valley", k=10,
                                             filters=Filters(all_copies=True)))
         assert len(every) == 10
+
+
+def test_a_follow_up_in_a_story_cites_one_copy_of_it(wire_index):
+    """The story's own copy is searched first; the wider search's pick of the same story
+    (an earlier copy) is not a second source."""
+    from assistant import Assistant
+
+    herald = next(a.id for a in wire_index.articles() if a.outlet == "County Herald")
+    hits = Assistant(wire_index).search("water rationing for farms", story=[herald])
+    water = {h.article.outlet for h in hits if "ration" in h.text}
+    assert water == {"County Herald"}
+    assert any(h.copies for h in hits if h.article.outlet == "County Herald")

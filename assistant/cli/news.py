@@ -120,7 +120,10 @@ def cmd_update(args, settings) -> int:
     task = progress.tasks[0].id
 
     def moved(stage: str, done: int, total: int) -> None:
-        progress.update(task, description=stage, completed=done, total=total)
+        from rich.markup import escape
+
+        # a feed's name is the feed's to choose: shown, never read as markup or escapes
+        progress.update(task, description=escape(_safe(stage)), completed=done, total=total)
 
     try:
         with progress, _fetcher(args) as fetcher:
