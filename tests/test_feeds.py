@@ -241,3 +241,16 @@ def test_canonical_urls_drop_only_what_names_no_other_page():
                  "https://a.example/a;jsessionid=1?b=2&a=1", "http://a.example:8080/x",
                  "https://t.example/u https://evil", "urn:isbn:123", "not a url"):
         assert canonical_url(kept) == kept
+
+
+def test_a_link_from_a_feed_on_the_open_web_may_not_lead_to_a_private_address(feed_site,
+                                                                               fetcher):
+    """(The local site is itself private, so its own feeds may link to it: checked here
+    on the fetcher that `update` asks with `public_only` for a public feed's links.)"""
+    from embeddings.web.fetch import FetchError, private_host
+
+    assert private_host("127.0.0.1") and private_host("169.254.169.254")
+    assert private_host("10.1.2.3") and not private_host("93.184.216.34")
+    with pytest.raises(FetchError, match="refused: 127.0.0.1 is this machine"):
+        fetcher.get(feed_site.url(CHESS), public_only=True)
+    assert fetcher.get(feed_site.url(CHESS)).status == 200

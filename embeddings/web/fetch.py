@@ -49,6 +49,23 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def private_host(host: str) -> bool:
+    """Whether `host` is, or resolves to, a loopback, private, link-local or otherwise
+    non-public address (a name that does not resolve is not: its fetch fails anyway)."""
+    import ipaddress
+    import socket
+
+    try:
+        addresses = [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        try:
+            addresses = [ipaddress.ip_address(info[4][0].split("%")[0])
+                         for info in socket.getaddrinfo(host, None)]
+        except (OSError, UnicodeError, ValueError):
+            return False
+    return any(not a.is_global or a.is_multicast for a in addresses)
+
+
 class FetchError(Exception):
     """A page or feed that could not be fetched; `reason` is short and said to the user."""
 
@@ -154,9 +171,11 @@ class Fetcher:
         return self._client
 
     def get(self, url: str, etag: str | None = None, last_modified: str | None = None,
-            accept: str | None = None) -> Response:
+            accept: str | None = None, public_only: bool = False) -> Response:
         """The body at `url` (after redirects), or status 304 and no body if `etag` or
-        `last_modified` (from an earlier Response) say it has not changed.
+        `last_modified` (from an earlier Response) say it has not changed. `public_only`:
+        no hop may lead to this machine or a private network (a link a feed gave, which
+        must not reach a router's page or a cloud's metadata service).
         Raises FetchError for anything that is not a usable answer."""
         import httpx
 
@@ -174,6 +193,9 @@ class Fetcher:
         visited = {str(current.copy_with(fragment=None))}
         redirects = 0
         while True:
+            if public_only and private_host(current.host):
+                raise FetchError(url, f"refused: {current.host} is this machine or a private "
+                                      f"network, and a feed's link may not lead there")
             hop = self._exchange(url, current, headers)
             if hop.response is not None:
                 return hop.response

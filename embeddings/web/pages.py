@@ -33,9 +33,11 @@ def page_article(response: Response, title: str | None = None,
 
 
 def fetch_article(fetcher: Fetcher, url: str, title: str | None = None,
-                  outlet: str | None = None) -> Article:
-    """The article at `url`; FetchError or BadInput (each with a short reason) if none."""
-    return page_article(fetcher.get(url, accept=PAGE_ACCEPT), title=title, outlet=outlet)
+                  outlet: str | None = None, public_only: bool = False) -> Article:
+    """The article at `url`; FetchError or BadInput (each with a short reason) if none.
+    `public_only`: see `Fetcher.get`."""
+    return page_article(fetcher.get(url, accept=PAGE_ACCEPT, public_only=public_only),
+                        title=title, outlet=outlet)
 
 
 def summary_article(item: FeedItem, outlet: str | None) -> Article | None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ..errors import BadInputError
 from ..readers.common import outlet_from_url
 from ..store.feeds import FeedStore, ItemRecord, Subscription
 from ..urls import canonical_url, is_web_url
-from .feeds import Feed, FeedError, FeedItem, parse_feed
-from .fetch import Fetcher, FetchError
+from .feeds import FeedError, FeedItem, parse_feed
+from .fetch import Fetcher, FetchError, private_host
 from .pages import failure_reason, fetch_article, summary_article
 
 if TYPE_CHECKING:
@@ -223,12 +224,15 @@ def _check(sub: Subscription, known: dict[str, ItemRecord], fetcher: Fetcher,
         result.error = exc.reason
         return checked
     outlet = feed.title or sub.title or outlet_from_url(sub.url)
+    # a feed on the open web may not send us to this machine or a private network; a
+    # feed served from one (an intranet's, a test's) may link there
+    public_only = not private_host(urlsplit(sub.url).hostname or "")
     for item in feed.items:
         before = known.get(item.key)
         if before is not None and (before.state != "failed" or before.attempts >= MAX_ATTEMPTS):
             result.unchanged += 1
             continue
-        record = _fetch_item(item, feed, outlet, fetcher, articles)
+        record = _fetch_item(item, outlet, fetcher, articles, public_only)
         if before is not None:
             record = ItemRecord(record.key, record.url, record.article_id, record.state,
                                 record.reason, before.attempts + 1)
@@ -247,15 +251,16 @@ def _check(sub: Subscription, known: dict[str, ItemRecord], fetcher: Fetcher,
     return checked
 
 
-def _fetch_item(item: FeedItem, feed: Feed, outlet: str | None, fetcher: Fetcher,
-                articles: dict[str, Article]) -> ItemRecord:
+def _fetch_item(item: FeedItem, outlet: str | None, fetcher: Fetcher,
+                articles: dict[str, Article], public_only: bool) -> ItemRecord:
     """One new item: its page's article, else the feed's own text, else a failure."""
     from dataclasses import replace
 
     article, reason = None, "the item has no link"
     if item.link:
         try:
-            article = fetch_article(fetcher, item.link, title=item.title, outlet=outlet)
+            article = fetch_article(fetcher, item.link, title=item.title, outlet=outlet,
+                                    public_only=public_only)
         except Exception as exc:  # noqa: BLE001 - one bad page never stops the others
             reason = failure_reason(exc)
     if article is not None:
