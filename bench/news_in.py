@@ -6,8 +6,9 @@ a file appearing to it being answerable under `newsdesk watch`.
 1. Feeds: the test suite's local news site (tests/feed_site.py: RSS 2.0 and Atom, a 404
    item, a slow page, a PDF, a huge page, a redirect loop) on 127.0.0.1; a new index
    subscribed to both feeds; `update` with the default politeness (1 s between requests
-   to one host) and a 2 s timeout. Per-feed counts, the seconds of the first update and of
-   a second one (nothing changed: conditional GETs), with the requests each made. Baseline
+   to one host) and a 2 s timeout, run MAX_ATTEMPTS + 1 times with nothing changed on the
+   site: the first indexes, the next try the failed items again, the last is conditional
+   GETs alone. Per-feed counts, and each update's seconds and requests. Baseline
    in the same run: the same article pages saved as files and indexed with `index.add`.
 2. Watch: `newsdesk watch` on an empty folder as a subprocess; N files written one at a
    time, each timed from its write until an index held open (as the chat holds one) finds
@@ -43,16 +44,15 @@ def feeds_figures(work: Path) -> dict:
         with Fetcher(timeout=2.0) as fetcher:
             for path in ("/rss.xml", "/atom.xml"):
                 feeds.subscribe(index, site.url(path), fetcher=fetcher)
-            site.clear_log()
-            started = time.perf_counter()
-            first = feeds.update(index, fetcher=fetcher)
-            first_s = time.perf_counter() - started
-            first_requests = len(site.requests)
-            site.clear_log()
-            started = time.perf_counter()
-            second = feeds.update(index, fetcher=fetcher)
-            second_s = time.perf_counter() - started
-            second_requests = [(r.path, r.status) for r in site.requests]
+            runs = []
+            for _ in range(feeds.MAX_ATTEMPTS + 1):  # the last: failed items given up on
+                site.clear_log()
+                started = time.perf_counter()
+                done = feeds.update(index, fetcher=fetcher)
+                runs.append({"seconds": round(time.perf_counter() - started, 2),
+                             "requests": len(site.requests),
+                             "not_modified": sum(r.status == 304 for r in site.requests),
+                             **done.to_dict()})
         saved = work / "saved-pages"
         saved.mkdir()
         for n, article in enumerate(index.articles()):
@@ -62,10 +62,7 @@ def feeds_figures(work: Path) -> dict:
         started = time.perf_counter()
         baseline = files.add([saved])
         baseline_s = time.perf_counter() - started
-    return {"first_update": {"seconds": round(first_s, 2), "requests": first_requests,
-                             **first.to_dict()},
-            "second_update": {"seconds": round(second_s, 2), "requests": second_requests,
-                              "new": second.to_dict()["new"]},
+    return {"updates": runs,
             "baseline_saved_pages": {"seconds": round(baseline_s, 2), "articles": baseline.added}}
 
 
@@ -77,11 +74,15 @@ NAMES = ["Ines Walter", "Tomas Berg", "Ada Lind", "Ravi Shah", "Mona Dahl", "Pie
          "Lena Holt", "Oskar Fry"]
 
 
-def watch_figures(work: Path, files: int) -> dict:
+def watch_figures(work: Path, files: int, copy_of: Path | None = None) -> dict:
+    import shutil
+
     from embeddings import Index, Query
 
     folder, ix = work / "clippings", work / "watch-ix"
     folder.mkdir()
+    if copy_of is not None:  # a large index beside the new files (news-5k)
+        shutil.copytree(copy_of, ix)
     watcher = subprocess.Popen([str(BIN / "newsdesk"), "watch", str(folder), "--index", str(ix),
                                 "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                text=True)
@@ -112,6 +113,8 @@ def watch_figures(work: Path, files: int) -> dict:
         watcher.wait(30)
     one = work / "one-shot"
     one.mkdir()
+    if copy_of is not None:
+        shutil.copytree(copy_of, work / "one-ix")
     (one / "x.json").write_text(json.dumps({"title": "Ferry returns", "url": "https://h.example/x",
                                             "text": STORY.format(place="Quay", n=3, name="Al Moss")}))
     started = time.perf_counter()
@@ -126,29 +129,40 @@ def watch_figures(work: Path, files: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=8)
+    parser.add_argument("--index5k", type=Path, metavar="DIR",
+                        help="also time the watch beside a copy of this index (news-5k)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         report = {"feeds": feeds_figures(work), "watch": watch_figures(work, args.files)}
+        if args.index5k:
+            big = work / "big"
+            big.mkdir()
+            report["watch_5k"] = watch_figures(big, args.files, args.index5k)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
     f = report["feeds"]
     print("Feeds on the local test site (default politeness: 1 s between requests to a host):")
-    for feed in f["first_update"]["feeds"]:
+    for feed in f["updates"][0]["feeds"]:
         reasons = "; ".join(x["reason"] for x in feed["failed"])
         print(f"  {feed['name']}: {feed['new']} new ({feed['from_summary']} from the feed's "
               f"text), {len(feed['failed'])} failed{': ' + reasons if reasons else ''}")
-    print(f"  first update: {f['first_update']['seconds']} s, {f['first_update']['requests']} "
-          f"requests; second update: {f['second_update']['seconds']} s, requests "
-          f"{f['second_update']['requests']}, {f['second_update']['new']} new")
+    for n, run in enumerate(f["updates"], start=1):
+        print(f"  update {n}: {run['seconds']} s, {run['requests']} requests "
+              f"({run['not_modified']} answered 304), {run['new']} new, {run['failed']} failed")
     print(f"  baseline, the same pages saved and indexed from files: "
           f"{f['baseline_saved_pages']['seconds']} s for {f['baseline_saved_pages']['articles']}")
     w = report["watch"]
     print(f"Watch: file written -> answerable, {w['files']} files: median {w['median']} s, "
           f"max {w['max']} s ({w['seconds_to_answerable']})")
     print(f"  baseline, a one-shot `newsdesk index` of one file: {w['baseline_one_shot_index']} s")
+    if "watch_5k" in report:
+        w = report["watch_5k"]
+        print(f"Watch beside news-5k (a copy of --index5k): median {w['median']} s, max "
+              f"{w['max']} s ({w['seconds_to_answerable']}); baseline one-shot index "
+              f"{w['baseline_one_shot_index']} s")
     return 0
 
 

@@ -123,6 +123,16 @@ def http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a fetcher past its timeout or size cap) is no error to print."""
+
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class FeedSite:
     """The site; a context manager (start/stop). `url(path)` is the full URL of a path."""
 
@@ -177,7 +187,7 @@ class FeedSite:
             def do_HEAD(self):
                 site._handle(self, body=False)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),  # quick to stop
                                         name="feed-site", daemon=True)
