@@ -189,6 +189,21 @@ def main() -> int:
         a, b = by_id[rep], by_id[aid]
         print(f"  {duplicates.similarity(signatures[a.id], signatures[b.id]):.2f}  "
               f"{a.outlet} | {a.title[:60]}\n        {b.outlet} | {b.title[:60]}")
+    if len(pairs) < args.show:  # the look-alikes the rule kept apart, for a reader to check
+        near = duplicates.look_alikes(members, 0.5)
+        skip = duplicates.templates(members, duplicates.look_alikes(members))
+        apart = sorted({tuple(sorted((a, b))) for a, found in near.items() for b, _ in found
+                        if cluster.get(a) is None or cluster.get(a) != cluster.get(b)})
+        print(f"\n{args.show - len(pairs)} random look-alike pairs (body similarity >= 0.5) "
+              f"kept apart, of {len(apart)}:")
+        for a_id, b_id in random.Random(21).sample(apart, min(args.show - len(pairs), len(apart))):
+            a, b = by_id[a_id], by_id[b_id]
+            sim = duplicates.similarity(signatures[a_id], signatures[b_id])
+            why = ("below the threshold" if sim < duplicates.THRESHOLD else
+                   "a template body" if {a_id, b_id} & skip else
+                   "one outlet, headlines of their own")
+            print(f"  {sim:.2f} ({why})  {a.outlet} | {a.title[:55]}\n"
+                  f"        {'':>{len(why) + 3}}  {b.outlet} | {b.title[:55]}")
     print("\nLabelled pairs (bench/duplicates-labels.jsonl):")
     for half, f in labelled.items():
         precision = "n/a (nothing clustered)" if f["precision"] is None else f"{f['precision']:.3f}"
