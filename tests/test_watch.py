@@ -136,3 +136,33 @@ def test_a_folder_that_is_not_there_is_refused(tmp_path):
                            str(tmp_path / "ix")], capture_output=True, text=True, timeout=60,
                           env={**os.environ})
     assert done.returncode == 2 and "not a folder" in done.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_sync_lets_it_finish(tmp_path):
+    """Ctrl+C while a sync is under way: the sync's commits all land (the file's articles
+    are in whole, never in part), then the watch stops."""
+    folder = tmp_path / "clippings"
+    folder.mkdir()
+    ix = tmp_path / "ix"
+    watcher = Watcher(folder, ix)
+    try:
+        watcher.next()
+        watcher.next("watching")
+        many = 2500  # more passages than one batch commits (writing.BATCH_CHUNKS)
+        (folder / "wire.jsonl").write_text("".join(
+            json.dumps({"title": f"Brief {n}", "url": f"https://wire.example/{n}",
+                        "text": f"Brief number {n}: the harbour ferry ran {n} crossings."}) + "\n"
+            for n in range(many)))
+        deadline = time.monotonic() + 120
+        reader = Index.open(ix, create=False)
+        while len(reader) == 0:  # the sync's first batch is committed: it is under way
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert len(reader) < many  # Ctrl+C comes inside the sync, not after it
+        reader.close()
+    finally:
+        code, err = watcher.stop()
+    assert code == 0, err
+    with Index.open(ix) as index:
+        assert len(index) == many and index.check() == []
