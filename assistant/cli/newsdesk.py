@@ -1,5 +1,6 @@
 """`newsdesk index|search|eval|chat|setup|info|repair`: build, query, inspect and mend an
-index; `feeds|update|watch` (in `news`): keep it up to date."""
+index; `feeds|update|watch` (in `news`): keep it up to date; `mcp|serve` (in `serve`):
+newsdesk for other programs."""
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     from .news import add_parsers as add_news_parsers
+    from .serve import add_parsers as add_serve_parsers
 
     add_news_parsers(sub)
+    add_serve_parsers(sub)
 
     p = sub.add_parser("search", help="show the passages that best match a query")
     p.add_argument("query", nargs="+")
@@ -276,11 +279,12 @@ def _print_mapping(values: dict, as_json: bool, width: int) -> None:
 @expected_failures
 def main(argv: list[str] | None = None) -> int:
     from .news import COMMANDS as NEWS_COMMANDS
+    from .serve import COMMANDS as SERVE_COMMANDS
 
     args = build_parser().parse_args(argv)
     return {"index": cmd_index, "search": cmd_search, "eval": cmd_eval,
             "chat": cmd_chat, "setup": cmd_setup, "info": cmd_info,
-            "repair": cmd_repair, **NEWS_COMMANDS}[args.command](args, settings_from(args))
+            "repair": cmd_repair, **NEWS_COMMANDS, **SERVE_COMMANDS}[args.command](args, settings_from(args))
 
 
 entry = leave_at_once(main)  # the `newsdesk` console script
