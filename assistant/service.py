@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 MAX_QUERY_CHARS = 10_000  # a longer query or question is refused, not cut
 MAX_K = 100  # results or passages one call may ask for
+FIRST_DAY, LAST_DAY = date(1000, 1, 1), date(9000, 12, 31)  # "this week" of a date outside
+# these would count past the calendar's ends
 
 
 class DeskError(Exception):
@@ -53,9 +55,13 @@ def _day(value: str | date | None, what: str) -> date | None:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value).strip())
+        day = date.fromisoformat(str(value).strip())
     except ValueError:
-        raise DeskError("bad_input", f"{what} is not a date (YYYY-MM-DD): {value!r}") from None
+        raise DeskError("bad_input", f"{what} is not a date (YYYY-MM-DD): "
+                                     f"{str(value)[:40]!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise DeskError("bad_input", f"{what} must lie between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def _count(value: int | None, default: int | None) -> int | None:
@@ -103,7 +109,10 @@ class Desk:
         return self._session
 
     def _filters(self, outlet, author, since, until, all_copies) -> dict:
-        filters = {"outlet": outlet or None, "author": author or None,
+        from embeddings.readers.common import valid_text
+
+        filters = {"outlet": valid_text(outlet) if outlet else None,
+                   "author": valid_text(author) if author else None,
                    "since": _day(since, "since"), "until": _day(until, "until"),
                    "all_copies": bool(all_copies)}
         return {k: v for k, v in filters.items() if v not in (None, False)}
@@ -139,7 +148,9 @@ class Desk:
     def article(self, ref: str, start: int | None = None, end: int | None = None) -> dict:
         """The stored article by id or URL; with `start`/`end`, the span `body[start:end]`
         too (a client checks a quote so)."""
-        ref = (ref or "").strip()
+        from embeddings.readers.common import valid_text
+
+        ref = valid_text(ref or "").strip()
         if not ref:
             raise DeskError("bad_input", "give an article id or URL")
         with self._lock:
@@ -150,8 +161,8 @@ class Desk:
 
                 found = index.get(article_id_for(_canonical(ref), ""))
         if found is None:
-            raise DeskError("not_found", f"no article {ref!r} in the index (ids and URLs come "
-                                         f"from search and ask results)")
+            raise DeskError("not_found", f"no article {ref[:200]!r} in the index (ids and URLs "
+                                         f"come from search and ask results)")
         out = {**found.meta_dict(), "body": found.body, "length": len(found.body)}
         if start is not None or end is not None:
             s = 0 if start is None else start

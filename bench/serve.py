@@ -85,7 +85,8 @@ def in_process(index: Path, questions: list[str]) -> list[float]:
     from assistant.service import Desk
     from assistant.settings import Settings
 
-    desk = Desk(Settings(index=index)).open()
+    # as the servers make theirs: flags over the environment, the engine configured
+    desk = Desk(Settings.load({"index": index}).configure_engine()).open()
     try:
         return timed(desk.ask, questions)
     finally:

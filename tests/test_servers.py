@@ -29,8 +29,9 @@ def free_port() -> int:
 @contextmanager
 def running(*args: str):
     """`newsdesk ARGS` as a server subprocess, stopped (and its errors shown) after."""
-    process = subprocess.Popen([str(BIN / "newsdesk"), *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    # its output goes to no pipe: one nobody reads could fill and stall the server
+    process = subprocess.Popen([str(BIN / "newsdesk"), *args], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, text=True)
     try:
         yield process
     finally:
@@ -45,7 +46,7 @@ def wait_for(port: int, process, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the server exited: {process.stderr.read()}")
+            raise AssertionError(f"the server exited ({process.returncode})")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -64,6 +65,7 @@ def stdio_client(index: Path):
 async def check_quotes_against_articles(client, answer: dict) -> None:
     """Each quote is body[start:end] of its source's article, as get_article returns it."""
     by_n = {s["n"]: s for s in answer["sources"]}
+    assert answer["quotes"]
     for quote in answer["quotes"]:
         source = by_n[quote["source"]]
         got = await client.call_tool("get_article", {"article": source["article_id"],
@@ -115,6 +117,10 @@ async def test_the_mcp_server_over_stdio(built_index_dir):
 
         resource = await client.read_resource(f"newsdesk://article/{results[0]['article_id']}")
         assert json.loads(resource.contents[0].text)["url"] == "https://news.example/storm"
+        from mcp import MCPError
+
+        with pytest.raises(MCPError, match="no article 'nope'"):
+            await client.read_resource("newsdesk://article/nope")
 
         # bad requests are errors said plainly; the server stays up
         assert "the question is empty" in await error_of(client, "ask", {"question": "  ?! "})
@@ -122,6 +128,8 @@ async def test_the_mcp_server_over_stdio(built_index_dir):
         assert "not a date" in await error_of(client, "search", {"query": "ban",
                                                                  "since": "last week"})
         assert "no article 'nope'" in await error_of(client, "get_article", {"article": "nope"})
+        assert "must lie between" in await error_of(client, "ask", {"question": QUESTION,
+                                                                    "as_of": "0001-01-02"})
         assert "the span must" in await error_of(client, "get_article", {
             "article": "https://news.example/storm", "start": 5, "end": 10**6})
         assert (await client.call_tool("ask", {"question": QUESTION})).structured_content["found"]
@@ -164,6 +172,8 @@ def test_the_http_api(built_index_dir):
                 assert span["span"]["text"] == quote["text"]
             results = http.get("/search", params={"q": "chess championship", "k": 1}).json()
             assert results[0]["url"] == "https://news.example/chess" and len(results) == 1
+            by_url = http.get("/articles/https://news.example/chess").json()
+            assert by_url["article_id"] == results[0]["article_id"]
             assert http.get("/info").json()["articles"] == 4
 
             bad = http.get("/ask", params={"q": ""})
@@ -171,7 +181,13 @@ def test_the_http_api(built_index_dir):
             assert http.get("/search", params={"q": "ban", "until": "2022-13-01"}).status_code == 400
             missing = http.get("/articles/0123456789abcdef")
             assert missing.status_code == 404 and "no article" in missing.json()["error"]
-            assert http.get("/search", params={"q": "ban", "k": 0}).status_code == 422
+            zero = http.get("/search", params={"q": "ban", "k": 0})
+            assert zero.status_code == 400 and zero.json()["kind"] == "bad_input"
+            assert "k:" in zero.json()["error"]
+            assert http.get("/ask", params={"q": "what happened this week",
+                                            "as_of": "9999-12-31"}).status_code == 400
+            # a page elsewhere that rebinds its own name to 127.0.0.1 is refused
+            assert http.get("/health", headers={"Host": "evil.example"}).status_code == 400
             assert http.get("/search", params={"q": "x" * 20_000}).status_code == 400
             spec = http.get("/openapi.json").json()
             assert {"/search", "/ask", "/articles/{article_id}", "/health"} <= set(spec["paths"])
@@ -186,6 +202,29 @@ def test_the_http_api_without_an_index_says_how_to_build_one(tmp_path):
         wait_for(port, server)
         health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=60)
         assert health.status_code == 503 and "newsdesk index PATH" in health.json()["error"]
+
+
+@pytest.mark.slow
+def test_a_running_server_sees_new_articles_and_blocks_no_writer(tmp_path):
+    from conftest import SEED
+
+    from embeddings import Article, Index
+
+    ix = tmp_path / "ix"
+    with Index.open(ix) as index:
+        index.add([SEED])
+    port = free_port()
+    with running("serve", "--index", str(ix), "--port", str(port)) as server:
+        wait_for(port, server)
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/health", timeout=60).json()["articles"] == 1
+        with Index.open(ix) as index:  # a writer beside the running server
+            index.add([Article(title="Ferry returns", url="https://h.example/ferry",
+                               body="The harbour ferry returns to service on Saturday after "
+                                    "three months of engine repairs.")])
+        found = httpx.get(f"{base}/search", params={"q": "harbour ferry repairs", "k": 1},
+                          timeout=60).json()
+        assert found[0]["url"] == "https://h.example/ferry"
 
 
 def test_a_bad_listening_address_is_a_usage_error(tmp_path):

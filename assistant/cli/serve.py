@@ -13,16 +13,20 @@ DEFAULT_PORT = 8765
 EXTRA = "pip install 'newsdesk[serve]' (make test installs it)"
 
 
+def port_number(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 < number < 65536:
+        raise argparse.ArgumentTypeError(f"no such port: {number}")
+    return number
+
+
 def host_port(value: str) -> tuple[str, int]:
     """HOST:PORT, or PORT alone (on 127.0.0.1)."""
     host, _, port = value.rpartition(":")
-    try:
-        number = int(port)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not HOST:PORT or PORT: {value!r}") from None
-    if not 0 < number < 65536:
-        raise argparse.ArgumentTypeError(f"no such port: {number}")
-    return (host.strip("[]") or DEFAULT_HOST), number
+    return (host.strip("[]") or DEFAULT_HOST), port_number(port)
 
 
 def add_parsers(sub) -> None:
@@ -37,7 +41,7 @@ def add_parsers(sub) -> None:
     add_index_option(p)
     p.add_argument("--host", default=DEFAULT_HOST,
                    help=f"the address to listen on (default {DEFAULT_HOST}: this machine only)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT,
+    p.add_argument("--port", type=port_number, default=DEFAULT_PORT,
                    help=f"the port (default {DEFAULT_PORT})")
 
 

@@ -6,16 +6,23 @@ the message says how to build one)."""
 
 from typing import Annotated
 
+# the frameworks at the top: without the `serve` extra, `newsdesk serve` says so first
+import uvicorn
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
 from ..service import MAX_K, Desk, DeskError
 
 STATUS = {"bad_input": 400, "not_found": 404, "unavailable": 503}
 
 
-def build(desk: Desk):
-    """The ASGI app over `desk`."""
-    from fastapi import FastAPI, Query, Request
-    from fastapi.responses import JSONResponse
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
+
+def build(desk: Desk, host: str = "127.0.0.1"):
+    """The ASGI app over `desk`. Bound to this machine, it answers only requests addressed
+    to this machine (a web page that rebinds its own name to 127.0.0.1 is refused)."""
     from ..cli.common import installed_version
 
     app = FastAPI(title="newsdesk", version=installed_version(),
@@ -23,9 +30,26 @@ def build(desk: Desk):
                   "with offsets into their sources' bodies, and the sources' outlet, date and "
                   "URL.")
 
+    if host in LOOPBACK:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware,
+                           allowed_hosts=["127.0.0.1", "localhost", "[::1]", "::1"])
+
     @app.exception_handler(DeskError)
     async def said(request: Request, exc: DeskError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=STATUS.get(exc.kind, 400))
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: "
+                             f"{e.get('msg', 'invalid')}" for e in exc.errors())
+        return JSONResponse({"error": problems[:500], "kind": "bad_input"}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": f"internal error ({type(exc).__name__})",
+                             "kind": "internal"}, status_code=500)
 
     Day = Annotated[str | None, Query(description="a date, YYYY-MM-DD")]
     Outlet = Annotated[str | None, Query(description="only articles from this outlet")]
@@ -50,8 +74,8 @@ def build(desk: Desk):
         return desk.ask(q, as_of=as_of, outlet=outlet, since=since, until=until,
                         all_copies=all_copies)
 
-    @app.get("/articles/{article_id}", summary="A stored article; with start and end, "
-             "also body[start:end]")
+    @app.get("/articles/{article_id:path}", summary="A stored article, by id or URL; with "
+             "start and end, also body[start:end]")
     def article(article_id: str, start: Annotated[int | None, Query(ge=0)] = None,
                 end: Annotated[int | None, Query(ge=0)] = None) -> dict:
         return desk.article(article_id, start=start, end=end)
@@ -70,6 +94,4 @@ def build(desk: Desk):
 
 
 def run(desk: Desk, host: str, port: int) -> None:
-    import uvicorn
-
-    uvicorn.run(build(desk), host=host, port=port, log_level="warning")
+    uvicorn.run(build(desk, host), host=host, port=port, log_level="warning")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+# the SDK at the top: without the `serve` extra, `newsdesk mcp` says so before it starts
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from pydantic import Field
 
 from ..service import MAX_K, Desk, DeskError
@@ -22,19 +25,20 @@ Outlet = Annotated[str | None, Field(description="only articles from this outlet
 
 def build(desk: Desk):
     """The MCP server over `desk`."""
-    from mcp.server.mcpserver import MCPServer
-    from mcp.server.mcpserver.exceptions import ToolError
-
     from ..cli.common import installed_version
 
     server = MCPServer("newsdesk", instructions=INSTRUCTIONS, version=installed_version(),
                        log_level="WARNING")
 
     def call(fn, *args, **kwargs):
+        """A tool's call: a bad request is a tool error with its message; anything else
+        unexpected is one too, named, and the server goes on."""
         try:
             return fn(*args, **kwargs)
         except DeskError as exc:
             raise ToolError(exc.message) from None
+        except Exception as exc:  # noqa: BLE001 - a client never brings the server down
+            raise ToolError(f"internal error ({type(exc).__name__}): {str(exc)[:200]}") from None
 
     @server.tool(structured_output=True, description="Search the news articles. Returns the best articles, each with "
                  "its title, outlet, publication date, URL and best passages (with their "
@@ -75,7 +79,11 @@ def build(desk: Desk):
     @server.resource("newsdesk://article/{article_id}", mime_type="application/json",
                      description="A stored article: its title, outlet, date, URL and body.")
     def article_resource(article_id: str) -> dict[str, Any]:
-        return call(desk.article, article_id)
+        try:
+            return desk.article(article_id)
+        except DeskError as exc:
+            raise (ResourceNotFoundError if exc.kind == "not_found" else ResourceError)(
+                exc.message) from None
 
     return server
 
