@@ -314,8 +314,11 @@ class Index(Writing):
 
     def stats(self) -> dict:
         self._follow_file()
+        clusters, copies = self.store.cluster_count()
+        feeds = self.store.db.execute("SELECT count(*) FROM feeds").fetchone()[0]
         return {"path": str(self.path), "articles": self.store.count_articles(),
                 "chunks": self.store.count_chunks(), "vectors": len(self.vectors),
+                "story_clusters": clusters, "clustered": copies, "feeds": feeds,
                 **self.store.manifest()}
 
     def check(self) -> list[str]:

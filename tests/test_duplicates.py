@@ -169,6 +169,8 @@ def test_clusters_stay_right_as_articles_change_come_and_go(wire_index, tmp_path
     ids = {a.outlet: a.id for a in wire_index.articles() if "water" in a.title.lower()}
     water = frozenset(ids.values())
     assert cluster_sets(wire_index) == {water}
+    stats = wire_index.stats()
+    assert (stats["story_clusters"], stats["clustered"], stats["feeds"]) == (1, 3, 0)
     again = wire_index.add([story(1, "Daily Post", 3)])  # indexed again, unchanged
     assert again.unchanged == 1 and cluster_sets(wire_index) == {water}
     # the Herald's copy rewritten as another story: it leaves the cluster
