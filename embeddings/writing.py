@@ -134,6 +134,7 @@ class Writing:
             # what is stored now, not what was when reading began: another writer (one
             # whose lock file was removed under it) may have added the same article since
             present = self.store.existing_articles(a.id for a, _ in batch)
+            self._touch(present)
             self.store.delete_articles(present)
             new_ids: list[int] = []
             for article, chunks in batch:
@@ -144,6 +145,7 @@ class Writing:
 
                 signatures = {a.id: signature(a.body) for a, _ in batch}
             self.store.insert_signatures((a.id, signatures.pop(a.id, None)) for a, _ in batch)
+            self._touch(a.id for a, _ in batch)
             self.store.clusters_stale()
         self._sync_vectors()
         self._follow_keywords()
@@ -178,11 +180,25 @@ class Writing:
             self._save_caches()
             return removed
 
+    def _touch(self, article_ids) -> None:
+        """Inside a write's transaction: these articles are added, changed or removed; they
+        and their present cluster-mates are where the clusters may change."""
+        if getattr(self, "_touched", None) is not None:
+            ids = set(article_ids)
+            self._touched |= ids | self.store.cluster_mates(ids)
+
     def _recluster(self) -> None:
         """The story clusters computed again from the stored signatures (see
-        `duplicates`): the same clusters whatever order articles came and went in."""
+        `duplicates`): the same clusters whatever order articles came and went in. Around
+        what this write touched where the clusters were right before it; all of them
+        otherwise (a write interrupted before it could, a first write, a migration)."""
+        touched = getattr(self, "_touched", None)
         with self.store.transaction():
-            self.store.recluster()
+            if touched is not None:
+                self.store.recluster_around(touched)
+            else:
+                self.store.recluster()
+        self._touched = set()
 
     @contextlib.contextmanager
     def exclusive(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
@@ -201,6 +217,9 @@ class Writing:
             self._follow_file()
             self._remove_stale_temporaries()
             self._sync_vectors()
+            # what this write touches, for the clusters: computed again around it alone
+            # when they were right before it (else all of them, see `_recluster`)
+            self._touched: set[str] | None = set() if self.store.clusters_current() else None
             try:
                 yield
             except (sqlite3.OperationalError, OSError) as exc:
@@ -241,6 +260,7 @@ class Writing:
         if not present:
             return 0
         with self.store.transaction():
+            self._touch(present)
             self.store.delete_articles(present)
             self.store.clusters_stale()
         self._sync_vectors()

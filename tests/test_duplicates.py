@@ -304,3 +304,24 @@ def test_a_follow_up_in_a_story_cites_one_copy_of_it(wire_index):
     water = {h.article.outlet for h in hits if "ration" in h.text}
     assert water == {"County Herald"}
     assert any(h.copies for h in hits if h.article.outlet == "County Herald")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_clusters_kept_around_each_write_are_those_computed_from_scratch(tmp_path, seed):
+    """Each write computes the clusters again only around what it touched; after any run
+    of adds, changes and removals they are what clustering every article gives."""
+    rnd = random.Random(seed)
+    bodies = [STORY, wire_copy(STORY), OTHER, wire_copy(OTHER), " ".join(reversed(STORY.split()))]
+    with Index.open(tmp_path / "ix") as index:
+        for step in range(10):
+            present = [a.id for a in index.articles()]
+            if present and rnd.random() < 0.3:
+                index.remove([rnd.choice(present)])
+            else:
+                n = rnd.randrange(6)
+                index.add([story(n, f"Outlet {n}", 1 + rnd.randrange(20),
+                                 rnd.choice(bodies))])
+            stored = dict(index.store.db.execute(
+                "SELECT article_id, cluster_id FROM story_clusters"))
+            assert stored == duplicates.clusters(index.store._members()), step
+            assert index.store.clusters_current()

@@ -1,7 +1,14 @@
 """The SQL of story clusters (wire copies), mixed into `MetaStore`: each article's MinHash
 signature, and which cluster it is in. `recluster` computes every cluster again from the
 stored signatures, in the caller's transaction, so clusters are the same whatever order
-articles came, went or changed in."""
+articles came, went or changed in.
+
+`recluster_around` does the same work for the part a write touched: the articles it
+added, changed or removed, their former cluster-mates, and every article reachable from
+those through look-alike bodies (compared with all stored signatures at once, in numpy).
+A cluster only ever depends on its look-alikes, so clustering that connected part alone
+gives what clustering everything would, in milliseconds rather than a second at 5,000
+articles (a watched folder syncs each change so)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -22,10 +29,9 @@ class StoryClusters:
             "INSERT OR REPLACE INTO article_signatures(article_id, minhash) VALUES (?, ?)",
             [(aid, to_blob(sig)) for aid, sig in signatures if sig is not None])
 
-    def recluster(self) -> int:
-        """Compute the clusters again from every stored signature (inside the caller's
-        transaction); returns how many articles are in clusters of two or more."""
-        from ..duplicates import Member, clusters, from_blob
+    def _members(self) -> list:
+        """Every stored signature as a `duplicates.Member`."""
+        from ..duplicates import Member, from_blob
 
         members = []
         for aid, blob, published, added, title, outlet in self.db.execute(
@@ -35,7 +41,63 @@ class StoryClusters:
             if sig is not None:
                 members.append(Member(aid, sig, date.fromisoformat(published) if published
                                       else None, added or "", title, outlet))
-        found = clusters(members)
+        return members
+
+    def cluster_mates(self, article_ids: Iterable[str]) -> set[str]:
+        """The members of the clusters these articles are in (them included)."""
+        clusters = set(self.clusters_of(article_ids).values())
+        mates: set[str] = set()
+        wanted = sorted(clusters)
+        for i in range(0, len(wanted), 500):
+            part = wanted[i:i + 500]
+            mates.update(r[0] for r in self.db.execute(
+                f"SELECT article_id FROM story_clusters WHERE cluster_id IN "
+                f"({','.join('?' * len(part))})", part))
+        return mates
+
+    def recluster_around(self, touched: Iterable[str]) -> int:
+        """Compute again the clusters of the part of the index that these articles (and
+        former cluster-mates, which the caller includes) reach through look-alike bodies;
+        see the module's note. Inside the caller's transaction; returns the articles in
+        that part."""
+        from ..duplicates import THRESHOLD, clusters
+
+        members = self._members()
+        if not members:
+            return self.recluster()  # nothing left to compare: no clusters
+        ids = [m.article_id for m in members]
+        row = {aid: n for n, aid in enumerate(ids)}
+        matrix = np.stack([m.signature for m in members])
+        need = int(np.ceil(THRESHOLD * matrix.shape[1] - 1e-9))  # equal values to pass
+        part: set[int] = set()
+        frontier = [row[a] for a in set(touched) if a in row]
+        part.update(frontier)
+        while frontier:
+            n = frontier.pop()
+            near = np.flatnonzero((matrix == matrix[n]).sum(axis=1) >= need)
+            for m in near.tolist():
+                if m not in part:
+                    part.add(m)
+                    frontier.append(m)
+        gone = [a for a in set(touched) if a not in row]
+        found = clusters([members[n] for n in part])
+        changed = [ids[n] for n in part] + gone
+        for i in range(0, len(changed), 500):
+            chunk = changed[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(f"DELETE FROM story_clusters WHERE article_id IN ({marks})", chunk)
+        self.db.executemany("INSERT INTO story_clusters(article_id, cluster_id) VALUES (?, ?)",
+                            sorted(found.items()))
+        self.db.execute("INSERT OR REPLACE INTO manifest(key, value) VALUES "
+                        "('clusters_current', 'true')")
+        return len(part)
+
+    def recluster(self) -> int:
+        """Compute the clusters again from every stored signature (inside the caller's
+        transaction); returns how many articles are in clusters of two or more."""
+        from ..duplicates import clusters
+
+        found = clusters(self._members())
         self.db.execute("DELETE FROM story_clusters")
         self.db.execute("INSERT OR REPLACE INTO manifest(key, value) VALUES "
                         "('clusters_current', 'true')")
