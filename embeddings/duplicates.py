@@ -139,6 +139,28 @@ def copies(a: Member, b: Member, similarity_: float, threshold: float = THRESHOL
     return not _same_outlet(a, b) or title_similarity(a.title, b.title) >= TITLE_SAME
 
 
+def reachable(members: list[Member], seeds: set[str],
+              threshold: float = THRESHOLD) -> list[Member]:
+    """The members these seeds reach through bodies that pass `threshold`, step by step
+    (the seeds that are members included): each step compares one signature with all of
+    them at once. A cluster depends only on its look-alikes, so clustering this part alone
+    gives what clustering all members would (`store.clusters.recluster_around`)."""
+    if not members:
+        return []
+    index = {m.article_id: n for n, m in enumerate(members)}
+    matrix = np.stack([m.signature for m in members])
+    need = int(np.ceil(threshold * matrix.shape[1] - 1e-9))  # equal values, as `similarity`
+    found = {index[a] for a in seeds if a in index}
+    frontier = list(found)
+    while frontier:
+        row = frontier.pop()
+        for near in np.flatnonzero((matrix == matrix[row]).sum(axis=1) >= need).tolist():
+            if near not in found:
+                found.add(near)
+                frontier.append(near)
+    return [members[n] for n in sorted(found)]
+
+
 def look_alikes(members: list[Member], threshold: float = THRESHOLD
                 ) -> dict[str, list[tuple[str, float]]]:
     """article id -> the other articles whose bodies pass `threshold` (LSH candidates

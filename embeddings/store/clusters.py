@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 
 from ..records import Copy
+from .sql import execute_in, rows_in
 
 
 class StoryClusters:
@@ -46,85 +47,55 @@ class StoryClusters:
     def cluster_mates(self, article_ids: Iterable[str]) -> set[str]:
         """The members of the clusters these articles are in (them included)."""
         clusters = set(self.clusters_of(article_ids).values())
-        mates: set[str] = set()
-        wanted = sorted(clusters)
-        for i in range(0, len(wanted), 500):
-            part = wanted[i:i + 500]
-            mates.update(r[0] for r in self.db.execute(
-                f"SELECT article_id FROM story_clusters WHERE cluster_id IN "
-                f"({','.join('?' * len(part))})", part))
-        return mates
+        return {r[0] for r in rows_in(
+            self.db, "SELECT article_id FROM story_clusters WHERE cluster_id IN ({marks})",
+            clusters)}
 
     def recluster_around(self, touched: Iterable[str]) -> int:
         """Compute again the clusters of the part of the index that these articles (and
         former cluster-mates, which the caller includes) reach through look-alike bodies;
         see the module's note. Inside the caller's transaction; returns the articles in
         that part."""
-        from ..duplicates import THRESHOLD, clusters
+        from ..duplicates import reachable
 
+        touched = set(touched)
         members = self._members()
-        if not members:
-            return self.recluster()  # nothing left to compare: no clusters
-        ids = [m.article_id for m in members]
-        row = {aid: n for n, aid in enumerate(ids)}
-        matrix = np.stack([m.signature for m in members])
-        need = int(np.ceil(THRESHOLD * matrix.shape[1] - 1e-9))  # equal values to pass
-        part: set[int] = set()
-        frontier = [row[a] for a in set(touched) if a in row]
-        part.update(frontier)
-        while frontier:
-            n = frontier.pop()
-            near = np.flatnonzero((matrix == matrix[n]).sum(axis=1) >= need)
-            for m in near.tolist():
-                if m not in part:
-                    part.add(m)
-                    frontier.append(m)
-        gone = [a for a in set(touched) if a not in row]
-        found = clusters([members[n] for n in part])
-        changed = [ids[n] for n in part] + gone
-        for i in range(0, len(changed), 500):
-            chunk = changed[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            self.db.execute(f"DELETE FROM story_clusters WHERE article_id IN ({marks})", chunk)
-        self.db.executemany("INSERT INTO story_clusters(article_id, cluster_id) VALUES (?, ?)",
-                            sorted(found.items()))
-        self.db.execute("INSERT OR REPLACE INTO manifest(key, value) VALUES "
-                        "('clusters_current', 'true')")
+        part = reachable(members, touched)
+        gone = touched - {m.article_id for m in members}
+        execute_in(self.db, "DELETE FROM story_clusters WHERE article_id IN ({marks})",
+                   [m.article_id for m in part] + sorted(gone))
+        self._keep_clusters(part)
         return len(part)
 
     def recluster(self) -> int:
         """Compute the clusters again from every stored signature (inside the caller's
         transaction); returns how many articles are in clusters of two or more."""
+        self.db.execute("DELETE FROM story_clusters")
+        return self._keep_clusters(self._members())
+
+    def _keep_clusters(self, members: list) -> int:
+        """Store the clusters of these members (whose rows are gone), and say that the
+        clusters are current; returns how many members are in one."""
         from ..duplicates import clusters
 
-        found = clusters(self._members())
-        self.db.execute("DELETE FROM story_clusters")
-        self.db.execute("INSERT OR REPLACE INTO manifest(key, value) VALUES "
-                        "('clusters_current', 'true')")
+        found = clusters(members)
         self.db.executemany("INSERT INTO story_clusters(article_id, cluster_id) VALUES (?, ?)",
                             sorted(found.items()))
+        self.write_manifest({"clusters_current": True})
         return len(found)
 
     def clusters_stale(self) -> None:
         """Say (inside a write) that articles changed since the clusters were computed."""
-        self.db.execute("INSERT OR REPLACE INTO manifest(key, value) VALUES "
-                        "('clusters_current', 'false')")
+        self.write_manifest({"clusters_current": False})
 
     def clusters_current(self) -> bool:
-        row = self.db.execute(
-            "SELECT value FROM manifest WHERE key = 'clusters_current'").fetchone()
-        return row is None or row[0] == "true"
+        return bool(self.manifest_value("clusters_current", True))
 
     def clusters_of(self, article_ids: Iterable[str]) -> dict[str, str]:
         """article id -> cluster id, for those of these articles in a cluster."""
-        ids = list(dict.fromkeys(article_ids))
-        out: dict[str, str] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            out.update(self.db.execute(
-                f"SELECT article_id, cluster_id FROM story_clusters "
-                f"WHERE article_id IN ({','.join('?' * len(part))})", part).fetchall())
-        return out
+        return dict(rows_in(
+            self.db, "SELECT article_id, cluster_id FROM story_clusters "
+                     "WHERE article_id IN ({marks})", dict.fromkeys(article_ids)))
 
     def copies_of(self, article_ids: Iterable[str]) -> dict[str, list[Copy]]:
         """article id -> the other articles of its cluster, earliest first (none: absent)."""
@@ -132,16 +103,14 @@ class StoryClusters:
         if not clusters:
             return {}
         members: dict[str, list[Copy]] = {}
-        wanted = sorted(set(clusters.values()))
-        for i in range(0, len(wanted), 500):
-            part = wanted[i:i + 500]
-            for cid, aid, title, outlet, url, published in self.db.execute(
-                    f"SELECT s.cluster_id, a.id, a.title, a.outlet, a.url, a.published "
-                    f"FROM story_clusters s JOIN articles a ON a.id = s.article_id "
-                    f"WHERE s.cluster_id IN ({','.join('?' * len(part))}) "
-                    f"ORDER BY a.published IS NULL, a.published, a.added_at, a.id", part):
-                members.setdefault(cid, []).append(Copy(
-                    aid, title, outlet, url, date.fromisoformat(published) if published else None))
+        for cid, aid, title, outlet, url, published in rows_in(
+                self.db, "SELECT s.cluster_id, a.id, a.title, a.outlet, a.url, a.published "
+                         "FROM story_clusters s JOIN articles a ON a.id = s.article_id "
+                         "WHERE s.cluster_id IN ({marks}) "
+                         "ORDER BY a.published IS NULL, a.published, a.added_at, a.id",
+                sorted(set(clusters.values()))):
+            members.setdefault(cid, []).append(Copy(
+                aid, title, outlet, url, date.fromisoformat(published) if published else None))
         return {aid: [c for c in members.get(cid, []) if c.article_id != aid]
                 for aid, cid in clusters.items()}
 

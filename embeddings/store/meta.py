@@ -14,6 +14,7 @@ import numpy as np
 from ..records import Article, Chunk, source_text
 
 from .clusters import StoryClusters
+from .sql import rows_in
 from .schema import (_BASE_SCHEMA, MIGRATIONS, RETIRED_FILES, SCHEMA_VERSION, MigrationContext,
                      article_reader)
 
@@ -202,13 +203,8 @@ class MetaStore(StoryClusters):
     # articles
     def existing_articles(self, article_ids: Iterable[str]) -> set[str]:
         """Which of these articles are stored (inside a write: as of that transaction)."""
-        ids = list(article_ids)
-        found: set[str] = set()
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            found.update(r[0] for r in self.db.execute(
-                f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(part))})", part))
-        return found
+        return {r[0] for r in rows_in(self.db, "SELECT id FROM articles WHERE id IN ({marks})",
+                                      article_ids)}
 
     def content_hashes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT id, content_hash FROM articles"))
@@ -250,16 +246,10 @@ class MetaStore(StoryClusters):
         return from_row(row) if row else None
 
     def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
-        ids = list(dict.fromkeys(ids))
         columns, from_row = self._article_layout()
-        out: dict[str, Article] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            rows = self.db.execute(
-                f"SELECT {columns} FROM articles WHERE id IN ({','.join('?' * len(part))})",
-                part)
-            out.update((r[0], from_row(r)) for r in rows)
-        return out
+        return {r[0]: from_row(r) for r in rows_in(
+            self.db, f"SELECT {columns} FROM articles WHERE id IN ({{marks}})",
+            dict.fromkeys(ids))}
 
     def iter_articles(self) -> Iterator[Article]:
         columns, from_row = self._article_layout()
@@ -276,13 +266,8 @@ class MetaStore(StoryClusters):
             "SELECT id, source_file, source_line, source_record FROM articles")}
 
     def chunk_ids_of(self, article_ids: Iterable[str]) -> list[int]:
-        ids = list(article_ids)
-        out: list[int] = []
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            out += [r[0] for r in self.db.execute(
-                f"SELECT id FROM chunks WHERE article_id IN ({','.join('?' * len(part))})", part)]
-        return out
+        return [r[0] for r in rows_in(
+            self.db, "SELECT id FROM chunks WHERE article_id IN ({marks})", article_ids)]
 
     def delete_articles(self, article_ids: Iterable[str]) -> list[int]:
         """Delete articles with their chunks and keyword rows; returns the chunk ids gone."""
@@ -320,12 +305,6 @@ class MetaStore(StoryClusters):
 
     def chunk_rows(self, chunk_ids: Iterable[int]) -> dict[int, tuple[str, int, int]]:
         """chunk id -> (article id, start, end)."""
-        ids = list(chunk_ids)
-        out: dict[int, tuple[str, int, int]] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            for cid, aid, s, e in self.db.execute(
-                    f'SELECT id, article_id, start, "end" FROM chunks WHERE id IN ({",".join("?" * len(part))})',
-                    part):
-                out[cid] = (aid, s, e)
-        return out
+        return {cid: (aid, s, e) for cid, aid, s, e in rows_in(
+            self.db, 'SELECT id, article_id, start, "end" FROM chunks WHERE id IN ({marks})',
+            chunk_ids)}

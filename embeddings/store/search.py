@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from ..records import Article, Copy
 
 from .meta import MetaStore
+from .sql import rows_in
 
 
 class SearchQueries:
@@ -69,15 +70,10 @@ class SearchQueries:
         """(chunk id, article id, published, title, chunk text) of each chunk. The text is
         the keyword table's copy (`body[start:end]`, stored as the chunk was inserted):
         a short row, where cutting it from the body reads the body's overflow pages."""
-        ids = list(chunk_ids)
-        out = []
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            out += self.db.execute(
-                'SELECT c.id, c.article_id, a.published, a.title, f.text FROM chunks c '
-                'JOIN articles a ON a.id = c.article_id JOIN chunks_fts f ON f.rowid = c.id '
-                f'WHERE c.id IN ({",".join("?" * len(part))})', part).fetchall()
-        return out
+        return list(rows_in(
+            self.db, "SELECT c.id, c.article_id, a.published, a.title, f.text FROM chunks c "
+            "JOIN articles a ON a.id = c.article_id JOIN chunks_fts f ON f.rowid = c.id "
+            "WHERE c.id IN ({marks})", chunk_ids))
 
     def document_frequency(self, phrase: str) -> int:
         """How many chunks hold `phrase` (an FTS5 phrase, quoted)."""
