@@ -440,11 +440,10 @@ def _mend(index: Index, report: RepairReport, on_wait: Callable[[], None] | None
                 store.insert_vectors(missing, vectors)
             report.embedded += len(missing)
             index._load_vectors()  # they lie below the cache's watermark: it is rebuilt
-        if not store.clusters_current():  # articles salvaged into a new file
-            index._recluster()
-        # a cache saved is a new file renamed over the old one
+        # a cache saved is a new file renamed over the old one; clusters stale (articles
+        # salvaged into a new file) are computed again first
         before = {name: _identity(index.path / name) for name in (CACHE_FILE, KEYWORDS_FILE)}
-        notes = index._save_caches()
+        notes = index._written(changed=False)
         if notes:
             raise OSError("; ".join(notes))
         report.caches_rebuilt = [name for name, was in before.items()

@@ -61,6 +61,10 @@ class Writing:
     """`Index`'s methods that change it (`add`, `remove`) and their parts. They use the
     index's store, encoder, chunker and caches, which `Index` holds."""
 
+    # during a write: the articles it touched, where the clusters are computed again;
+    # None where they must all be (they were not current when the write began)
+    _touched: set[str] | None = None
+
     def add(self, items: Iterable[str | os.PathLike | Article], progress: ProgressFn | None = None,
             prune: bool = False, follow_symlinks: bool = False,
             on_wait: Callable[[], None] | None = None) -> AddReport:
@@ -74,10 +78,7 @@ class Writing:
         """
         with self._writing(on_wait):
             report = self._add(items, progress, prune, follow_symlinks)
-            if report.added or report.updated or report.removed or \
-                    not self.store.clusters_current():
-                self._recluster()
-            report.notes += self._save_caches()
+            report.notes += self._written(bool(report.added or report.updated or report.removed))
             return report
 
     def _add(self, items, progress: ProgressFn | None, prune: bool,
@@ -125,7 +126,7 @@ class Writing:
         return report
 
     def _write_batch(self, batch: Batch, known: dict[str, str], report: AddReport,
-                     signatures: dict | None = None) -> None:
+                     signatures: dict) -> None:
         """Embed a batch, then commit its articles, chunks, vectors and MinHash signatures
         together (the clusters are computed again once the whole `add` is in)."""
         texts = [embed_text(a, c.text) for a, chunks in batch for c in chunks]
@@ -140,10 +141,6 @@ class Writing:
             for article, chunks in batch:
                 new_ids += self.store.insert_article(article, chunks)
             self.store.insert_vectors(new_ids, vectors)  # in order: texts follow new_ids
-            if signatures is None:
-                from .duplicates import signature
-
-                signatures = {a.id: signature(a.body) for a, _ in batch}
             self.store.insert_signatures((a.id, signatures.pop(a.id, None)) for a, _ in batch)
             self._touch(a.id for a, _ in batch)
             self.store.clusters_stale()
@@ -162,9 +159,7 @@ class Writing:
         """Remove articles by id; returns how many were there."""
         with self._writing():
             removed = self._remove(article_ids)
-            if removed or not self.store.clusters_current():
-                self._recluster()
-            self._save_caches()
+            self._written(bool(removed))
             return removed
 
     def forget_gone(self, paths: Iterable[str | os.PathLike]) -> int:
@@ -175,15 +170,21 @@ class Writing:
             return 0
         with self._writing():
             removed = self._prune(gone, set(), [])
-            if removed or not self.store.clusters_current():
-                self._recluster()
-            self._save_caches()
+            self._written(bool(removed))
             return removed
+
+    def _written(self, changed: bool) -> list[str]:
+        """After a write's commits, under its lock: the clusters computed again where
+        articles changed (or where an earlier write left them stale), then the caches
+        saved where due; the notes of `_save_caches`."""
+        if changed or not self.store.clusters_current():
+            self._recluster()
+        return self._save_caches()
 
     def _touch(self, article_ids) -> None:
         """Inside a write's transaction: these articles are added, changed or removed; they
         and their present cluster-mates are where the clusters may change."""
-        if getattr(self, "_touched", None) is not None:
+        if self._touched is not None:
             ids = set(article_ids)
             self._touched |= ids | self.store.cluster_mates(ids)
 
@@ -192,10 +193,9 @@ class Writing:
         `duplicates`): the same clusters whatever order articles came and went in. Around
         what this write touched where the clusters were right before it; all of them
         otherwise (a write interrupted before it could, a first write, a migration)."""
-        touched = getattr(self, "_touched", None)
         with self.store.transaction():
-            if touched is not None:
-                self.store.recluster_around(touched)
+            if self._touched is not None:
+                self.store.recluster_around(self._touched)
             else:
                 self.store.recluster()
         self._touched = set()
@@ -219,7 +219,7 @@ class Writing:
             self._sync_vectors()
             # what this write touches, for the clusters: computed again around it alone
             # when they were right before it (else all of them, see `_recluster`)
-            self._touched: set[str] | None = set() if self.store.clusters_current() else None
+            self._touched = set() if self.store.clusters_current() else None
             try:
                 yield
             except (sqlite3.OperationalError, OSError) as exc:
