@@ -42,6 +42,15 @@ class AddReport:
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. a cache that could not be saved
 
+    def merge(self, other: "AddReport") -> "AddReport":
+        """This report with another write's counts, skips and notes added (one `update`
+        writes feed by feed)."""
+        for name in ("added", "updated", "unchanged", "removed", "chunks"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.skipped += other.skipped
+        self.notes += [n for n in other.notes if n not in self.notes]
+        return self
+
     def to_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "removed": self.removed, "chunks": self.chunks,

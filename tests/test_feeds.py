@@ -15,7 +15,7 @@ import pytest
 from embeddings import Index
 from embeddings.store.feeds import FeedStore
 from embeddings.web import update as feeds
-from embeddings.web.fetch import USER_AGENT, Fetcher
+from embeddings.web.fetch import Fetcher, default_user_agent
 
 pytest_plugins = ["feed_site"]  # the `feed_site` fixture
 
@@ -154,8 +154,8 @@ def test_requests_are_polite(subscribed, feed_site, fetcher):
     feed_site.clear_log()
     feeds.update(subscribed, fetcher=fetcher)
     log = feed_site.requests
-    assert log and all(r.headers.get("user-agent") == USER_AGENT for r in log)
-    assert USER_AGENT.startswith("newsdesk/")
+    assert log and all(r.headers.get("user-agent") == default_user_agent() for r in log)
+    assert default_user_agent().startswith("newsdesk/")
     gaps = [b.time - a.time for a, b in zip(log, log[1:])]
     assert min(gaps) >= 0.045 and fetcher.waited > 0
 

@@ -7,7 +7,7 @@ import traceback
 
 import pytest
 
-from embeddings.web.fetch import USER_AGENT, Fetcher, FetchError
+from embeddings.web.fetch import Fetcher, FetchError, default_user_agent
 
 pytest_plugins = ["feed_site"]  # the `feed_site` fixture
 
@@ -109,8 +109,8 @@ def test_huge_page(feed_site, path):
 
 def test_sends_its_user_agent(feed_site, fetcher):
     fetcher.get(feed_site.url(STORM))
-    assert USER_AGENT.startswith("newsdesk/") and "news reader" in USER_AGENT
-    assert feed_site.requests[-1].headers["user-agent"] == USER_AGENT
+    assert default_user_agent().startswith("newsdesk/") and "news reader" in default_user_agent()
+    assert feed_site.requests[-1].headers["user-agent"] == default_user_agent()
     with Fetcher(user_agent="tester/1", host_delay=0) as other:
         other.get(feed_site.url(STORM))
     assert feed_site.requests[-1].headers["user-agent"] == "tester/1"

@@ -57,10 +57,14 @@ class FeedStore:
         return [Subscription(*row) for row in rows]
 
     def find(self, url_or_name: str) -> Subscription | None:
-        """The subscription with this URL or (case aside) this name."""
+        """The subscription with this URL (as given, or canonical: as subscribed) or, case
+        aside, this name."""
+        from ..urls import canonical_url
+
         wanted = url_or_name.strip()
+        urls = {wanted, canonical_url(wanted)}
         return next((s for s in self.subscriptions()
-                     if s.url == wanted or (s.name or "").casefold() == wanted.casefold()), None)
+                     if s.url in urls or (s.name or "").casefold() == wanted.casefold()), None)
 
     def subscribe(self, url: str, name: str | None, title: str | None) -> None:
         self.db.execute("INSERT INTO feeds(url, name, title, added_at) VALUES (?, ?, ?, ?)",

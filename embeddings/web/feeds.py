@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..readers.common import clean_body, visible
+from ..urls import is_web_url
 
 
 class FeedError(Exception):
@@ -55,7 +56,7 @@ def parse_feed(content: bytes, url: str) -> Feed:
 
 def _item(entry) -> FeedItem | None:
     link = entry.get("link") or None
-    if link and not link.lower().startswith(("http://", "https://")):
+    if link and not is_web_url(link):
         link = None
     title = _text(entry.get("title")) or ""
     summary = ""

@@ -9,7 +9,10 @@ httpx is imported on first use: `embeddings` is imported by fast CLI commands.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -25,28 +28,17 @@ DEFAULT_ACCEPT = ("text/html,application/xhtml+xml,application/rss+xml,applicati
                   "application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.8")
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
-_user_agent: str | None = None
-
-
+@functools.cache
 def default_user_agent() -> str:
-    """newsdesk's User-Agent, with the installed version (read once, on first use)."""
-    global _user_agent
-    if _user_agent is None:
-        from importlib.metadata import PackageNotFoundError, version
+    """newsdesk's User-Agent, with the installed version (read once, on first use: importing
+    this module reads no package metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-        try:
-            installed = version("newsdesk")
-        except PackageNotFoundError:
-            installed = "0"
-        _user_agent = f"newsdesk/{installed} (+https://github.com/newsdesk/newsdesk; news reader)"
-    return _user_agent
-
-
-def __getattr__(name: str) -> object:
-    # USER_AGENT is computed on first use: importing this module reads no package metadata
-    if name == "USER_AGENT":
-        return default_user_agent()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        installed = version("newsdesk")
+    except PackageNotFoundError:
+        installed = "0"
+    return f"newsdesk/{installed} (+https://github.com/newsdesk/newsdesk; news reader)"
 
 
 def private_host(host: str) -> bool:
@@ -135,7 +127,7 @@ def _without_errno(error: BaseException) -> str:
 class Fetcher:
     """GETs pages and feeds; one per thread, reused (it keeps connections alive).
 
-    `user_agent` None is USER_AGENT. `waited` is the total time slept so far to space
+    `user_agent` None is `default_user_agent()`. `waited` is the total time slept so far to space
     requests to one host."""
 
     def __init__(self, user_agent: str | None = None, timeout: float = DEFAULT_TIMEOUT,
@@ -190,8 +182,7 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        visited = {str(current.copy_with(fragment=None))}
-        redirects = 0
+        visited = {str(current.copy_with(fragment=None))}  # the first address and each redirect
         while True:
             if public_only and private_host(current.host):
                 raise FetchError(url, f"refused: {current.host} is this machine or a private "
@@ -211,8 +202,7 @@ class Fetcher:
             key = str(target.copy_with(fragment=None))
             if key in visited:
                 raise FetchError(url, "redirect loop")
-            redirects += 1
-            if redirects > self.max_redirects:
+            if len(visited) > self.max_redirects:
                 raise FetchError(url, f"too many redirects (more than {self.max_redirects})")
             visited.add(key)
             current = target
@@ -291,3 +281,13 @@ class _Hop:
     status: int
     location: str | None = None
     response: Response | None = None
+
+
+@contextlib.contextmanager
+def borrowed(fetcher: Fetcher | None) -> Iterator[Fetcher]:
+    """`fetcher`, or (for a call given none) a new one, closed after."""
+    if fetcher is not None:
+        yield fetcher
+        return
+    with Fetcher() as own:
+        yield own

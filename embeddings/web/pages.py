@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..readers.common import BadInput, decode_text
 from ..records import Article
 from .feeds import FeedItem
-from .fetch import Fetcher, FetchError, Response
+from .fetch import Fetcher, FetchError, Response, borrowed
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
@@ -49,9 +49,7 @@ def summary_article(item: FeedItem, outlet: str | None) -> Article | None:
 
 
 def failure_reason(exc: Exception) -> str:
-    if isinstance(exc, FetchError):
-        return exc.reason
-    if isinstance(exc, BadInput):
+    if isinstance(exc, (FetchError, BadInput)):
         return exc.reason
     return f"could not read the page ({type(exc).__name__})"
 
@@ -62,11 +60,9 @@ def fetch_pages(urls: list[str], fetcher: Fetcher | None = None,
     (`newsdesk index https://...`). `progress(done, total)` after each page."""
     from ..readers import Skipped
 
-    own = fetcher is None
-    fetcher = fetcher or Fetcher()
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    try:
+    with borrowed(fetcher) as fetcher:
         for done, url in enumerate(urls, start=1):
             try:
                 articles.append(fetch_article(fetcher, url))
@@ -74,7 +70,4 @@ def fetch_pages(urls: list[str], fetcher: Fetcher | None = None,
                 skipped.append(Skipped(url, failure_reason(exc)))
             if progress:
                 progress(done, len(urls))
-    finally:
-        if own:
-            fetcher.close()
     return articles, skipped

@@ -8,7 +8,7 @@ Subscriptions and item records live in the index's `meta.sqlite` (`store.feeds`)
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -17,7 +17,7 @@ from ..readers.common import outlet_from_url
 from ..store.feeds import FeedStore, ItemRecord, Subscription
 from ..urls import canonical_url, is_web_url
 from .feeds import FeedError, FeedItem, parse_feed
-from .fetch import Fetcher, FetchError, private_host
+from .fetch import Fetcher, FetchError, borrowed, private_host
 from .pages import failure_reason, fetch_article, summary_article
 
 if TYPE_CHECKING:
@@ -96,15 +96,11 @@ def subscribe(index: Index, url: str, name: str | None = None,
             raise FeedSubscriptionError("the feed's name is empty")
         if feeds.find(name) is not None:
             raise FeedSubscriptionError(f"a feed is already named {name!r}")
-    own = fetcher is None
-    fetcher = fetcher or Fetcher()
     try:
-        feed = parse_feed(fetcher.get(url, accept=FEED_ACCEPT).content, url)
+        with borrowed(fetcher) as fetcher:
+            feed = parse_feed(fetcher.get(url, accept=FEED_ACCEPT).content, url)
     except (FetchError, FeedError) as exc:
         raise FeedSubscriptionError(f"{url} was not added: {exc.reason}") from None
-    finally:
-        if own:
-            fetcher.close()
     if name is None and feed.title and feeds.find(feed.title) is None:
         name = feed.title
     with index.exclusive(), index.store.transaction():
@@ -116,7 +112,7 @@ def unsubscribe(index: Index, url_or_name: str) -> tuple[Subscription, int]:
     """Forget a feed (by URL or name) and its item records; its articles stay indexed.
     Returns the subscription and how many item records went with it."""
     feeds = FeedStore(index.store)
-    found = feeds.find(url_or_name) or feeds.find(canonical_url(url_or_name))
+    found = feeds.find(url_or_name)
     if found is None:
         raise FeedSubscriptionError(f"no feed {url_or_name!r} is subscribed "
                                     f"(`newsdesk feeds list` names them)")
@@ -159,15 +155,13 @@ def update(index: Index, fetcher: Fetcher | None = None, only: list[str] | None 
                 raise FeedSubscriptionError(f"no feed {wanted!r} is subscribed")
             chosen.append(found)
         subs = list({s.url: s for s in chosen}.values())
-    own = fetcher is None
-    fetcher = fetcher or Fetcher()
     report = UpdateReport()
 
     def embedding(done: int, total: int) -> None:
         if progress:
             progress("embedding new articles", done, total)
 
-    try:
+    with borrowed(fetcher) as fetcher:
         # feed by feed, each indexed and recorded before the next is fetched: an update
         # interrupted keeps the feeds it finished
         for done, sub in enumerate(subs):
@@ -180,28 +174,15 @@ def update(index: Index, fetcher: Fetcher | None = None, only: list[str] | None 
                 checked = _Checked(sub, FeedResult(
                     sub.url, sub.name, error=f"could not read the feed ({type(exc).__name__})"))
             if articles:
-                report.index = _sum(report.index, index.add(
-                    list(articles.values()), progress=embedding, on_wait=on_wait))
+                added = index.add(list(articles.values()), progress=embedding, on_wait=on_wait)
+                report.index = report.index.merge(added) if report.index else added
             with index.exclusive(on_wait), index.store.transaction():
                 feeds.record_items(sub.url, checked.records)
                 feeds.checked(sub.url, checked.result.status, checked.etag,
                               checked.last_modified, checked.title,
                               keep_validators=checked.keep_validators)
             report.feeds.append(checked.result)
-    finally:
-        if own:
-            fetcher.close()
     return report
-
-
-def _sum(total: AddReport | None, part: AddReport) -> AddReport:
-    if total is None:
-        return part
-    for name in ("added", "updated", "unchanged", "removed", "chunks"):
-        setattr(total, name, getattr(total, name) + getattr(part, name))
-    total.skipped += part.skipped
-    total.notes += [n for n in part.notes if n not in total.notes]
-    return total
 
 
 def _check(sub: Subscription, known: dict[str, ItemRecord], fetcher: Fetcher,
@@ -234,8 +215,7 @@ def _check(sub: Subscription, known: dict[str, ItemRecord], fetcher: Fetcher,
             continue
         record = _fetch_item(item, outlet, fetcher, articles, public_only)
         if before is not None:
-            record = ItemRecord(record.key, record.url, record.article_id, record.state,
-                                record.reason, before.attempts + 1)
+            record = replace(record, attempts=before.attempts + 1)
         checked.records.append(record)
         if record.state == "failed":
             result.failed.append((item.link or item.title, record.reason or "failed"))
@@ -254,8 +234,6 @@ def _check(sub: Subscription, known: dict[str, ItemRecord], fetcher: Fetcher,
 def _fetch_item(item: FeedItem, outlet: str | None, fetcher: Fetcher,
                 articles: dict[str, Article], public_only: bool) -> ItemRecord:
     """One new item: its page's article, else the feed's own text, else a failure."""
-    from dataclasses import replace
-
     article, reason = None, "the item has no link"
     if item.link:
         try:
