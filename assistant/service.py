@@ -179,9 +179,7 @@ class Desk:
             index = self._ready().index
             stats = index.stats()
             first, last = index.date_span()
-            outlets = index.store.db.execute(
-                "SELECT outlet, count(*) FROM articles WHERE outlet IS NOT NULL "
-                "GROUP BY outlet ORDER BY count(*) DESC, outlet").fetchall()
+            outlets = index.outlets()
         return {"articles": stats["articles"], "passages": stats["chunks"],
                 "model": stats.get("model"), "index": stats["path"],
                 "dates": {"first": first.isoformat() if first else None,

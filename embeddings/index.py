@@ -315,10 +315,10 @@ class Index(Writing):
     def stats(self) -> dict:
         self._follow_file()
         clusters, copies = self.store.cluster_count()
-        feeds = self.store.db.execute("SELECT count(*) FROM feeds").fetchone()[0]
         return {"path": str(self.path), "articles": self.store.count_articles(),
                 "chunks": self.store.count_chunks(), "vectors": len(self.vectors),
-                "story_clusters": clusters, "clustered": copies, "feeds": feeds,
+                "story_clusters": clusters, "clustered": copies,
+                "feeds": self.store.count_feeds(),
                 **self.store.manifest()}
 
     def check(self) -> list[str]:
@@ -360,6 +360,11 @@ class Index(Writing):
         """The earliest and latest publication dates in the index."""
         self._follow_file()
         return self.store.date_span()
+
+    def outlets(self) -> list[tuple[str, int]]:
+        """(outlet, articles) for every named outlet, the largest first."""
+        self._follow_file()
+        return self.store.outlet_counts()
 
     def get(self, article_id: str) -> Article | None:
         self._follow_file()

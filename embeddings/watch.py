@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .readers import ARTICLE_SUFFIXES
+from .readers import reader_suffix
 
 if TYPE_CHECKING:
     from .index import Index
@@ -71,10 +71,7 @@ def wanted(path: str | Path, roots: list[Path]) -> bool:
             continue
         if any(p.startswith(".") for p in parts):
             return False
-        suffixes = [s.lower() for s in path.suffixes]
-        if suffixes and suffixes[-1] == ".gz":
-            suffixes = suffixes[:-1]
-        return path.is_dir() or bool(suffixes and suffixes[-1] in ARTICLE_SUFFIXES) or \
+        return path.is_dir() or reader_suffix(path) is not None or \
             not path.exists()  # gone: a file or a folder, pruned either way
     return False
 

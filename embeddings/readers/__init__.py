@@ -17,7 +17,8 @@ from ..records import Article
 from .common import (MAX_ARTICLE_CHARS, BadInput, Skipped, decode_prefix, decode_text,  # noqa: F401
                      path_text, read_bytes)
 
-__all__ = ["Skipped", "read_paths", "read_file", "record_to_article", "ARTICLE_SUFFIXES"]
+__all__ = ["Skipped", "read_paths", "read_file", "record_to_article", "reader_suffix",
+           "ARTICLE_SUFFIXES"]
 
 # the readers of each format load when a file of that format is read: a search imports
 # `readers.common` (and so this package) and needs none of them
@@ -39,7 +40,7 @@ ARTICLE_SUFFIXES = frozenset(READERS)
 MAX_FILE_BYTES = 512 * 1024 * 1024  # past this a file is refused, not read into memory
 
 
-def _suffix(path: Path) -> str | None:
+def reader_suffix(path: Path) -> str | None:
     """The suffix that chooses the reader (the one before a `.gz`), if one is known."""
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
@@ -78,7 +79,7 @@ def read_file(path: Path) -> Iterator[Article | Skipped]:
             yield Skipped(path_text(path), lost)
         else:
             text = decode_text(data)
-        yield from _reader(_suffix(path) or _sniff(text))(text, path)
+        yield from _reader(reader_suffix(path) or _sniff(text))(text, path)
     except BadInput as exc:
         yield Skipped(path_text(path), exc.reason, line=exc.line or None)
     except OSError as exc:
@@ -153,7 +154,7 @@ def read_paths(paths: Iterable[str | os.PathLike],
                     yield file
                 elif not file.is_file():  # FIFOs, sockets, devices, broken links: never opened
                     yield Skipped(path_text(file), "not a regular file")
-                elif _suffix(file) is None:
+                elif reader_suffix(file) is None:
                     yield Skipped(path_text(file),
                                   f"not an article file ({path_text(file.suffix) or 'no suffix'})")
                 else:

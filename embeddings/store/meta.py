@@ -231,6 +231,15 @@ class MetaStore(StoryClusters):
     def count_vectors(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM vectors").fetchone()[0])
 
+    def outlet_counts(self) -> list[tuple[str, int]]:
+        """(outlet, articles) for every named outlet, the largest first."""
+        return self.db.execute(
+            "SELECT outlet, count(*) FROM articles WHERE outlet IS NOT NULL "
+            "GROUP BY outlet ORDER BY count(*) DESC, outlet").fetchall()
+
+    def count_feeds(self) -> int:
+        return self.db.execute("SELECT count(*) FROM feeds").fetchone()[0]
+
     def count_chunks(self) -> int:
         return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
