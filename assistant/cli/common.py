@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -81,7 +82,8 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
 
 
 def progress_bar(starting: str, running: str | None = None):
-    """A transient progress bar on stderr, and the `(done, total)` callback that moves it."""
+    """A transient progress bar on stderr, and the `(done, total, stage=None)` callback
+    that moves it; a stage (a feed's name, say) is shown as text, never read as markup."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeRemainingColumn)
@@ -91,8 +93,13 @@ def progress_bar(starting: str, running: str | None = None):
                         transient=True)
     task = progress.add_task(starting, total=None)
 
-    def advance(done: int, total: int) -> None:
-        progress.update(task, description=running or starting, completed=done, total=total)
+    def advance(done: int, total: int, stage: str | None = None) -> None:
+        from rich.markup import escape
+
+        from assistant.render import safe
+
+        described = escape(safe(stage)) if stage else running or starting
+        progress.update(task, description=described, completed=done, total=total)
 
     return progress, advance
 
@@ -103,6 +110,21 @@ WAITING = "waiting: another newsdesk is writing to this index"
 def say_waiting(progress) -> Callable[[], None]:
     """The `on_wait` of a write under a progress bar: says, once, that it waits its turn."""
     return lambda: progress.console.print(WAITING)
+
+
+@contextlib.contextmanager
+def writing(index, interrupted: str) -> Iterator[None]:
+    """A command's work on an open index: Ctrl+C ends it with `interrupted` (exit 130),
+    an OSError (a read-only index, a full disk) with its message; the index is closed
+    either way."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        fail(interrupted, 130)
+    except OSError as exc:
+        fail(str(exc))
+    finally:
+        index.close()
 
 
 def quiet_broken_pipe(main):

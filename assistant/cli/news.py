@@ -7,7 +7,8 @@ import sys
 
 from assistant.render import json_text
 
-from .common import EXIT_OK, add_index_option, fail, open_index, progress_bar, say_waiting
+from .common import (EXIT_OK, add_index_option, fail, open_index, progress_bar, say_waiting,
+                     writing)
 
 
 def positive_seconds(value: str) -> float:
@@ -70,6 +71,7 @@ def _fetcher(args):
 
 
 def _safe(text) -> str:
+    """A name, reason or path as shown: its control characters visible, never sent."""
     from assistant.render import safe
 
     return safe(str(text))
@@ -79,7 +81,7 @@ def cmd_feeds(args, settings) -> int:
     from embeddings.web import update as feeds
 
     index = open_index(settings, create=args.feeds_command == "add")
-    try:
+    with writing(index, "interrupted; the subscriptions are as they were"):
         if args.feeds_command == "add":
             with _fetcher(args) as fetcher:
                 sub = feeds.subscribe(index, args.url, args.name, fetcher=fetcher)
@@ -105,10 +107,6 @@ def cmd_feeds(args, settings) -> int:
             else:
                 print(f"Unsubscribed from {_safe(sub.name or sub.url)}; its {sub.items} "
                       f"articles stay in the index.")
-    except OSError as exc:  # a read-only index: said plainly
-        fail(str(exc))
-    finally:
-        index.close()
     return EXIT_OK
 
 
@@ -117,25 +115,11 @@ def cmd_update(args, settings) -> int:
 
     index = open_index(settings)
     progress, advance = progress_bar("fetching feeds")
-    task = progress.tasks[0].id
-
-    def moved(stage: str, done: int, total: int) -> None:
-        from rich.markup import escape
-
-        # a feed's name is the feed's to choose: shown, never read as markup or escapes
-        progress.update(task, description=escape(_safe(stage)), completed=done, total=total)
-
-    try:
-        with progress, _fetcher(args) as fetcher:
-            report = update(index, fetcher=fetcher, only=args.feed, progress=moved,
-                            on_wait=say_waiting(progress))
-    except KeyboardInterrupt:
-        fail("interrupted; what was committed is kept, and the next update fetches the rest",
-             130)
-    except OSError as exc:
-        fail(str(exc))
-    finally:
-        index.close()
+    with writing(index, "interrupted; what was committed is kept, and the next update "
+                        "fetches the rest"), progress, _fetcher(args) as fetcher:
+        report = update(index, fetcher=fetcher, only=args.feed,
+                        progress=lambda stage, done, total: advance(done, total, stage),
+                        on_wait=say_waiting(progress))
     if args.json:
         print(json_text(report.to_dict()))
         return EXIT_OK
@@ -206,16 +190,12 @@ def cmd_watch(args, settings) -> int:
                   flush=True)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        watcher.run(said, on_ready=ready, catch_up=catch_up)
-    except KeyboardInterrupt:
-        fail("interrupted; what was committed is kept", 130)
-    except OSError as exc:
-        fail(str(exc))
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        index.close()
+    with writing(index, "interrupted; what was committed is kept"):
+        try:
+            watcher.run(said, on_ready=ready, catch_up=catch_up)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
     if args.json:
         print(json_text({"event": "stopped"}, indent=None), flush=True)
     else:

@@ -13,7 +13,8 @@ from assistant.render import json_text
 from .common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, WAITING, add_filter_options, add_index_option,
                      add_question_options, add_version_option, expected_failures, fail, iso_date,
                      leave_at_once, open_index, preload, progress_bar, quiet_broken_pipe,
-                     result_count, say_waiting, settings_from, unavailable, unreadable)
+                     result_count, say_waiting, settings_from, unavailable, unreadable,
+                     writing)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,19 +88,12 @@ def cmd_index(args, settings) -> int:
     paths = [Path(p) for p in args.paths if not is_web_url(p)]
     index = open_index(settings, create=True)
     progress, advance = progress_bar("reading articles", "embedding articles")
-    try:
-        with progress:
-            pages, unfetched = _fetch_pages(urls, progress) if urls else ([], [])
-            report = index.add([*paths, *pages], progress=advance, prune=args.prune,
-                               follow_symlinks=args.follow_symlinks,
-                               on_wait=say_waiting(progress))
-            report.skipped[:0] = unfetched
-    except KeyboardInterrupt:
-        fail("interrupted; what was committed is kept, run the same command to finish", 130)
-    except OSError as exc:  # a read-only index, a full disk (DiskFullError): said plainly
-        fail(str(exc))
-    finally:
-        index.close()
+    with writing(index, "interrupted; what was committed is kept, run the same command to "
+                        "finish"), progress:
+        pages, unfetched = _fetch_pages(urls, advance) if urls else ([], [])
+        report = index.add([*paths, *pages], progress=advance, prune=args.prune,
+                           follow_symlinks=args.follow_symlinks, on_wait=say_waiting(progress))
+        report.skipped[:0] = unfetched
     if args.json:
         print(json_text(report.to_dict()))
         return EXIT_OK
@@ -116,15 +110,11 @@ def cmd_index(args, settings) -> int:
     return EXIT_OK
 
 
-def _fetch_pages(urls: list[str], progress):
+def _fetch_pages(urls: list[str], advance):
     """The articles of these web pages, and a Skipped for each that gave none."""
     from embeddings.web.pages import fetch_pages
 
-    task = progress.add_task("fetching pages", total=len(urls))
-    try:
-        return fetch_pages(urls, progress=lambda done, total: progress.update(task, completed=done))
-    finally:
-        progress.remove_task(task)
+    return fetch_pages(urls, progress=lambda done, total: advance(done, total, "fetching pages"))
 
 
 def cmd_search(args, settings) -> int:
