@@ -86,14 +86,27 @@ class Assistant:
         (`on_text` is the `Answerer` protocol's: a quoted answer comes whole, not streamed.)
         A conversation's follow-up gives `story`, its articles, searched first (see
         `search`), and may search `search_for`, its standalone query, while the sentences
-        are read against the question as asked. A wire story is one source naming its
-        other copies, unless `all_copies`."""
+        are read against the question as asked (and against the query where that finds
+        nothing: `read`). A wire story is one source naming its other copies, unless
+        `all_copies`."""
         question, as_of = checked_question(question), as_of or date.today()
         with self.index.reading():  # one committed state for the search and the answer
             hits = self.search(search_for or question, k=k, as_of=as_of, story=story,
                                outlet=outlet, since=since, until=until, author=author,
                                all_copies=all_copies)
-            return self.answer_from(question, hits, as_of)
+            return self.read(question, hits, as_of, search_for)[0]
+
+    def read(self, question: str, hits: list[Hit], as_of: date | None = None,
+             search_for: str | None = None) -> tuple[Answer, str]:
+        """The extractive answer from `hits`, read against the question as asked, then,
+        where that finds nothing, against `search_for` (the standalone query the hits were
+        searched for: names added to a question make the sentences that repeat them win
+        over the one that answers, so the question comes first); and the text it was read
+        against. One search serves both readings."""
+        answer = self.answer_from(question, hits, as_of)
+        if answer.found or not search_for or search_for.strip() == question.strip():
+            return answer, question
+        return self.answer_from(search_for, hits, as_of), search_for
 
     def answer_from(self, question: str, hits: list[Hit], as_of: date | None = None) -> Answer:
         """The extractive answer from passages already retrieved for `question`."""

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from embeddings.query import STOPWORDS
 
 from .answer import Answer
 from .followup import EarlierTurn, Rewrite, rewrite
@@ -59,10 +58,10 @@ class Conversation:
     def index(self):
         return getattr(self.assistant, "index", None)
 
-    def _context_ids(self) -> list[str]:
+    def _context_ids(self, story: list[str]) -> list[str]:
         """The articles a follow-up reads: the story's, and the first sources of the turns
         whose names it may refer to (their bodies tell a person's gender)."""
-        ids = dict.fromkeys(self.story())
+        ids = dict.fromkeys(story)
         for turn in self.turns[-STORY_TURNS:]:
             if turn.answer is not None and turn.answer.found:
                 ids.update(dict.fromkeys(s.article_id for s in turn.answer.sources[:3]))
@@ -105,7 +104,7 @@ class Conversation:
         """How `question` is searched: the model's rewrite where chosen and possible, else
         the rules'. (`articles`: those of `_context_ids`, where the caller has read them.)"""
         if articles is None:
-            articles = self._articles(self._context_ids())
+            articles = self._articles(self._context_ids(self.story()))
         earlier = self._earlier(articles)
         if not earlier:
             return Rewrite(question.strip())
@@ -122,10 +121,9 @@ class Conversation:
         return self.rewrite_for(question).query
 
     def stays_in_story(self, question: str, leans: bool, story: list[str],
-                       articles: dict[str, "Article"] | None = None) -> bool:
+                       articles: dict[str, "Article"]) -> bool:
         """Whether `question` follows the story: it leans on earlier turns, or its own
-        names and key terms are in the story's articles (`articles` holds them, where the
-        caller has read them)."""
+        names and key terms are in the story's articles (`articles` holds them)."""
         if not story:
             return False
         if leans:
@@ -133,13 +131,11 @@ class Conversation:
         index = self.index
         if index is None:
             return True
-        if articles is None:
-            articles = self._articles(story)
         text = " ".join(f"{articles[aid].title}\n{articles[aid].body}"
                         for aid in story if aid in articles).lower()
         own = analyse(question)
         names = [n for n in own.names if not re.fullmatch(r"[\d,.%]+", n)]
-        content = [t for t in own.terms if t not in STOPWORDS]
+        content = list(own.terms)  # (terms hold no stopwords)
         weights = index.term_weights(list(dict.fromkeys(
             content + [w.lower() for n in names for w in re.findall(r"\w+", n)])))
 
@@ -173,7 +169,7 @@ class Conversation:
         edited). `options` go to the answerer as they are (a generative one takes
         `on_text`)."""
         story = self.story()
-        articles = self._articles(self._context_ids()) if self.turns else {}
+        articles = self._articles(self._context_ids(story)) if self.turns else {}
         if as_written or not self.turns:
             plan = Rewrite(question.strip(), leans=False)
         else:
@@ -193,14 +189,10 @@ class Conversation:
 
     def _answer(self, question: str, query: str, as_of: date | None, k: int | None,
                 options: dict) -> Answer:
-        """Search `query`; read the sentences against the question as asked, where the query
-        only resolved its references (names added to a question make the sentences that
-        repeat them win over the one that answers), and against `query` when that finds
-        nothing, or when the question asks for someone's words (whose, the query says)."""
+        """Search `query`; read the sentences against the question as asked, then against
+        `query` where that finds nothing (`Assistant.read`), or against `query` alone when
+        the question asks for someone's words (whose, the query says)."""
         if query == question or analyse(query).speaker:
             return self.assistant.ask(query, as_of=as_of, k=k, **self.filters, **options)
-        answer = self.assistant.ask(question, as_of=as_of, k=k, search_for=query,
-                                    **self.filters, **options)
-        if answer.found:
-            return answer
-        return self.assistant.ask(query, as_of=as_of, k=k, **self.filters, **options)
+        return self.assistant.ask(question, as_of=as_of, k=k, search_for=query,
+                                  **self.filters, **options)

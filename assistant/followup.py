@@ -263,7 +263,7 @@ def rewrite(question: str, turns: list[EarlierTurn]) -> Rewrite:
     if resolved and not carried:
         return Rewrite(text, tuple(resolved), True)
     own = analyse(question)
-    content = [t for t in own.terms if t not in STOPWORDS]
+    content = list(own.terms)  # (terms hold no stopwords)
     if not resolved and not carried and _says_enough(own, content, question):
         return Rewrite(question, leans=True)  # a reference to no one named: left as it is
     return Rewrite(_with_context(text, previous, content, resolved), tuple(resolved), True)
@@ -273,7 +273,7 @@ def _unreferenced(question: str, previous: EarlierTurn) -> Rewrite:
     """A question with no reference: as it is when it names its subject or says enough
     on its own, else with the previous query's words carried along."""
     own = analyse(question)
-    content = [t for t in own.terms if t not in STOPWORDS]
+    content = list(own.terms)  # (terms hold no stopwords)
     if _says_enough(own, content, question):
         return Rewrite(question)
     return Rewrite(_with_context(question, previous, content, []), (), True)
@@ -298,6 +298,12 @@ def _is_fragment(question: str) -> bool:
         or bool(re.match(r"(?:what|how)\s+about\b", question.strip(), re.IGNORECASE))
 
 
+def _without_context(query: str) -> str:
+    """A query without the earlier question's words that `_with_context` carried along in
+    brackets at its end."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", query)
+
+
 def _with_context(text: str, previous: EarlierTurn, content: list[str],
                   resolved: list[tuple[str, str]]) -> str:
     """`text` with the previous query's subject and terms in brackets after it."""
@@ -308,7 +314,7 @@ def _with_context(text: str, previous: EarlierTurn, content: list[str],
     if subject and subject_words & taken:
         subject = None
     own = set(content) | taken | subject_words
-    carried = [t for t in terms(re.sub(r"\s*\([^)]*\)\s*$", "", previous.query))
+    carried = [t for t in terms(_without_context(previous.query))
                if t not in own]
     context = " ".join(dict.fromkeys(([subject] if subject else []) + carried))
     return f"{text} ({context})" if context else text
@@ -316,7 +322,7 @@ def _with_context(text: str, previous: EarlierTurn, content: list[str],
 
 def _fragment(question: str, previous: EarlierTurn) -> Rewrite:
     """"And in 2021?" after "How many crossed in 2020?" -> "How many crossed in 2021?"."""
-    base = re.sub(r"\s*\([^)]*\)\s*$", "", previous.query).strip()
+    base = _without_context(previous.query).strip()
     payload = _FRAGMENT.sub("", question).strip(" ?.!,")
     years, base_years = _YEAR.findall(payload), _YEAR.findall(base)
     if years and base_years:

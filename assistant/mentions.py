@@ -22,13 +22,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from embeddings.query import STOPWORDS
+from embeddings.timeframe import MONTHS, WEEKDAYS
 
 from .attribution import SPEECH_VERBS
 
 PERSON, ORG, PLACE, NAME = "person", "org", "place", "name"
 
 _CAP = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w’'\-]*\.?)"
-_JOIN = r"(?:of|the|for|de|da|del|van|von|der|al|bin|du|la|le|&)"
+# words that join a name's capitalised words ("Bank of England", "Ursula von der Leyen")
+_JOIN_WORDS = {"of", "the", "for", "de", "da", "del", "van", "von", "der", "al", "bin",
+               "du", "la", "le", "&"}
+_JOIN = "(?:" + "|".join(map(re.escape, sorted(_JOIN_WORDS))) + ")"
 _RUN = re.compile(rf"(?<![\w’'\-]){_CAP}(?:\s+(?:{_JOIN}\s+)*{_CAP})*")
 _SPEECH_AFTER = re.compile(r"^[’']?s?,?\s*(?:[^.,;]{0,60},\s*)?(?:has |had |also |later )?"
                            rf"(?:{SPEECH_VERBS}|tell|think)\b")
@@ -76,8 +80,7 @@ THING_WORDS = {
     "covid", "coronavirus", "omicron", "delta", "series", "league", "season", "olympics",
     "olympic", "super", "bowl", "grand", "slam", "tour", "show", "film", "movie", "album",
 }
-_MONTHS_DAYS = set("""january february march april may june july august september october
-november december monday tuesday wednesday thursday friday saturday sunday""".split())
+_MONTHS_DAYS = set(MONTHS) | set(WEEKDAYS)
 # capitalised words that are not names: the first word of a sentence and a few more
 _NOT_NAMES = STOPWORDS | _MONTHS_DAYS | {"mr", "mrs", "ms", "dr", "st", "i", "ok", "yes", "no"}
 MIN_PRONOUNS = 2
@@ -139,8 +142,6 @@ def _clean(run: str) -> list[str]:
     return words
 
 
-_JOIN_WORDS = {"of", "the", "for", "de", "da", "del", "van", "von", "der", "al", "bin",
-               "du", "la", "le", "&"}
 
 
 _NAME_WORD = re.compile(r"[A-Z][a-z’'\-]+(?:[A-Z][a-z’'\-]+)?\.?|[A-Z]\.")  # Roe, McClellan, J.

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 CANDIDATES = 100  # taken from each of the two searches
 MAX_CANDIDATES = 1000  # at most, when wire copies crowd the first ones
+KEPT_VECTORS = 8  # query vectors a retriever keeps
 __all__ = ["ArticleHit", "CANDIDATES", "Filters", "MODES", "Query", "Retriever", "with_weights"]
 
 
@@ -64,6 +65,7 @@ class Retriever:
         self.weights = weights or Weights()
         self.keywords = keywords
         self._df: dict[str, int] = {}
+        self._vectors: dict[str, np.ndarray] = {}  # the last few texts' vectors
 
     def with_weights(self, weights: Weights) -> "Retriever":
         """A retriever over the same parts, ranking with other weights."""
@@ -87,7 +89,16 @@ class Retriever:
         return self.vectors.search(self._vector(text), n, allowed)
 
     def _vector(self, text: str) -> np.ndarray:
-        return self.encoder.encode([text[:MAX_QUERY_CHARS]])[0]
+        """The text's vector; the last few are kept, as one question is searched more than
+        once (a follow-up: its story's articles, then all of them)."""
+        text = text[:MAX_QUERY_CHARS]
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.encoder.encode([text])[0]
+            if len(self._vectors) >= KEPT_VECTORS:
+                self._vectors.pop(next(iter(self._vectors)))
+            self._vectors[text] = vector
+        return vector
 
     def keyword(self, text: str, n: int, filters: Filters, title_weight: float | None = None,
                 allowed: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -57,7 +57,8 @@ class GenerativeAssistant:
         question, as_of = checked_question(question), as_of or date.today()
         with self.assistant.index.reading():  # one committed state for the search and answer
             hits = self.assistant.search(search_for or question, k=k, as_of=as_of, **filters)
-            extractive = self.assistant.answer_from(question, hits, as_of)  # one search, both
+            # one search, both answers; the model writes for what the sentences answered
+            extractive, question = self.assistant.read(question, hits, as_of, search_for)
         if not extractive.found:  # nothing to write from: say so, as the extractive answer does
             return extractive
         context = build(question, hits, self.backend.context_window, self.backend.max_tokens,
