@@ -83,13 +83,11 @@ def watch_figures(work: Path, files: int, copy_of: Path | None = None) -> dict:
     folder.mkdir()
     if copy_of is not None:  # a large index beside the new files (news-5k)
         shutil.copytree(copy_of, ix)
-    watcher = subprocess.Popen([str(BIN / "newsdesk"), "watch", str(folder), "--index", str(ix),
-                                "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               text=True)
+    from watcher import Watcher
+
+    watcher = Watcher(folder, ix)
     try:
-        for line in watcher.stdout:  # ready once it watches
-            if json.loads(line)["event"] == "watching":
-                break
+        watcher.next("watching", timeout=300)  # ready once it watches
         reader = Index.open(ix, create=False)
         waits = []
         for n in range(files):
@@ -109,8 +107,7 @@ def watch_figures(work: Path, files: int, copy_of: Path | None = None) -> dict:
             waits.append(time.perf_counter() - started)
         reader.close()
     finally:
-        watcher.terminate()
-        watcher.wait(30)
+        watcher.stop()
     one = work / "one-shot"
     one.mkdir()
     if copy_of is not None:

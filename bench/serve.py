@@ -25,8 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the test suite's server helpers
 
 from bench.common import news5k_or_exit, read_jsonl  # noqa: E402
+from llm_servers import free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
 WARM_UP = 3
@@ -58,12 +60,6 @@ async def timed_async(call, questions: list[str]) -> list[float]:
         await call(q)
         times.append(time.perf_counter() - started)
     return times
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(*args: str) -> tuple[subprocess.Popen, int]:

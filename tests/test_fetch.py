@@ -1,11 +1,11 @@
 """The polite HTTP client against a real local news site (no model, no network beyond 127.0.0.1)."""
 from __future__ import annotations
 
-import socket
 import time
 import traceback
 
 import pytest
+from llm_servers import free_port
 
 from embeddings.web.fetch import Fetcher, FetchError, default_user_agent
 
@@ -137,9 +137,7 @@ def test_refuses_what_is_not_a_web_address(feed_site, fetcher, url):
 
 
 def test_closed_port(fetcher):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # free once closed: nothing listens there
+    port = free_port()  # free once closed: nothing listens there
     error = failure(fetcher, f"http://127.0.0.1:{port}/rss.xml")
     assert error.reason == "connection refused"
     told = "".join(traceback.format_exception(error))

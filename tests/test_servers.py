@@ -15,15 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from llm_servers import free_port
 
 BIN = Path(sys.executable).parent
 QUESTION = "When does the plastic bag ban take effect?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
