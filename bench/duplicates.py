@@ -151,7 +151,7 @@ def main() -> int:
 
     # the copies indexed beside news-5k, clustered as indexing does
     copy_signatures = {c.id: duplicates.signature(c.body) for c in copies}
-    both = cluster_with_copies = duplicates.clusters(
+    both = duplicates.clusters(
         members + members_of(copies, copy_signatures))
     joined = {"tune": 0, "report": 0}
     wrong = 0
@@ -162,7 +162,7 @@ def main() -> int:
         elif rep is not None:
             wrong += 1
     copies_of = {o.id for o in originals} | {c.id for c in copies}
-    strays = sum(1 for aid, rep in cluster_with_copies.items()
+    strays = sum(1 for aid, rep in both.items()
                  if aid not in copies_of and cluster.get(aid) is None)
 
     report = {

@@ -149,9 +149,9 @@ def main() -> int:
             "MCP ask, stdio": mcp_stdio(args.index, questions),
             "MCP ask, streamable HTTP": mcp_http(args.index, questions)}
     base = figures(runs["library (in process)"])
-    report = {name: {**figures(times), "p50_ratio": round(figures(times)["p50_ms"] /
-                                                          base["p50_ms"], 2)}
-              for name, times in runs.items()}
+    report = {name: figures(times) for name, times in runs.items()}
+    for f in report.values():
+        f["p50_ratio"] = round(f["p50_ms"] / base["p50_ms"], 2)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0

@@ -96,7 +96,6 @@ class Item:
     path: str
     published: datetime
     summary: str | None = None
-    guid: str | None = None
 
 
 @dataclass
@@ -221,11 +220,6 @@ class FeedSite:
         with self._lock:
             self.requests.clear()
 
-    def log(self, path: str | None = None) -> list[Logged]:
-        """The requests so far, or those for `path` (with its query, if it had one)."""
-        with self._lock:
-            return [r for r in self.requests if path is None or r.path == path]
-
     # -- content --------------------------------------------------------------------------
 
     def add_item(self, feed_name: str, slug: str, title: str, paragraphs: list[str],
@@ -261,15 +255,14 @@ class FeedSite:
     <lastBuildDate>{http_date(modified)}</lastBuildDate>
     <ttl>30</ttl>"""]
         for item in items:
-            story = self._story_of(item)
+            authors, summary = self._teaser(item)
             parts.append(f"""    <item>
       <title>{e(item.title)}</title>
       <link>{e(self.url(item.path))}</link>
-      <guid isPermaLink="false">{e(item.guid or self._guid(item))}</guid>
+      <guid isPermaLink="false">{e(self._guid(item))}</guid>
       <pubDate>{http_date(item.published)}</pubDate>""")
-            if story and story.authors:
-                parts.append(f"      <dc:creator>{e(', '.join(story.authors))}</dc:creator>")
-            summary = item.summary or (story.paragraphs[0] if story else None)
+            if authors:
+                parts.append(f"      <dc:creator>{e(', '.join(authors))}</dc:creator>")
             if summary:
                 parts.append(f"      <description>{e(summary)}</description>")
             parts.append("    </item>")
@@ -287,22 +280,28 @@ class FeedSite:
   <id>tag:127.0.0.1,2023:features</id>
   <updated>{modified.isoformat().replace("+00:00", "Z")}</updated>"""]
         for item in items:
-            story = self._story_of(item)
+            authors, summary = self._teaser(item)
             stamp = item.published.isoformat().replace("+00:00", "Z")
             parts.append(f"""  <entry>
     <title>{e(item.title)}</title>
     <link rel="alternate" type="text/html" href="{e(self.url(item.path))}"/>
-    <id>{e(item.guid or self._guid(item))}</id>
+    <id>{e(self._guid(item))}</id>
     <published>{stamp}</published>
     <updated>{stamp}</updated>""")
-            if story and story.authors:
-                parts.append("".join(f"    <author><name>{e(a)}</name></author>\n" for a in story.authors).rstrip())
-            summary = item.summary or (story.paragraphs[0] if story else None)
+            if authors:
+                parts.append("".join(f"    <author><name>{e(a)}</name></author>\n" for a in authors).rstrip())
             if summary:
                 parts.append(f"    <summary>{e(summary)}</summary>")
             parts.append("  </entry>")
         parts.append("</feed>\n")
         return "\n".join(parts)
+
+    def _teaser(self, item: Item) -> tuple[list[str], str | None]:
+        """What a feed says of an item besides its title: the story's authors, and the
+        item's own summary or else the story's first paragraph."""
+        story = self._story_of(item)
+        return (story.authors if story else []), \
+            item.summary or (story.paragraphs[0] if story else None)
 
     def _guid(self, item: Item) -> str:
         # stable across runs and ports, as a real site's guids are
