@@ -63,18 +63,18 @@ def prepare() -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_cached(model: str, backend: str, device: str):
+def _load_cached(model: str, backend: str, device: str, threads: int | None):
     if backend != "torch":
         from .onnx_encoder import OnnxEncoder
 
-        return OnnxEncoder("int8" if backend == "onnx-int8" else "fp32")
+        return OnnxEncoder("int8" if backend == "onnx-int8" else "fp32", threads)
     return _SentenceTransformerEncoder(model, device)
 
 
-def _load(model: str, backend: str, device: str):
+def _load(model: str, backend: str, device: str, threads: int | None = None):
     """One loaded copy of each model per process, shared by every index opened."""
     with _LOCK:
-        return _load_cached(model, backend, device)
+        return _load_cached(model, backend, device, threads)
 
 
 class _SentenceTransformerEncoder:
@@ -107,10 +107,13 @@ class Encoder:
     """Normalised float32 embeddings, batched. The model loads on first use."""
 
     def __init__(self, model: str | None = None, batch_size: int = 64, device: str = "cpu",
-                 backend: str | None = None):
+                 backend: str | None = None, threads: int | None = None):
+        """`threads`: the CPU threads ONNX Runtime uses (None: all of the machine's); a
+        cluster's encoder actor uses the CPUs it was given."""
         self.model_id = model_id(model)
         self.batch_size = batch_size
         self.device = device
+        self.threads = threads
         backend = backend or backend_setting()
         if backend not in BACKENDS:
             raise ValueError(f"unknown encoder backend {backend!r}; choose one of {BACKENDS}")
@@ -123,7 +126,7 @@ class Encoder:
     def model(self):
         """The loaded backend (loading it now if it is not yet)."""
         if self._model is None:
-            self._model = _load(self.model_id, self.backend, self.device)
+            self._model = _load(self.model_id, self.backend, self.device, self.threads)
         return self._model
 
     def load(self) -> "Encoder":

@@ -46,3 +46,9 @@ class DiskFullError(NewsdeskError, OSError):
 
 class BadInputError(NewsdeskError, ValueError):
     """A question, a date, a setting or a file the user gave that cannot be used."""
+
+
+class ClusterError(NewsdeskError, RuntimeError):
+    """Indexing on a Ray cluster could not start or did not finish: Ray is not installed,
+    the cluster cannot be reached, or a stage failed past its retries. What was committed
+    is kept; running the same command again finishes the work."""

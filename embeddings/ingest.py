@@ -33,48 +33,62 @@ class Stopped(Exception):
     """The consumer went away; the producer stops where it is."""
 
 
-def scan(items: Iterable[Article | Skipped], known: dict[str, str],
-         stopped: Callable[[], bool] = lambda: False,
-         sources: dict[str, tuple[str | None, int | None, int | None]] | None = None) -> Scan:
-    """Skip unreadable items and later copies of one URL; articles whose content hash is
-    `known` are unchanged, the rest are to embed.
+class Scanner:
+    """The rules of `scan`, one item at a time (a cluster's writer meets articles as they
+    come, `distributed`): skip unreadable items and later copies of one URL; articles whose
+    content hash is `known` are unchanged, the rest are to embed.
 
     An article read from one file never replaces one stored from another (`sources`: where
     each stored article was read, as (file, line, record)): a page elsewhere that claims a
     stored article's URL with other text is a conflict, named, and the stored article stays;
     indexing its own file again replaces it as ever, and once that file is gone the new
     one does."""
-    out = Scan()
-    pending: dict[str, Article] = {}
-    sources = sources or {}
-    for item in items:
-        if stopped():
-            raise Stopped
+
+    def __init__(self, known: dict[str, str],
+                 sources: dict[str, tuple[str | None, int | None, int | None]] | None = None):
+        self.known = known
+        self.sources = sources or {}
+        self.found = Scan()
+
+    def take(self, item: Article | Skipped) -> bool:
+        """Whether `item` is an article to embed; what it is otherwise goes into `found`."""
+        out = self.found
         if isinstance(item, Skipped):
             out.skipped.append(item)
-            continue
+            return False
         if item.id in out.seen:
             out.skipped.append(Skipped(item.source_file or item.id,
                                        f"duplicate of {out.seen[item.id]} (same URL)",
                                        item.source_line, item.source_record))
-            continue
-        if known.get(item.id) == item.content_hash:
+            return False
+        if self.known.get(item.id) == item.content_hash:
             out.seen[item.id] = item.source or item.id
             out.unchanged += 1
-            continue
-        stored = sources.get(item.id)
-        if item.id in known and stored and stored[0] and item.source_file and \
+            return False
+        stored = self.sources.get(item.id)
+        if item.id in self.known and stored and stored[0] and item.source_file and \
                 stored[0] != item.source_file and \
                 os.path.lexists(stored[0]):  # a file gone is no claim
             out.skipped.append(Skipped(item.source_file, f"claims the URL of the article read "
                                        f"from {source_text(*stored)}, with other text: that one "
                                        f"is kept (index its own file again to replace it)",
                                        item.source_line, item.source_record))
-            continue
+            return False
         out.seen[item.id] = item.source or item.id
-        pending[item.id] = item
-    out.todo = list(pending.values())
-    return out
+        return True
+
+
+def scan(items: Iterable[Article | Skipped], known: dict[str, str],
+         stopped: Callable[[], bool] = lambda: False,
+         sources: dict[str, tuple[str | None, int | None, int | None]] | None = None) -> Scan:
+    """What reading `items` found, by `Scanner`'s rules."""
+    scanner = Scanner(known, sources)
+    for item in items:
+        if stopped():
+            raise Stopped
+        if scanner.take(item):
+            scanner.found.todo.append(item)
+    return scanner.found
 
 
 class ChunkFeed:

@@ -26,6 +26,7 @@ from .records import Article
 from .vectors import CACHE_FILE
 
 if TYPE_CHECKING:
+    from .distributed import RayOptions
     from .ingest import Batch
     from .readers import Skipped
 
@@ -76,17 +77,24 @@ class Writing:
 
     def add(self, items: Iterable[str | os.PathLike | Article], progress: ProgressFn | None = None,
             prune: bool = False, follow_symlinks: bool = False,
-            on_wait: Callable[[], None] | None = None) -> AddReport:
+            on_wait: Callable[[], None] | None = None,
+            ray: RayOptions | None = None) -> AddReport:
         """Index files, folders or Article objects.
 
         Unchanged articles (same content hash) cost nothing; changed ones are replaced.
         With `prune`, articles read earlier from files under the given paths that this
         run no longer finds are removed. Symlinks in folders are followed as
         `readers.read_paths` says. `on_wait` is called if another writer holds the index
-        and this one waits for it.
+        and this one waits for it. With `ray`, reading, chunking and embedding run on a
+        Ray cluster (`distributed`) and this process commits what comes back, as it
+        commits its own work otherwise (progress then has no total: it is known only
+        once the cluster has read everything).
         """
         with self._writing(on_wait):
-            report = self._add(items, progress, prune, follow_symlinks)
+            if ray is None:
+                report = self._add(items, progress, prune, follow_symlinks)
+            else:
+                report = self._add_on_cluster(items, progress, prune, follow_symlinks, ray)
             report.notes += self._written(bool(report.added or report.updated or report.removed))
             return report
 
@@ -134,12 +142,64 @@ class Writing:
             report.removed = self._prune(paths, set(found.seen), report.skipped)
         return report
 
+    def _add_on_cluster(self, items, progress: ProgressFn | None, prune: bool,
+                        follow_symlinks: bool, options: RayOptions) -> AddReport:
+        """`_add` with the reading, chunking and embedding done on a Ray cluster: this
+        process takes what comes back in input order, by the same rules as a local read
+        (`ingest.Scanner`), and commits it `options.commit_chunks` passages at a time."""
+        from .distributed.pipeline import run
+        from .ingest import Scanner
+
+        report = AddReport()
+        known = self.store.content_hashes()
+        items = list(items)
+        paths = [i for i in items if not isinstance(i, Article)]
+        articles = [i for i in items if isinstance(i, Article)]
+        scanner = Scanner(dict(known), self.store.article_origins())
+        batch: Batch = []
+        vectors: list = []
+        signatures: dict = {}
+        size = done = 0
+        if progress:
+            progress(0, None)
+        for item, chunks, vecs, sig in run(paths, articles, known, follow_symlinks,
+                                           self.chunker, self.encoder, options):
+            if not scanner.take(item):
+                continue
+            batch.append((item, chunks))
+            vectors.append(vecs)
+            signatures[item.id] = sig
+            size += len(chunks)
+            if size >= options.commit_chunks:
+                self._commit_batch(batch, _stacked(vectors, self.encoder.dim), known, report,
+                                   signatures)
+                done += len(batch)
+                batch, vectors, size = [], [], 0
+                if progress:
+                    progress(done, None)
+        if batch:
+            self._commit_batch(batch, _stacked(vectors, self.encoder.dim), known, report,
+                               signatures)
+            done += len(batch)
+        if progress:
+            progress(done, done)
+        found = scanner.found
+        report.unchanged = found.unchanged
+        report.skipped += found.skipped
+        if prune:
+            report.removed = self._prune(paths, set(found.seen), report.skipped)
+        return report
+
     def _write_batch(self, batch: Batch, known: dict[str, str], report: AddReport,
                      signatures: dict) -> None:
-        """Embed a batch, then commit its articles, chunks, vectors and MinHash signatures
-        together (the clusters are computed again once the whole `add` is in)."""
+        """Embed a batch, then commit it (`_commit_batch`)."""
         texts = [embed_text(a, c.text) for a, chunks in batch for c in chunks]
-        vectors = self.encoder.encode(texts)
+        self._commit_batch(batch, self.encoder.encode(texts), known, report, signatures)
+
+    def _commit_batch(self, batch: Batch, vectors, known: dict[str, str], report: AddReport,
+                      signatures: dict) -> None:
+        """Commit a batch's articles, chunks, vectors (a passage after another) and MinHash
+        signatures together (the clusters are computed again once the whole `add` is in)."""
         with self.store.transaction():
             # what is stored now, not what was when reading began: another writer (one
             # whose lock file was removed under it) may have added the same article since
@@ -296,6 +356,12 @@ class Writing:
             if _under(file, roots) and not _under(file, unread):
                 stale.append(article_id)
         return self._remove(stale)
+
+
+def _stacked(vectors: list, dim: int):
+    import numpy as np
+
+    return np.concatenate(vectors) if vectors else np.zeros((0, dim), dtype=np.float32)
 
 
 def _running(pid: int) -> bool:

@@ -17,7 +17,7 @@ from ..records import Article
 from .common import (MAX_ARTICLE_CHARS, BadInput, Skipped, decode_prefix, decode_text,  # noqa: F401
                      path_text, read_bytes)
 
-__all__ = ["Skipped", "read_paths", "read_file", "record_to_article", "reader_suffix",
+__all__ = ["Skipped", "article_files", "read_paths", "read_file", "record_to_article", "reader_suffix",
            "ARTICLE_SUFFIXES"]
 
 # the readers of each format load when a file of that format is read: a search imports
@@ -142,10 +142,11 @@ def _unlistable(errors: list[OSError]) -> Iterator[Skipped]:
     errors.clear()
 
 
-def read_paths(paths: Iterable[str | os.PathLike],
-               follow_symlinks: bool = False) -> Iterator[Article | Skipped]:
-    """Articles from files and folders (recursively), in a stable order; see the module's
-    note for what is not read, and why."""
+def article_files(paths: Iterable[str | os.PathLike],
+                  follow_symlinks: bool = False) -> Iterator[Path | Skipped]:
+    """The article files under files and folders (recursively), in a stable order, without
+    reading them, and a Skipped for each thing that will not be read; see the module's note
+    for what is not read, and why."""
     for raw in paths:
         path = Path(raw).absolute()  # sources are recorded absolute, so --prune works anywhere
         if path.is_dir():
@@ -158,10 +159,20 @@ def read_paths(paths: Iterable[str | os.PathLike],
                     yield Skipped(path_text(file),
                                   f"not an article file ({path_text(file.suffix) or 'no suffix'})")
                 else:
-                    yield from read_file(file)
+                    yield file
         elif path.is_file():
-            yield from read_file(path)
+            yield path
         elif path.exists():
             yield Skipped(path_text(path), "not a regular file")
         else:
             yield Skipped(path_text(path), "no such file or folder")
+
+
+def read_paths(paths: Iterable[str | os.PathLike],
+               follow_symlinks: bool = False) -> Iterator[Article | Skipped]:
+    """Articles from files and folders (recursively), in a stable order (`article_files`)."""
+    for file in article_files(paths, follow_symlinks):
+        if isinstance(file, Skipped):
+            yield file
+        else:
+            yield from read_file(file)

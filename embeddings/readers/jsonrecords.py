@@ -85,8 +85,10 @@ def _records_of(document: object) -> list:
     raise BadInput("JSON document is neither an object nor a list")
 
 
-def read_json_lines(text: str, path: Path) -> Iterator[Article | Skipped]:
-    for number, line in enumerate(text.split("\n"), start=1):
+def read_json_lines(text: str, path: Path, first_line: int = 1) -> Iterator[Article | Skipped]:
+    """The records of JSON Lines text, numbered from `first_line` (a shard of a file,
+    `shards.read_shard`, starts further in)."""
+    for number, line in enumerate(text.split("\n"), start=first_line):
         if not line.strip():
             continue
         file = path_text(path)

@@ -1,0 +1,164 @@
+"""The Ray Data pipeline of a cluster run, and the runtime it runs on.
+
+`run` lists the input and plans its shards here, in the writer's process (a listing and,
+for a large JSON Lines file, one pass counting its lines: no article is read here), then
+streams back what the cluster read, chunked and embedded, in input order. The writer pulls
+the stream; Ray Data runs ahead of it by at most `RayOptions.in_flight_bytes` of Ray's
+object store, and stops reading until the writer has caught up (back-pressure).
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..chunking import ChunkerSettings
+from ..errors import ClusterError
+from ..readers import Skipped, article_files
+from ..readers.shards import plan_shards
+from ..records import Article, Chunk
+from . import rows
+from .options import RayOptions
+
+EMBED_BATCH_ROWS = 16  # articles an encoder call takes (~150 passages)
+READS_PER_CPU = 1 / 16  # reading and chunking are ~6% of the work: tasks a CPU of the cluster
+
+Item = tuple[Article | rows.Known | Skipped, list[Chunk], np.ndarray | None, np.ndarray | None]
+
+
+def run(paths: list[Path], articles: list[Article], known: dict[str, str],
+        follow_symlinks: bool, chunker: ChunkerSettings, encoder,
+        options: RayOptions) -> Iterator[Item]:
+    """(item, chunks, vectors, signature) for everything read, in input order: an article
+    to embed has its chunks, vectors and signature; an unchanged one (`rows.Known`) and a
+    `Skipped` have none."""
+    files = []
+    for found in article_files(paths, follow_symlinks):
+        if isinstance(found, Skipped):
+            yield found, [], None, None
+        else:
+            files.append(found)
+    shards = list(plan_shards(files, options.shard_bytes))
+    ray = _import_ray()
+    with runtime(options), _data_context(options) as ctx:
+        try:
+            yield from _stream(ray, ctx, shards, articles, known, chunker, encoder, options)
+        except ray.exceptions.RayError as exc:
+            raise ClusterError(f"the cluster run failed ({_first_line(exc)}); what was "
+                               f"committed is kept, run the same command to finish") from exc
+
+
+def _stream(ray, ctx, shards, articles, known, chunker, encoder, options) -> Iterator[Item]:
+    from ray.data import ActorPoolStrategy, TaskPoolStrategy
+
+    from .source import ArticleShards
+    from .stages import chunk_rows, embedder
+
+    digests = rows.digests(known)
+    extra = [rows.article_row(a, unchanged=rows.holds(digests, rows.digest(a.id, a.content_hash)))
+             for a in articles]
+    resources = ray.cluster_resources()
+    cpus, gpus = float(resources.get("CPU", 1)), float(resources.get("GPU", 0))
+    if gpus >= 1:  # one encoder a GPU, under torch (ONNX serves the CPU)
+        size, placement = options.encoders or int(gpus), {"num_gpus": 1}
+        settings = {"backend": "torch", "device": "cuda", "threads": None}
+    else:
+        size = options.encoders or max(1, int(cpus // options.encoder_cpus))
+        placement = {"num_cpus": options.encoder_cpus}
+        settings = {"backend": encoder.backend, "device": "cpu",
+                    "threads": max(1, int(options.encoder_cpus))}
+    from ..onnx_export import _CACHE
+
+    reads = max(1, int(cpus * READS_PER_CPU + 0.5))
+    source = ArticleShards(shards, extra, ray.put(digests), options.shard_bytes)
+    ds = ray.data.read_datasource(source, num_cpus=0, compute=TaskPoolStrategy(size=reads))
+    ds = ds.map_batches(chunk_rows, batch_format="pyarrow", num_cpus=0,
+                        compute=TaskPoolStrategy(size=reads),
+                        fn_kwargs={"max_tokens": chunker.max_tokens,
+                                   "encoding": chunker.encoding})
+    ds = ds.map_batches(embedder(model=encoder.model_id,
+                                 onnx_cache=_CACHE[0] and str(_CACHE[0]), **settings),
+                        batch_format="pyarrow", batch_size=EMBED_BATCH_ROWS,
+                        compute=ActorPoolStrategy(size=size), **placement)
+    dim = encoder.dim
+    for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None, prefetch_batches=1):
+        for row in batch.to_pylist():
+            item = rows.to_item(row)
+            if isinstance(item, Article):
+                yield (item, rows.chunks_of(row, item), rows.vectors_of(row, dim),
+                       rows.signature_of(row))
+            else:
+                yield item, [], None, None
+
+
+@contextlib.contextmanager
+def runtime(options: RayOptions) -> Iterator[None]:
+    """Connected to the cluster for the run: the caller's own connection where it has one,
+    else `options.address`, else a runtime started here, on 127.0.0.1, and stopped after."""
+    ray = _import_ray()
+    if ray.is_initialized():
+        yield
+        return
+    quiet = {"include_dashboard": False, "log_to_driver": False,
+             "logging_level": logging.ERROR, "configure_logging": True}
+    try:
+        if options.local:
+            ray.init(num_cpus=options.local_cpus, _node_ip_address="127.0.0.1", **quiet)
+        else:
+            ray.init(address=options.address, **quiet)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = "a local Ray runtime" if options.local else f"the Ray cluster at {options.address}"
+        raise ClusterError(f"could not start or reach {where} ({_first_line(exc)})") from exc
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+@contextlib.contextmanager
+def _data_context(options: RayOptions):
+    """Ray Data's settings for the run, put back after: blocks come out in input order,
+    no progress bars of its own, and at most `in_flight_bytes` ahead of the writer."""
+    from ray.data import DataContext, ExecutionResources
+
+    ctx = DataContext.get_current()
+    saved = (ctx.execution_options.preserve_order, ctx.enable_progress_bars,
+             ctx.execution_options.resource_limits, ctx.print_on_execution_start)
+    ctx.execution_options.preserve_order = True
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    ctx.execution_options.resource_limits = ExecutionResources(
+        object_store_memory=options.in_flight_bytes)
+    logger = logging.getLogger("ray.data")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        # a pool larger than a small input's blocks: said as a UserWarning, not a fault
+        warnings.filterwarnings("ignore", message="The minimum number of concurrent actors")
+        try:
+            yield ctx
+        finally:
+            (ctx.execution_options.preserve_order, ctx.enable_progress_bars,
+             ctx.execution_options.resource_limits, ctx.print_on_execution_start) = saved
+            logger.setLevel(level)
+
+
+def _import_ray():
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError as exc:
+        raise ClusterError("indexing on a Ray cluster needs Ray: pip install "
+                           "'newsdesk[ray]'") from exc
+    return ray
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
