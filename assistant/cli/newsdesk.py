@@ -33,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow-symlinks", action="store_true",
                    help="also read what symlinks in the folders lead to, wherever it lies "
                    "(by default only links to files inside the folders given are read)")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="read, chunk and embed on a Ray cluster (pip install 'newsdesk[ray]'): "
+                   "ADDRESS is a running cluster's (auto, ray://HOST:10001, HOST:6379); "
+                   "without one a local Ray runtime is started on this machine")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     from .news import add_parsers as add_news_parsers
@@ -92,7 +96,8 @@ def cmd_index(args, settings) -> int:
                         "finish"), progress:
         pages, unfetched = _fetch_pages(urls, advance) if urls else ([], [])
         report = index.add([*paths, *pages], progress=advance, prune=args.prune,
-                           follow_symlinks=args.follow_symlinks, on_wait=say_waiting(progress))
+                           follow_symlinks=args.follow_symlinks, on_wait=say_waiting(progress),
+                           ray=_cluster(args.ray))
         report.skipped[:0] = unfetched
     if args.json:
         print(json_text(report.to_dict()))
@@ -108,6 +113,15 @@ def cmd_index(args, settings) -> int:
     for note in report.notes:
         print(f"  note: {safe(note)}")
     return EXIT_OK
+
+
+def _cluster(address: str | None):
+    """The Ray options of `--ray [ADDRESS]`, or None for a local run."""
+    if address is None:
+        return None
+    from embeddings.distributed import RayOptions
+
+    return RayOptions(address=address)
 
 
 def _fetch_pages(urls: list[str], advance):

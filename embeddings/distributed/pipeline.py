@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,7 +45,7 @@ def run(paths: list[Path], articles: list[Article], known: dict[str, str],
         else:
             files.append(found)
     shards = list(plan_shards(files, options.shard_bytes))
-    ray = _import_ray()
+    ray = _import_ray(options.local)
     with runtime(options), _data_context(options) as ctx:
         try:
             yield from _stream(ray, ctx, shards, articles, known, chunker, encoder, options)
@@ -84,7 +85,8 @@ def _stream(ray, ctx, shards, articles, known, chunker, encoder, options) -> Ite
     ds = ds.map_batches(embedder(model=encoder.model_id,
                                  onnx_cache=_CACHE[0] and str(_CACHE[0]), **settings),
                         batch_format="pyarrow", batch_size=EMBED_BATCH_ROWS,
-                        compute=ActorPoolStrategy(size=size), **placement)
+                        compute=ActorPoolStrategy(size=size, max_tasks_in_flight_per_actor=2),
+                        **placement)
     dim = encoder.dim
     for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None, prefetch_batches=1):
         for row in batch.to_pylist():
@@ -100,7 +102,7 @@ def _stream(ray, ctx, shards, articles, known, chunker, encoder, options) -> Ite
 def runtime(options: RayOptions) -> Iterator[None]:
     """Connected to the cluster for the run: the caller's own connection where it has one,
     else `options.address`, else a runtime started here, on 127.0.0.1, and stopped after."""
-    ray = _import_ray()
+    ray = _import_ray(options.local)
     if ray.is_initialized():
         yield
         return
@@ -108,7 +110,8 @@ def runtime(options: RayOptions) -> Iterator[None]:
              "logging_level": logging.ERROR, "configure_logging": True}
     try:
         if options.local:
-            ray.init(num_cpus=options.local_cpus, _node_ip_address="127.0.0.1", **quiet)
+            ray.init(address="local", num_cpus=options.local_cpus,
+                     _node_ip_address="127.0.0.1", **quiet)
         else:
             ray.init(address=options.address, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -148,8 +151,12 @@ def _data_context(options: RayOptions):
             logger.setLevel(level)
 
 
-def _import_ray():
-    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+def _import_ray(local: bool = False):
+    """Ray, imported. For a runtime started here, first told that this machine is not part
+    of a cluster: its node's address is then 127.0.0.1, and every server of the runtime
+    (GCS, raylet, workers) listens on 127.0.0.1 alone, not on all interfaces."""
+    if local and "ray" not in sys.modules:
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     try:
         import ray
         import ray.data  # noqa: F401
