@@ -45,6 +45,8 @@ def run(paths: list[Path], articles: list[Article], known: dict[str, str],
         else:
             files.append(found)
     shards = list(plan_shards(files, options.shard_bytes))
+    if not shards and not articles:
+        return  # nothing to read: no cluster to start
     ray = _import_ray(options.local)
     with runtime(options), _data_context(options) as ctx:
         try:
@@ -141,8 +143,9 @@ def _data_context(options: RayOptions):
     level = logger.level
     logger.setLevel(logging.ERROR)
     with warnings.catch_warnings():
-        # a pool larger than a small input's blocks: said as a UserWarning, not a fault
+        # pools larger than a small input's blocks: said as UserWarnings, not faults
         warnings.filterwarnings("ignore", message="The minimum number of concurrent actors")
+        warnings.filterwarnings("ignore", message="The maximum number of concurrent tasks")
         try:
             yield ctx
         finally:
