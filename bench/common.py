@@ -23,6 +23,20 @@ def news5k_or_exit() -> Path:
     return NEWS5K
 
 
+def news5k_sample_file(folder: Path, articles: int) -> Path:
+    """The first `articles` news-5k records, written as a JSON Lines file in `folder`."""
+    import gzip
+
+    path = folder / "sample.jsonl"
+    with gzip.open(NEWS5K / "articles.jsonl.gz", "rt", encoding="utf-8") as src, \
+            open(path, "w", encoding="utf-8") as out:
+        for n, line in enumerate(src):
+            if n >= articles:
+                break
+            out.write(line)
+    return path
+
+
 def read_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import NEWS5K, ROOT, news5k_or_exit  # noqa: E402
+from bench.common import NEWS5K, ROOT, news5k_or_exit, news5k_sample_file  # noqa: E402
 
 BIN = Path(sys.executable).parent
 QUESTION = "What did Lavrov say?"
@@ -54,27 +54,13 @@ def _median_run(argv: list[str], times: int, env: dict | None = None) -> float:
     return statistics.median(walls)
 
 
-def _sample_file(folder: Path, articles: int) -> Path:
-    """The first `articles` news-5k records as a JSON Lines file."""
-    import gzip
-
-    path = folder / "sample.jsonl"
-    with gzip.open(NEWS5K / "articles.jsonl.gz", "rt", encoding="utf-8") as src, \
-            open(path, "w", encoding="utf-8") as out:
-        for n, line in enumerate(src):
-            if n >= articles:
-                break
-            out.write(line)
-    return path
-
-
 # ingest --------------------------------------------------------------------------------------
 def ingest(articles: int, work: Path) -> dict:
     from embeddings import Index
     from embeddings.encoder import Encoder
     from embeddings.index import embed_text
 
-    sample = _sample_file(work, articles)
+    sample = news5k_sample_file(work, articles)
     target = work / "ingest-index"
     wall, done = _run([str(BIN / "newsdesk"), "index", str(sample), "--index", str(target),
                        "--json"])

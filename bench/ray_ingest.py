@@ -15,7 +15,6 @@ On one 2-core machine Ray cannot be faster: the ratio is its overhead.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import shutil
@@ -28,20 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import news5k_or_exit  # noqa: E402
+from bench.common import news5k_or_exit, news5k_sample_file  # noqa: E402
 
 CLI = Path(sys.executable).parent / "newsdesk"
-
-
-def sample(data: Path, n: int, folder: Path) -> Path:
-    out = folder / "sample.jsonl"
-    with gzip.open(data / "articles.jsonl.gz", "rt", encoding="utf-8") as f, \
-            open(out, "w", encoding="utf-8") as w:
-        for i, line in enumerate(f):
-            if i >= n:
-                break
-            w.write(line)
-    return out
 
 
 def timed_cli(source: Path, index: Path, *extra: str) -> tuple[float, dict]:
@@ -89,10 +77,10 @@ def main() -> None:
                         "(default: all; the CLI's runtime always takes all)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    data = news5k_or_exit()
+    news5k_or_exit()
     folder = Path(tempfile.mkdtemp(prefix="newsdesk-ray-bench-"))
     try:
-        source = sample(data, args.articles, folder)
+        source = news5k_sample_file(folder, args.articles)
         local_s, local = timed_cli(source, folder / "local")
         ray_s, on_ray = timed_cli(source, folder / "ray", "--ray")
         lib_s, start_s = timed_library(source, folder / "library", args.cpus)
