@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embeddings.readers import article_files, read_file
-from embeddings.readers.shards import plan_shards, read_shard
+from embeddings.readers.shards import Shard, plan_shards, read_shard
 
 
 def _record(i: int, text: str) -> str:
@@ -72,3 +72,18 @@ def test_shards_read_exactly_what_the_whole_file_reads(tmp_path_factory, texts, 
     path.write_bytes((sep.join(lines) + (sep if last_break else "")).encode("utf-8"))
     sharded, _ = _by_shards(path, shard_bytes)
     assert sharded == _items(read_file(path))
+
+
+def test_a_file_in_another_encoding_is_read_whole_as_a_local_run_reads_it(tmp_path):
+    lines = [_record(i, f"Caf\u00e9 story {i}, long enough to be cut into shards.")
+             for i in range(40)]
+    text = "\n".join(lines) + "\n"
+    cases = {"bom.jsonl": b"\xef\xbb\xbf" + text.encode("utf-8"),
+             "latin1.jsonl": text.encode("latin-1"),
+             "utf16.jsonl": text.encode("utf-16-le"),
+             "one-bad-byte.jsonl": text.encode("utf-8").replace(b"story 7", b"story \xe9")}
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert list(plan_shards([path], 256)) == [Shard(str(path), len(data))]
+        assert _by_shards(path, 256)[0] == _items(read_file(path)), name

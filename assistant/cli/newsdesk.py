@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow-symlinks", action="store_true",
                    help="also read what symlinks in the folders lead to, wherever it lies "
                    "(by default only links to files inside the folders given are read)")
-    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", type=ray_address,
                    help="read, chunk and embed on a Ray cluster (pip install 'newsdesk[ray]'): "
                    "ADDRESS is a running cluster's (auto, ray://HOST:10001, HOST:6379); "
                    "without one a local Ray runtime is started on this machine")
@@ -113,6 +113,16 @@ def cmd_index(args, settings) -> int:
     for note in report.notes:
         print(f"  note: {safe(note)}")
     return EXIT_OK
+
+
+def ray_address(value: str) -> str:
+    """`--ray`'s ADDRESS: "local", "auto", or HOST:PORT / ray://HOST:PORT; anything else is
+    a source that followed `--ray`, refused rather than taken as an address."""
+    if value in ("local", "auto") or (":" in value and not Path(value).exists()):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"not a Ray address: {value!r} (auto, HOST:6379, ray://HOST:10001; to start a "
+        f"local runtime, put --ray after the sources)")
 
 
 def _cluster(address: str | None):

@@ -14,7 +14,9 @@ class RayOptions:
     (or None) for a Ray runtime started on this machine for the run, bound to 127.0.0.1.
 
     `encoders`: the size of the encoder actor pool (None: one per `encoder_cpus` of the
-    cluster's CPUs, or one per GPU where it has GPUs). `local_cpus`: the CPUs a local
+    cluster's CPUs; one per GPU with `gpus`). `gpus`: embed on the cluster's GPUs, one
+    encoder actor a GPU, under torch with CUDA (every node needs a CUDA build of torch; not
+    measured here, where there is no GPU). `local_cpus`: the CPUs a local
     runtime may use (None: all of this machine's). `shard_bytes`: how much input one read
     task takes. `commit_chunks`: the passages the writer commits together. `in_flight_bytes`:
     the most the pipeline holds in Ray's object store ahead of the writer (back-pressure)."""
@@ -22,6 +24,7 @@ class RayOptions:
     address: str | None = None
     encoders: int | None = None
     encoder_cpus: float = 1.0
+    gpus: bool = False
     local_cpus: int | None = None
     shard_bytes: int = SHARD_BYTES
     commit_chunks: int = 2048

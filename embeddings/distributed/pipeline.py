@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,16 +46,18 @@ def run(paths: list[Path], articles: list[Article], known: dict[str, str],
     shards = list(plan_shards(files, options.shard_bytes))
     if not shards and not articles:
         return  # nothing to read: no cluster to start
-    ray = _import_ray(options.local)
-    with runtime(options), _data_context(options) as ctx:
+    ray = _import_ray()
+    with runtime(options), _data_context(options):
         try:
-            yield from _stream(ray, ctx, shards, articles, known, chunker, encoder, options)
-        except ray.exceptions.RayError as exc:
-            raise ClusterError(f"the cluster run failed ({_first_line(exc)}); what was "
-                               f"committed is kept, run the same command to finish") from exc
+            yield from _stream(ray, shards, articles, known, chunker, encoder, options)
+        except ClusterError:
+            raise
+        except Exception as exc:  # a stage failed past Ray's retries, or Ray itself did
+            raise ClusterError(f"the cluster run failed ({_cause(exc)}); what was committed "
+                               f"is kept, run the same command to finish") from exc
 
 
-def _stream(ray, ctx, shards, articles, known, chunker, encoder, options) -> Iterator[Item]:
+def _stream(ray, shards, articles, known, chunker, encoder, options) -> Iterator[Item]:
     from ray.data import ActorPoolStrategy, TaskPoolStrategy
 
     from .source import ArticleShards
@@ -67,7 +68,12 @@ def _stream(ray, ctx, shards, articles, known, chunker, encoder, options) -> Ite
              for a in articles]
     resources = ray.cluster_resources()
     cpus, gpus = float(resources.get("CPU", 1)), float(resources.get("GPU", 0))
-    if gpus >= 1:  # one encoder a GPU, under torch (ONNX serves the CPU)
+    if options.gpus:  # one encoder a GPU, under torch (ONNX serves the CPU)
+        if gpus < 1:
+            raise ClusterError("RayOptions(gpus=True), but the cluster has no GPU")
+        if encoder.backend == "onnx-int8":
+            raise ClusterError("the index's encoder is int8 ONNX, which runs on CPUs: "
+                               "index with gpus=False, or with the fp32 encoder")
         size, placement = options.encoders or int(gpus), {"num_gpus": 1}
         settings = {"backend": "torch", "device": "cuda", "threads": None}
     else:
@@ -104,7 +110,7 @@ def _stream(ray, ctx, shards, articles, known, chunker, encoder, options) -> Ite
 def runtime(options: RayOptions) -> Iterator[None]:
     """Connected to the cluster for the run: the caller's own connection where it has one,
     else `options.address`, else a runtime started here, on 127.0.0.1, and stopped after."""
-    ray = _import_ray(options.local)
+    ray = _import_ray()
     if ray.is_initialized():
         yield
         return
@@ -112,13 +118,15 @@ def runtime(options: RayOptions) -> Iterator[None]:
              "logging_level": logging.ERROR, "configure_logging": True}
     try:
         if options.local:
-            ray.init(address="local", num_cpus=options.local_cpus,
-                     _node_ip_address="127.0.0.1", **quiet)
+            with _loopback_only():
+                ray.init(address="local", num_cpus=options.local_cpus,
+                         num_gpus=None if options.gpus else 0, _node_ip_address="127.0.0.1",
+                         **quiet)
         else:
             ray.init(address=options.address, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = "a local Ray runtime" if options.local else f"the Ray cluster at {options.address}"
-        raise ClusterError(f"could not start or reach {where} ({_first_line(exc)})") from exc
+        raise ClusterError(f"could not start or reach {where} ({_cause(exc)})") from exc
     try:
         yield
     finally:
@@ -128,7 +136,8 @@ def runtime(options: RayOptions) -> Iterator[None]:
 @contextlib.contextmanager
 def _data_context(options: RayOptions):
     """Ray Data's settings for the run, put back after: blocks come out in input order,
-    no progress bars of its own, and at most `in_flight_bytes` ahead of the writer."""
+    no progress bars of its own, and at most `in_flight_bytes` of the object store used
+    ahead of the writer."""
     from ray.data import DataContext, ExecutionResources
 
     ctx = DataContext.get_current()
@@ -154,12 +163,32 @@ def _data_context(options: RayOptions):
             logger.setLevel(level)
 
 
-def _import_ray(local: bool = False):
-    """Ray, imported. For a runtime started here, first told that this machine is not part
-    of a cluster: its node's address is then 127.0.0.1, and every server of the runtime
-    (GCS, raylet, workers) listens on 127.0.0.1 alone, not on all interfaces."""
-    if local and "ray" not in sys.modules:
-        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+@contextlib.contextmanager
+def _loopback_only() -> Iterator[None]:
+    """While a local runtime starts: this machine is taken to be no cluster's node, so the
+    runtime's node address is 127.0.0.1 and every one of its servers (GCS, raylet, agents,
+    workers) listens on 127.0.0.1 alone. `ray.init`'s own `_node_ip_address="127.0.0.1"`
+    is turned into the machine's address otherwise, and the servers listen on every
+    interface. Ray reads the setting from `RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER`, which the
+    processes it starts inherit, and from a constant this process read at import; both
+    are put back once it has started."""
+    from ray._private import ray_constants
+
+    name = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+    saved_env, saved_constant = os.environ.get(name), ray_constants.ENABLE_RAY_CLUSTER
+    os.environ[name] = "0"
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = saved_constant
+        if saved_env is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = saved_env
+
+
+def _import_ray():
     try:
         import ray
         import ray.data  # noqa: F401
@@ -169,6 +198,11 @@ def _import_ray(local: bool = False):
     return ray
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def _cause(exc: BaseException) -> str:
+    """What went wrong, in a line: a failed task's own error where Ray wraps one (its
+    message starts with a `ray::Stage()` header), else the last line of the message."""
+    inner = getattr(exc, "cause", None)
+    if isinstance(inner, BaseException) and inner is not exc:
+        return _cause(inner)
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__

@@ -51,7 +51,7 @@ class Known:
 def digest(article_id: str, content_hash: str) -> int:
     """64 bits of (id, content hash): how a read task tells an article the index holds
     unchanged without the index's whole table of hashes."""
-    key = f"{article_id}:{content_hash}".encode("ascii")
+    key = f"{article_id}:{content_hash}".encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
 
 

@@ -3,8 +3,10 @@
 A shard is a whole file, read by its own reader, or, for a plain JSON Lines file larger
 than the shard size, a run of its lines: the file is cut just after a line break, and each
 shard knows the number of its first line, so its records carry the same source lines as a
-reading of the whole file. No process ever holds more than a shard of a file; a file only
-its reader can read (a JSON document, a .gz, an HTML page) is one shard.
+reading of the whole file. A file only its reader can read (a JSON document, a .gz, an
+HTML page), or a JSON Lines file in anything but plain UTF-8, is one shard. A read task
+holds one shard at a time; a JSON Lines file over `readers.MAX_FILE_BYTES`, which a local
+run refuses, is read in shards.
 """
 from __future__ import annotations
 
@@ -15,13 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..records import Article
-from .common import BadInput, Skipped, decode_text, path_text
+from .common import BadInput, Skipped, decode_text, looks_binary, path_text
 
 SHARD_BYTES = 32 * 2**20
 _SPLITTABLE = (".jsonl", ".ndjson")
 _BLOCK = 8 * 2**20
-_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
-              codecs.BOM_UTF32_BE)
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,9 @@ def plan_shards(files: Iterable[Path], shard_bytes: int = SHARD_BYTES) -> Iterat
             size = path.stat().st_size
         except OSError:
             size = 0  # read_file says why when its shard is read
-        if size > shard_bytes and _splittable(path):
-            yield from _line_runs(path, size, shard_bytes)
-        else:
-            yield Shard(os.fspath(path), size)
+        runs = _line_runs(path, size, shard_bytes) if size > shard_bytes and \
+            _splittable(path) else None
+        yield from runs or [Shard(os.fspath(path), size)]
 
 
 def read_shard(shard: Shard) -> Iterator[Article | Skipped]:
@@ -81,55 +80,51 @@ def read_shard(shard: Shard) -> Iterator[Article | Skipped]:
 
 
 def _splittable(path: Path) -> bool:
-    """A plain (not gzipped) JSON Lines file in an encoding with one-byte line breaks."""
+    """A JSON Lines file that is not gzipped (a .gz is read whole, by one task)."""
     if path.suffix.lower() not in _SPLITTABLE:
         return False
     try:
         with open(path, "rb") as f:
-            head = f.read(4)
+            return f.read(2) != b"\x1f\x8b"
     except OSError:
         return False
-    return not head.startswith(b"\x1f\x8b") and not head.startswith(_WIDE_BOMS)
 
 
-def _line_runs(path: Path, size: int, shard_bytes: int) -> Iterator[Shard]:
-    """Cut a file into runs of whole lines of about `shard_bytes`, reading it once."""
+def _line_runs(path: Path, size: int, shard_bytes: int) -> list[Shard] | None:
+    """The file cut into runs of whole lines of about `shard_bytes`, in one pass over it;
+    None where its shards could read otherwise than the whole file reads: anything but
+    strict UTF-8 without a BOM or NULs (`decode_text` picks one encoding for a whole file,
+    and a shard would guess its own), or a file that fails to read."""
     file = os.fspath(path)
-    start, line = 0, 1
-    with open(path, "rb") as f:
-        while start < size:
-            target = start + shard_bytes
-            if target >= size:
-                yield Shard(file, size, start, size, line)
-                return
-            f.seek(start)
-            breaks = _count_breaks(f, target - start)
-            cut = _next_break(f, target, size)  # just past the first line break at or after
-            yield Shard(file, size, start, cut, line)
-            start, line = cut, line + breaks + 1  # and the break at cut
-
-
-def _count_breaks(f, length: int) -> int:
-    count = 0
-    while length > 0:
-        block = f.read(min(_BLOCK, length))
-        if not block:
-            break
-        count += block.count(b"\n")
-        length -= len(block)
-    return count
-
-
-def _next_break(f, at: int, size: int) -> int:
-    f.seek(at)
-    pos = at
-    while pos < size:
-        block = f.read(1 << 16)
-        if not block:
-            break
-        found = block.find(b"\n")
-        if found >= 0:
-            return pos + found + 1
-        pos += len(block)
-    return size
-
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    runs: list[Shard] = []
+    start, first_line = 0, 1
+    offset = counted = breaks = 0  # counted: the bytes whose line breaks are in `breaks`
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(_BLOCK):
+                if offset == 0 and (block.startswith(codecs.BOM_UTF8) or looks_binary(block)):
+                    return None
+                if b"\x00" in block:
+                    return None
+                decoder.decode(block)
+                while (target := start + shard_bytes) < size:
+                    found = block.find(b"\n", max(target - offset, counted - offset))
+                    if found < 0:
+                        break
+                    cut = offset + found + 1
+                    breaks += block.count(b"\n", counted - offset, found + 1)
+                    counted = cut
+                    runs.append(Shard(file, size, start, cut, first_line))
+                    start, first_line = cut, breaks + 1
+                breaks += block.count(b"\n", counted - offset)
+                offset += len(block)
+                counted = offset
+            decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        return None
+    if offset != size:
+        return None  # it changed while it was read: one task reads it whole
+    if start < size:
+        runs.append(Shard(file, size, start, size, first_line))
+    return runs
