@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 NEWS5K = ROOT.parent / "shared" / "data" / "news-5k"
 QUIZ_QUESTIONS = 6  # questions whose gold articles join the sample
-SHORT_ARTICLES = 60  # and the shortest news-5k articles beside them
+SHORT_ARTICLES = 250  # and the shortest news-5k articles beside them (~1 passage each)
 SHARD_BYTES = 32 * 1024  # small shards: the sample's JSON Lines file is read by many tasks
 
 
