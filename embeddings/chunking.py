@@ -108,5 +108,9 @@ def chunk_spans(body: str, settings: ChunkerSettings = ChunkerSettings()) -> lis
 
 
 def chunk_article(article: Article, settings: ChunkerSettings = ChunkerSettings()) -> list[Chunk]:
-    return [Chunk(article.id, i, s, e, n, article.body[s:e])
-            for i, (s, e, n) in enumerate(chunk_spans(article.body, settings))]
+    return article_chunks(article, chunk_spans(article.body, settings))
+
+
+def article_chunks(article: Article, spans) -> list[Chunk]:
+    """The article's chunks at these (start, end, tokens) spans, in order."""
+    return [Chunk(article.id, i, s, e, n, article.body[s:e]) for i, (s, e, n) in enumerate(spans)]

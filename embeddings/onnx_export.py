@@ -39,6 +39,11 @@ def configure_cache(folder: "os.PathLike | str | None") -> None:
     _CACHE[0] = Path(folder).expanduser() if folder else None
 
 
+def configured_cache() -> Path | None:
+    """The folder `configure_cache` set, if one was (a cluster's workers are given it)."""
+    return _CACHE[0]
+
+
 def cache_root() -> Path:
     """The configured folder (`configure_cache`), else `newsdesk` in the user cache
     directory."""

@@ -91,27 +91,40 @@ class Writing:
         once the cluster has read everything).
         """
         with self._writing(on_wait):
-            if ray is None:
-                report = self._add(items, progress, prune, follow_symlinks)
-            else:
-                report = self._add_on_cluster(items, progress, prune, follow_symlinks, ray)
+            report = self._add(items, progress, prune, follow_symlinks, ray)
             report.notes += self._written(bool(report.added or report.updated or report.removed))
             return report
 
     def _add(self, items, progress: ProgressFn | None, prune: bool,
-             follow_symlinks: bool = False) -> AddReport:
-        # the reading side is imported here: a search never needs it (a one-shot ask is
-        # ~20 ms faster without it)
-        from .ingest import ChunkFeed, scan
-        from .readers import read_paths
-
+             follow_symlinks: bool = False, ray: RayOptions | None = None) -> AddReport:
         report = AddReport()
         known = self.store.content_hashes()
         items = list(items)
         paths = [i for i in items if not isinstance(i, Article)]
         articles = [i for i in items if isinstance(i, Article)]
-        seen_before = dict(known)  # the reading thread's own copy: this one changes
         sources = self.store.article_origins()
+        if ray is None:
+            found = self._embed_here(paths, articles, known, sources, follow_symlinks, report,
+                                     progress)
+        else:
+            found = self._embed_on_cluster(paths, articles, known, sources, follow_symlinks,
+                                           report, progress, ray)
+        report.unchanged = found.unchanged
+        report.skipped += found.skipped
+        if prune:
+            report.removed = self._prune(paths, set(found.seen), report.skipped)
+        return report
+
+    def _embed_here(self, paths, articles, known: dict[str, str], sources, follow_symlinks: bool,
+                    report: AddReport, progress: ProgressFn | None):
+        """Read, chunk, embed and commit in this process (reading and chunking on a thread
+        of their own, `ingest.ChunkFeed`); returns what reading found (`ingest.Scan`)."""
+        # the reading side is imported here: a search never needs it (a one-shot ask is
+        # ~20 ms faster without it)
+        from .ingest import ChunkFeed, scan
+        from .readers import read_paths
+
+        seen_before = dict(known)  # the reading thread's own copy: this one changes
 
         def read(stopped: Callable[[], bool]):
             return scan(chain(read_paths(paths, follow_symlinks), articles), seen_before, stopped,
@@ -128,8 +141,6 @@ class Writing:
 
         with ChunkFeed(read, chunk, BATCH_CHUNKS) as feed:
             found = feed.scan()
-            report.unchanged = found.unchanged
-            report.skipped += found.skipped
             if progress:
                 progress(0, len(found.todo))
             done = 0
@@ -138,24 +149,18 @@ class Writing:
                 done += len(batch)
                 if progress:
                     progress(done, len(found.todo))
-        if prune:
-            report.removed = self._prune(paths, set(found.seen), report.skipped)
-        return report
+        return found
 
-    def _add_on_cluster(self, items, progress: ProgressFn | None, prune: bool,
-                        follow_symlinks: bool, options: RayOptions) -> AddReport:
-        """`_add` with the reading, chunking and embedding done on a Ray cluster: this
-        process takes what comes back in input order, by the same rules as a local read
+    def _embed_on_cluster(self, paths, articles, known: dict[str, str], sources,
+                          follow_symlinks: bool, report: AddReport,
+                          progress: ProgressFn | None, options: RayOptions):
+        """The same with reading, chunking and embedding done on a Ray cluster: this process
+        takes what comes back in input order, by the same rules as a local read
         (`ingest.Scanner`), and commits it `options.commit_chunks` passages at a time."""
         from .distributed.pipeline import run
         from .ingest import Scanner
 
-        report = AddReport()
-        known = self.store.content_hashes()
-        items = list(items)
-        paths = [i for i in items if not isinstance(i, Article)]
-        articles = [i for i in items if isinstance(i, Article)]
-        scanner = Scanner(dict(known), self.store.article_origins())
+        scanner = Scanner(dict(known), sources)
         batch: Batch = []
         vectors: list = []
         signatures: dict = {}
@@ -183,12 +188,7 @@ class Writing:
             done += len(batch)
         if progress:
             progress(done, done)
-        found = scanner.found
-        report.unchanged = found.unchanged
-        report.skipped += found.skipped
-        if prune:
-            report.removed = self._prune(paths, set(found.seen), report.skipped)
-        return report
+        return scanner.found
 
     def _write_batch(self, batch: Batch, known: dict[str, str], report: AddReport,
                      signatures: dict) -> None:

@@ -8,7 +8,7 @@ does. The served index stays one directory.
     chunking   map_batches(chunk_rows): chunk spans and MinHash signatures
     embedding  map_batches(Embedder, compute=ActorPoolStrategy): an actor pool, each actor
                holding the encoder, sized by the cluster's CPUs (or GPUs)
-    writing    the caller's process: `Writing._add_on_cluster`, through `pipeline.run`
+    writing    the caller's process: `Writing._embed_on_cluster`, through `pipeline.run`
 
 Ray is an optional extra (`pip install newsdesk[ray]`); nothing here imports it until a
 cluster run starts.

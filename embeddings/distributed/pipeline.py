@@ -81,8 +81,9 @@ def _stream(ray, shards, articles, known, chunker, encoder, options) -> Iterator
         placement = {"num_cpus": options.encoder_cpus}
         settings = {"backend": encoder.backend, "device": "cpu",
                     "threads": max(1, int(options.encoder_cpus))}
-    from ..onnx_export import _CACHE
+    from ..onnx_export import configured_cache
 
+    cache = configured_cache()
     reads = max(1, int(cpus * READS_PER_CPU + 0.5))
     source = ArticleShards(shards, extra, ray.put(digests), options.shard_bytes)
     ds = ray.data.read_datasource(source, num_cpus=0, compute=TaskPoolStrategy(size=reads))
@@ -91,7 +92,7 @@ def _stream(ray, shards, articles, known, chunker, encoder, options) -> Iterator
                         fn_kwargs={"max_tokens": chunker.max_tokens,
                                    "encoding": chunker.encoding})
     ds = ds.map_batches(embedder(model=encoder.model_id,
-                                 onnx_cache=_CACHE[0] and str(_CACHE[0]), **settings),
+                                 onnx_cache=cache and str(cache), **settings),
                         batch_format="pyarrow", batch_size=EMBED_BATCH_ROWS,
                         compute=ActorPoolStrategy(size=size, max_tasks_in_flight_per_actor=2),
                         **placement)

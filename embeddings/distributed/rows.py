@@ -69,17 +69,17 @@ def holds(sorted_digests: np.ndarray, value: int) -> bool:
 
 
 def article_row(article: Article, unchanged: bool = False) -> dict:
-    return {"kind": UNCHANGED if unchanged else ARTICLE, "id": article.id,
-            "content_hash": article.content_hash,
-            "title": None if unchanged else article.title,
-            "body": None if unchanged else article.body,
-            "url": None if unchanged else article.url,
-            "outlet": None if unchanged else article.outlet,
-            "authors": [] if unchanged else list(article.authors),
-            "published": None if unchanged or not article.published
-            else article.published.isoformat(),
-            "source_file": article.source_file, "source_line": article.source_line,
-            "source_record": article.source_record, "reason": None}
+    """An article's row; an unchanged one's keeps its id, hash and source alone."""
+    row = {"kind": ARTICLE, "id": article.id, "content_hash": article.content_hash,
+           "title": article.title, "body": article.body, "url": article.url,
+           "outlet": article.outlet, "authors": list(article.authors),
+           "published": article.published.isoformat() if article.published else None,
+           "source_file": article.source_file, "source_line": article.source_line,
+           "source_record": article.source_record, "reason": None}
+    if unchanged:
+        row.update(kind=UNCHANGED, title=None, body=None, url=None, outlet=None, authors=[],
+                   published=None)
+    return row
 
 
 def skipped_row(skipped: Skipped) -> dict:
@@ -110,8 +110,9 @@ def to_item(row: dict) -> Article | Known | Skipped:
 
 
 def chunks_of(row: dict, article: Article) -> list[Chunk]:
-    return [Chunk(article.id, i, s, e, n, article.body[s:e])
-            for i, (s, e, n) in enumerate(zip(row["starts"], row["ends"], row["tokens"]))]
+    from ..chunking import article_chunks
+
+    return article_chunks(article, zip(row["starts"], row["ends"], row["tokens"]))
 
 
 def vectors_of(row: dict, dim: int) -> np.ndarray:

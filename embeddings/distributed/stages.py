@@ -15,11 +15,12 @@ def chunk_rows(batch: pa.Table, max_tokens: int, encoding: str) -> pa.Table:
     settings = ChunkerSettings(max_tokens, encoding)
     out = batch.to_pylist()
     for row in out:
-        spans = chunk_spans(row["body"], settings) if row["kind"] == rows.ARTICLE else []
+        article = row["kind"] == rows.ARTICLE
+        spans = chunk_spans(row["body"], settings) if article else []
         row["starts"] = [s for s, _, _ in spans]
         row["ends"] = [e for _, e, _ in spans]
         row["tokens"] = [n for _, _, n in spans]
-        sig = signature(row["body"]) if row["kind"] == rows.ARTICLE else None
+        sig = signature(row["body"]) if article else None
         row["signature"] = to_blob(sig) if sig is not None else None
     return pa.Table.from_pylist(out, schema=rows.CHUNKED)
 
