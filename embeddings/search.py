@@ -31,6 +31,7 @@ CANDIDATES = 100  # taken from each of the two searches
 MAX_CANDIDATES = 1000  # at most, when wire copies crowd the first ones
 KEPT_VECTORS = 8  # query vectors a retriever keeps
 __all__ = ["ArticleHit", "CANDIDATES", "Filters", "MODES", "Query", "Retriever", "with_weights"]
+_FROM_QUERY = object()  # `candidates` computes the filters' ids itself
 
 
 @dataclass
@@ -112,16 +113,26 @@ class Retriever:
         match = fts_query(text)
         return self.store.keyword(match, n, tw, filters) if match else []
 
+    def _allowed_for(self, query: Query) -> np.ndarray | None:
+        """The chunk ids a search for `query` may return (None: any), where its searches
+        need them as ids (the dense one always; the keywords' when held in memory)."""
+        if query.mode != "keyword" or self.keywords:
+            return self.allowed(query.filters)
+        return None
+
     def candidates(self, query: Query, n: int = CANDIDATES,
-                   title_weight: float | None = None) -> list[Candidate]:
+                   title_weight: float | None = None,
+                   allowed: np.ndarray | None | object = _FROM_QUERY) -> list[Candidate]:
         """Dense and keyword candidates merged, each with its ranks and article facts.
 
         In a hybrid search the question is embedded and the vectors searched on a thread of
         its own (ONNX Runtime and FAISS leave the GIL) while this one searches the keywords
         and reads their candidates' rows: on news-5k, 2 cores, about 7 + 4 ms against 5 ms,
-        which one after the other took 16."""
+        which one after the other took 16. `allowed`: the filters' chunk ids, where the
+        caller has them already (`_allowed_for`)."""
         text, filters, mode = query.text, query.filters, query.mode
-        allowed = self.allowed(filters) if mode != "keyword" or self.keywords else None
+        if allowed is _FROM_QUERY:
+            allowed = self._allowed_for(query)
         dense: list[tuple[int, float]] = []
         keyword: list[tuple[int, float]] = []
         if mode == "dense":
@@ -158,8 +169,10 @@ class Retriever:
                               per_article=weights.per_article)
         features = QuestionFeatures.of(text, query.as_of)
         n = max(CANDIDATES, query.k)
+        query = replace(query, text=text)
+        allowed = self._allowed_for(query)  # once, however often the pool is widened
         for _ in range(3):
-            cands = self.candidates(replace(query, text=text), n, weights.title_bm25)
+            cands = self.candidates(query, n, weights.title_bm25, allowed)
             rescore(cands, features, weights)
             if query.filters.all_copies:
                 return cands

@@ -157,10 +157,12 @@ class Writing:
         """The same with reading, chunking and embedding done on a Ray cluster: this process
         takes what comes back in input order, by the same rules as a local read
         (`ingest.Scanner`), and commits it `options.commit_chunks` passages at a time."""
+        import numpy as np
+
         from .distributed.pipeline import run
         from .ingest import Scanner
 
-        scanner = Scanner(dict(known), sources)
+        scanner = Scanner(known, sources)
         batch: Batch = []
         vectors: list = []
         signatures: dict = {}
@@ -176,15 +178,13 @@ class Writing:
             signatures[item.id] = sig
             size += len(chunks)
             if size >= options.commit_chunks:
-                self._commit_batch(batch, _stacked(vectors, self.encoder.dim), known, report,
-                                   signatures)
+                self._commit_batch(batch, np.concatenate(vectors), known, report, signatures)
                 done += len(batch)
                 batch, vectors, size = [], [], 0
                 if progress:
                     progress(done, None)
         if batch:
-            self._commit_batch(batch, _stacked(vectors, self.encoder.dim), known, report,
-                               signatures)
+            self._commit_batch(batch, np.concatenate(vectors), known, report, signatures)
             done += len(batch)
         if progress:
             progress(done, done)
@@ -204,14 +204,14 @@ class Writing:
             # what is stored now, not what was when reading began: another writer (one
             # whose lock file was removed under it) may have added the same article since
             present = self.store.existing_articles(a.id for a, _ in batch)
-            self._touch(present)
+            # the batch and the cluster-mates of what it replaces (a new id has none)
+            self._touch(a.id for a, _ in batch)
             self.store.delete_articles(present)
             new_ids: list[int] = []
             for article, chunks in batch:
                 new_ids += self.store.insert_article(article, chunks)
             self.store.insert_vectors(new_ids, vectors)  # in order: texts follow new_ids
             self.store.insert_signatures((a.id, signatures.pop(a.id, None)) for a, _ in batch)
-            self._touch(a.id for a, _ in batch)
             self.store.clusters_stale()
         self._sync_vectors()
         self._follow_keywords()
@@ -356,12 +356,6 @@ class Writing:
             if _under(file, roots) and not _under(file, unread):
                 stale.append(article_id)
         return self._remove(stale)
-
-
-def _stacked(vectors: list, dim: int):
-    import numpy as np
-
-    return np.concatenate(vectors) if vectors else np.zeros((0, dim), dtype=np.float32)
 
 
 def _running(pid: int) -> bool:
