@@ -154,12 +154,7 @@ class Desk:
         if not ref:
             raise DeskError("bad_input", "give an article id or URL")
         with self._lock:
-            index = self._ready().index
-            found = index.get(ref)
-            if found is None:
-                from embeddings.records import article_id_for
-
-                found = index.get(article_id_for(_canonical(ref), ""))
+            found = self._ready().index.find(ref)
         if found is None:
             raise DeskError("not_found", f"no article {ref[:200]!r} in the index (ids and URLs "
                                          f"come from search and ask results)")
@@ -191,8 +186,3 @@ class Desk:
             index = self._ready().index
             return {"status": "ok", "articles": len(index)}
 
-
-def _canonical(url: str) -> str:
-    from embeddings.urls import canonical_url
-
-    return canonical_url(url)

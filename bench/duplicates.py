@@ -124,7 +124,8 @@ def main() -> int:
                                 and (s := sim(r["url_a"], r["url_b"])) is not None), default=0.0)
                      for half, rows in halves.items()}
     member = {m.article_id: m for m in members}
-    skipped = {t: duplicates.templates(members, duplicates.look_alikes(members, t)) for t in GRID}
+    near_at = {t: duplicates.look_alikes(members, t) for t in GRID}
+    skipped = {t: duplicates.templates(members, near_at[t]) for t in GRID}
 
     def passes(row: dict, t: float) -> bool:
         """The pair would share a cluster by the rule: neither a template, and copies."""
@@ -190,8 +191,8 @@ def main() -> int:
         print(f"  {duplicates.similarity(signatures[a.id], signatures[b.id]):.2f}  "
               f"{a.outlet} | {a.title[:60]}\n        {b.outlet} | {b.title[:60]}")
     if len(pairs) < args.show:  # the look-alikes the rule kept apart, for a reader to check
-        near = duplicates.look_alikes(members, 0.5)
-        skip = duplicates.templates(members, duplicates.look_alikes(members))
+        near = near_at[0.5]
+        skip = skipped[duplicates.THRESHOLD]
         apart = sorted({tuple(sorted((a, b))) for a, found in near.items() for b, _ in found
                         if cluster.get(a) is None or cluster.get(a) != cluster.get(b)})
         print(f"\n{args.show - len(pairs)} random look-alike pairs (body similarity >= 0.5) "

@@ -370,6 +370,16 @@ class Index(Writing):
         self._follow_file()
         return self.store.get_article(article_id)
 
+    def find(self, ref: str) -> Article | None:
+        """The article with this id, or at this URL (as given or canonical)."""
+        found = self.get(ref)
+        if found is None:
+            from .records import article_id_for
+            from .urls import canonical_url
+
+            found = self.get(article_id_for(canonical_url(ref), ""))
+        return found
+
     def articles(self):
         self._follow_file()
         return self.store.iter_articles()

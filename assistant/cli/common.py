@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
+from assistant.version import installed_version
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
 
 
@@ -33,19 +35,6 @@ def result_count(value: str) -> int:
     if not 1 <= n <= MAX_K:
         raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_K}, not {value}")
     return n
-
-
-DISTRIBUTION = "newsdesk"  # [project] name in pyproject.toml
-
-
-def installed_version() -> str:
-    """The version of the installed newsdesk package, as its metadata says."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 class _VersionAction(argparse.Action):
@@ -91,13 +80,13 @@ def progress_bar(starting: str, running: str | None = None):
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeRemainingColumn(), console=Console(stderr=True, highlight=False),
                         transient=True)
+    from rich.markup import escape
+
+    from assistant.render import safe
+
     task = progress.add_task(starting, total=None)
 
     def advance(done: int, total: int, stage: str | None = None) -> None:
-        from rich.markup import escape
-
-        from assistant.render import safe
-
         described = escape(safe(stage)) if stage else running or starting
         progress.update(task, description=described, completed=done, total=total)
 

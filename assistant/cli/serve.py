@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from assistant.servers import DEFAULT_HOST, LOOPBACK
+
 from .common import EXIT_OK, EXIT_USAGE, add_index_option, fail
 
-DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 EXTRA = "pip install 'newsdesk[serve]' (make test installs it)"
 
@@ -46,7 +47,7 @@ def add_parsers(sub) -> None:
 
 
 def _local(host: str) -> None:
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in LOOPBACK:
         print(f"newsdesk: note: listening on {host}: other machines may reach the articles",
               file=sys.stderr)
 

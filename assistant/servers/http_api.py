@@ -13,18 +13,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ..service import MAX_K, Desk, DeskError
+from ..version import installed_version
+from . import DEFAULT_HOST, LOOPBACK
 
 STATUS = {"bad_input": 400, "not_found": 404, "unavailable": 503}
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def build(desk: Desk, host: str = "127.0.0.1"):
+def build(desk: Desk, host: str = DEFAULT_HOST):
     """The ASGI app over `desk`. Bound to this machine, it answers only requests addressed
     to this machine (a web page that rebinds its own name to 127.0.0.1 is refused)."""
-    from ..cli.common import installed_version
-
     app = FastAPI(title="newsdesk", version=installed_version(),
                   description="Answers from your news articles, in their own words: quotes "
                   "with offsets into their sources' bodies, and the sources' outlet, date and "

@@ -25,7 +25,7 @@ Outlet = Annotated[str | None, Field(description="only articles from this outlet
 
 def build(desk: Desk):
     """The MCP server over `desk`."""
-    from ..cli.common import installed_version
+    from ..version import installed_version
 
     server = MCPServer("newsdesk", instructions=INSTRUCTIONS, version=installed_version(),
                        log_level="WARNING")
