@@ -129,6 +129,11 @@ class Encoder:
             self._model = _load(self.model_id, self.backend, self.device, self.threads)
         return self._model
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is loaded: a text is embedded without waiting."""
+        return self._model is not None
+
     def load(self) -> "Encoder":
         """Load the model now rather than on the first text."""
         self.model  # noqa: B018

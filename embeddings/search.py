@@ -6,8 +6,6 @@ a filter never empties a result that exists. The SQL lives in `store.SearchQueri
 from __future__ import annotations
 
 import math
-import os
-import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -18,6 +16,7 @@ from .query import MAX_QUERY_CHARS, MODES, Filters, Query, fts_query, keyword_wo
 from .ranking import PLAIN, Candidate, QuestionFeatures, Weights, diversified, rescore
 from .readers.common import valid_text
 from .records import Article, Copy, Hit
+from .workers import beside
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -125,10 +124,13 @@ class Retriever:
                    allowed: np.ndarray | None | object = _FROM_QUERY) -> list[Candidate]:
         """Dense and keyword candidates merged, each with its ranks and article facts.
 
-        In a hybrid search the question is embedded and the vectors searched on a thread of
-        its own (ONNX Runtime and FAISS leave the GIL) while this one searches the keywords
-        and reads their candidates' rows: on news-5k, 2 cores, about 7 + 4 ms against 5 ms,
-        which one after the other took 16. `allowed`: the filters' chunk ids, where the
+        In a hybrid search the vectors are searched on a worker while this thread searches
+        the keywords and reads their candidates' rows. Where the encoder is loaded, the
+        question is embedded first, alone: ONNX Runtime runs it on every core, and beside
+        other work its threads wait for each other at each of the graph's ~250 steps (on
+        news-5k, 2 cores, ~3 ms a query more than embedding first). Where the model is
+        still loading (a one-shot command), the worker embeds the question once it can, and
+        the keywords are searched meanwhile. `allowed`: the filters' chunk ids, where the
         caller has them already (`_allowed_for`)."""
         text, filters, mode = query.text, query.filters, query.mode
         if allowed is _FROM_QUERY:
@@ -139,7 +141,10 @@ class Retriever:
             dense = self.dense(text, n, filters, allowed)
         # the worker runs the search alone: turning its arrays into pairs here keeps it from
         # waiting for the GIL this thread holds
-        nearest = _beside(self._nearest, text, n, allowed) if mode == "hybrid" else None
+        nearest = None
+        if mode == "hybrid":
+            nearest = _beside(self.vectors.search, self._vector(text), n, allowed) \
+                if self.encoder.loaded else _beside(self._nearest, text, n, allowed)
         try:
             if mode in ("hybrid", "keyword"):
                 keyword = self.keyword(text, n, filters, title_weight, allowed)
@@ -265,29 +270,9 @@ def _pairs(found: tuple[np.ndarray, np.ndarray]) -> list[tuple[int, float]]:
     return list(zip(ids.tolist(), scores.tolist()))
 
 
-_POOL = None
-_POOL_LOCK = threading.Lock()
-
-
-def _forget_pool() -> None:
-    """In a forked child: the parent's worker threads do not exist there."""
-    global _POOL
-    _POOL = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
 def _beside(fn, *args) -> Future:
-    """`fn(*args)` started on a worker thread; its future."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vector-search")
-    return _POOL.submit(fn, *args)
+    """`fn(*args)` started on a search worker thread; its future."""
+    return beside("vector-search", 2, fn, *args)
 
 
 def with_weights(retriever: Retriever, **changes) -> Retriever:

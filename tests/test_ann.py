@@ -228,8 +228,10 @@ def test_real_embeddings_find_their_passage(encoder, data):
         assert found[0] == 10**6 + i
 
 
-def test_a_half_precision_copy_gives_the_exact_search_bit_for_bit(data, flat, queries):
-    half = ann.HalfCopy(flat)
+@pytest.mark.parametrize("parts", [1, 3])
+def test_a_half_precision_copy_gives_the_exact_search_bit_for_bit(data, flat, queries, parts):
+    half = ann.HalfCopy(flat, parts)
+    assert len(half.parts) == parts
     for q in queries:
         found = half.search(q, 100)
         assert found is not None
@@ -248,23 +250,25 @@ def test_a_half_precision_copy_refuses_what_it_cannot_prove():
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ids = np.arange(300, dtype=np.int64) + 10
     index = ann.build(ann.FLAT, DIM, ids, vectors)
-    half = ann.HalfCopy(index)
     query = base / np.linalg.norm(base)
-    assert half.search(query, 10) is None
-    assert half.search(query, 250) is None  # many score alike: a tie across the cut
-    everything = half.search(query, 300)  # nothing left out, nothing to prove
-    assert everything is not None
-    assert everything[1].tolist() == ann.search(index, query, 300)[1].tolist()
+    for parts in (1, 2):
+        half = ann.HalfCopy(index, parts)
+        assert half.search(query, 10) is None
+        assert half.search(query, 250) is None  # many score alike: a tie across the cut
+        everything = half.search(query, 300)  # nothing left out, nothing to prove
+        assert everything is not None
+        assert everything[1].tolist() == ann.search(index, query, 300)[1].tolist()
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(1, 400), k=st.integers(1, 150), seed=st.integers(0, 10_000))
-def test_a_half_precision_copy_is_exact_or_silent(n, k, seed):
+@given(n=st.integers(1, 400), k=st.integers(1, 150), seed=st.integers(0, 10_000),
+       parts=st.integers(1, 4))
+def test_a_half_precision_copy_is_exact_or_silent(n, k, seed, parts):
     vectors = clustered(n, seed, clusters=max(1, n // 20))
     ids = np.random.default_rng(seed).permutation(n).astype(np.int64) * 2 + 1
     index = ann.build(ann.FLAT, DIM, ids, vectors)
     query = clustered(1, seed + 1)[0]
-    found = ann.HalfCopy(index).search(query, k)
+    found = ann.HalfCopy(index, parts).search(query, k)  # (parts beyond n: one a vector)
     if found is not None:
         assert found[1].tolist() == ann.search(index, query, k)[1].tolist()
 

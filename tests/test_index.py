@@ -258,3 +258,17 @@ def test_a_failing_keyword_search_waits_for_the_vector_search(shared_index, monk
     with pytest.raises(RuntimeError, match="keyword search broke"):
         retriever.search(Query("harbour project", k=3))
     assert finished  # the index was not left with a search still reading it
+
+
+def test_a_search_finds_the_same_with_the_model_loaded_or_still_loading(built_index_dir,
+                                                                        shared_index):
+    # loaded: the question is embedded first, then searched beside the keywords; still
+    # loading (a one-shot command): the worker embeds it once the model is there
+    question = Query("When does the plastic bag ban take effect?", k=4)
+    shared_index.encoder.load()
+    warm = shared_index.search(question)
+    with Index.open(built_index_dir) as cold:
+        assert not cold.encoder.loaded
+        found = cold.search(question)
+        assert cold.encoder.loaded
+    assert [(h.chunk_id, h.score) for h in found] == [(h.chunk_id, h.score) for h in warm]
