@@ -69,10 +69,12 @@ class SearchQueries:
     def candidate_rows(self, chunk_ids: Iterable[int]) -> list[tuple[int, str, str | None, str, str]]:
         """(chunk id, article id, published, title, chunk text) of each chunk. The text is
         the keyword table's copy (`body[start:end]`, stored as the chunk was inserted):
-        a short row, where cutting it from the body reads the body's overflow pages."""
+        a short row, where cutting it from the body reads the body's overflow pages. It
+        is read from FTS5's content table (`chunks_fts_content`, column `c1`: `text`)
+        rather than through the virtual table, which costs a third more a search."""
         return list(rows_in(
-            self.db, "SELECT c.id, c.article_id, a.published, a.title, f.text FROM chunks c "
-            "JOIN articles a ON a.id = c.article_id JOIN chunks_fts f ON f.rowid = c.id "
+            self.db, "SELECT c.id, c.article_id, a.published, a.title, f.c1 FROM chunks c "
+            "JOIN articles a ON a.id = c.article_id JOIN chunks_fts_content f ON f.id = c.id "
             "WHERE c.id IN ({marks})", chunk_ids))
 
     def document_frequency(self, phrase: str) -> int:
