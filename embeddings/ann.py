@@ -252,7 +252,9 @@ class HalfCopy:
         self.index, self.flat = index, flat  # the id map owns the flat index: keep both
         self.ids = faiss.vector_to_array(index.id_map).astype(np.int64)
         if parts is None:
-            parts = min(os.cpu_count() or 1, HALF_PARTS, n // HALF_PART_MIN)
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+                else os.cpu_count() or 1
+            parts = min(cores, HALF_PARTS, n // HALF_PART_MIN)
         bounds = np.linspace(0, n, max(1, min(parts, n)) + 1).astype(int)
         self.parts: list[tuple[int, object]] = []  # (first position, its codes)
         for lo, hi in zip(bounds[:-1], bounds[1:]):
@@ -277,6 +279,8 @@ class HalfCopy:
                   for part in self.parts[1:]]
         scanned = [_scan_part(self.parts[0], q, wide)] + [f.result() for f in others]
         pos = np.ascontiguousarray(np.concatenate([p for p, _ in scanned]))
+        if (pos < 0).any():
+            return None  # FAISS found fewer than asked (a query of NaNs): nothing to prove
         # the best score a passage a part left out may have (half precision): its last read
         left_out = max((float(last) for _, last in scanned if last is not None), default=None)
         exact = np.zeros(len(pos), dtype=np.float32)  # by the kernel the flat search uses
@@ -292,7 +296,8 @@ class HalfCopy:
         # off by up to 2^-25 however small it is: that part is bounded by sqrt(d) |q| 2^-25
         norm = float(np.linalg.norm(q))
         error = HALF_ERROR * self.longest * norm + 2.0 ** -24 * np.sqrt(q.shape[1]) * norm
-        if left_out is not None and left_out + error >= float(exact[order[-1]]):
+        if not np.isfinite(exact[order]).all() or (
+                left_out is not None and not left_out + error < float(exact[order[-1]])):
             return None  # a passage outside the wide lists might still rank inside k
         return exact[order], ids[order]
 
@@ -306,7 +311,9 @@ def _scan_part(part: tuple[int, object], q: np.ndarray, wide: int):
     size = int(codes.ntotal)
     with _one_thread(faiss):  # one query: OpenMP's team costs more than it saves
         rough, pos = codes.search(q, min(wide, size))
-    return pos[0] + first, (rough[0][-1] if wide < size else None)
+    found = pos[0].copy()
+    found[found >= 0] += first  # -1: none found there, and so it stays
+    return found, (rough[0][-1] if wide < size else None)
 
 
 def ids(index) -> np.ndarray:

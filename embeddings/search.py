@@ -95,8 +95,8 @@ class Retriever:
         vector = self._vectors.get(text)
         if vector is None:
             vector = self.encoder.encode([text])[0]
-            if len(self._vectors) >= KEPT_VECTORS:
-                self._vectors.pop(next(iter(self._vectors)))
+            if len(self._vectors) >= KEPT_VECTORS:  # (two threads may both evict)
+                self._vectors.pop(next(iter(self._vectors), None), None)
             self._vectors[text] = vector
         return vector
 

@@ -260,6 +260,13 @@ def test_a_half_precision_copy_refuses_what_it_cannot_prove():
         assert everything[1].tolist() == ann.search(index, query, 300)[1].tolist()
 
 
+@pytest.mark.parametrize("parts", [1, 3])
+def test_a_half_precision_copy_is_silent_on_a_query_it_cannot_score(data, flat, parts):
+    # FAISS finds nothing for NaNs (-1 ids): no made-up passage, the exact search decides
+    query = np.full(DIM, np.nan, dtype=np.float32)
+    assert ann.HalfCopy(flat, parts).search(query, 10) is None
+
+
 @settings(max_examples=25, deadline=None)
 @given(n=st.integers(1, 400), k=st.integers(1, 150), seed=st.integers(0, 10_000),
        parts=st.integers(1, 4))
