@@ -82,11 +82,11 @@ EMBED_AT_MOST = 16
 
 
 def candidates(hits: list[Hit], whole_articles: int = WHOLE_ARTICLES,
-               speech: bool = True, outside_rank: int | None = None) -> list[Candidate]:
+               speech: bool = True) -> list[Candidate]:
     """The sentences inside each hit's chunk, in hit order, each once; and every other
-    sentence of the first `whole_articles` articles, ranked behind every hit (or at
-    `outside_rank`). `speech`: work out who speaks in each sentence (only a question that
-    asks for someone's words needs it; it is half of this function's time)."""
+    sentence of the first `whole_articles` articles, ranked behind every hit. `speech`:
+    work out who speaks in each sentence (only a question that asks for someone's words
+    needs it; it is half of this function's time)."""
     out: list[Candidate] = []
     seen: set[tuple[str, int]] = set()
     sentences_of: dict[str, Sentences] = {}
@@ -96,10 +96,9 @@ def candidates(hits: list[Hit], whole_articles: int = WHOLE_ARTICLES,
         _add(out, seen, rank, hit.article.id, hit.article.body, sentences_of[hit.article.id],
              hit.start, hit.end, speech)
     articles = {h.article.id: h.article for h in hits}  # in the order of their first hit
-    rank = len(hits) if outside_rank is None else outside_rank
     for aid in list(articles)[:whole_articles]:
         body = articles[aid].body
-        _add(out, seen, rank, aid, body, sentences_of[aid], 0, len(body), speech)
+        _add(out, seen, len(hits), aid, body, sentences_of[aid], 0, len(body), speech)
     return out
 
 
