@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..writing import BATCH_CHUNKS
 from ..readers.shards import SHARD_BYTES
 
 LOCAL = "local"
@@ -27,7 +28,7 @@ class RayOptions:
     gpus: bool = False
     local_cpus: int | None = None
     shard_bytes: int = SHARD_BYTES
-    commit_chunks: int = 2048
+    commit_chunks: int = BATCH_CHUNKS
     in_flight_bytes: int = 512 * 2**20
 
     @property

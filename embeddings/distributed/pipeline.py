@@ -61,11 +61,10 @@ def _stream(ray, shards, articles, known, chunker, encoder, options) -> Iterator
     from ray.data import ActorPoolStrategy, TaskPoolStrategy
 
     from .source import ArticleShards
-    from .stages import chunk_rows, embedder
+    from .stages import Embedder, chunk_rows
 
     digests = rows.digests(known)
-    extra = [rows.article_row(a, unchanged=rows.holds(digests, rows.digest(a.id, a.content_hash)))
-             for a in articles]
+    extra = [rows.article_row(a, unchanged=known.get(a.id) == a.content_hash) for a in articles]
     resources = ray.cluster_resources()
     cpus, gpus = float(resources.get("CPU", 1)), float(resources.get("GPU", 0))
     if options.gpus:  # one encoder a GPU, under torch (ONNX serves the CPU)
@@ -89,10 +88,10 @@ def _stream(ray, shards, articles, known, chunker, encoder, options) -> Iterator
     ds = ray.data.read_datasource(source, num_cpus=0, compute=TaskPoolStrategy(size=reads))
     ds = ds.map_batches(chunk_rows, batch_format="pyarrow", num_cpus=0,
                         compute=TaskPoolStrategy(size=reads),
-                        fn_kwargs={"max_tokens": chunker.max_tokens,
-                                   "encoding": chunker.encoding})
-    ds = ds.map_batches(embedder(model=encoder.model_id,
-                                 onnx_cache=cache and str(cache), **settings),
+                        fn_kwargs={"settings": chunker})
+    ds = ds.map_batches(Embedder, fn_constructor_kwargs={
+                            "model": encoder.model_id, "onnx_cache": cache and str(cache),
+                            **settings},
                         batch_format="pyarrow", batch_size=EMBED_BATCH_ROWS,
                         compute=ActorPoolStrategy(size=size, max_tasks_in_flight_per_actor=2),
                         **placement)

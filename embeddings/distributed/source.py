@@ -14,6 +14,7 @@ import pyarrow as pa
 from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
 
+from ..readers import Skipped
 from ..readers.shards import Shard, read_shard
 from . import rows
 
@@ -79,8 +80,6 @@ def _reader(group: list[Shard], known_ref):
 
 
 def _rows(group: list[Shard], known) -> Iterator[dict]:
-    from ..readers import Skipped
-
     for shard in group:
         for item in read_shard(shard):
             if isinstance(item, Skipped):

@@ -7,12 +7,11 @@ from ..chunking import ChunkerSettings, chunk_spans
 from . import rows
 
 
-def chunk_rows(batch: pa.Table, max_tokens: int, encoding: str) -> pa.Table:
+def chunk_rows(batch: pa.Table, settings: ChunkerSettings) -> pa.Table:
     """Each article's chunk spans (as `chunking.chunk_article` cuts them) and MinHash
     signature; other rows pass with none."""
     from ..duplicates import signature, to_blob
 
-    settings = ChunkerSettings(max_tokens, encoding)
     out = batch.to_pylist()
     for row in out:
         article = row["kind"] == rows.ARTICLE
@@ -54,13 +53,3 @@ class Embedder:
             at += n
         return pa.Table.from_pylist(out, schema=rows.EMBEDDED)
 
-
-def embedder(**settings) -> type:
-    """`Embedder` with its settings built in: Ray Data then creates (and, after a crash,
-    re-creates) each actor with no constructor arguments held in the object store."""
-
-    class ConfiguredEmbedder(Embedder):
-        def __init__(self):
-            super().__init__(**settings)
-
-    return ConfiguredEmbedder
