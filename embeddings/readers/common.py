@@ -61,13 +61,19 @@ class BadInput(Exception):
         self.line = line
 
 
+def gzipped(path: Path) -> bool:
+    """A .gz file, or any file that starts with gzip's header. (OSError: unreadable.)"""
+    if path.suffix.lower() == ".gz":
+        return True
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
 def read_bytes(path: Path, limit: int) -> tuple[bytes, str | None]:
     """The file's bytes, gunzipped when it is a .gz file; at most `limit` bytes either way.
     With them, what was lost, if anything: a truncated or damaged .gz gives the part that
     could be unpacked, and says where it stopped."""
-    with open(path, "rb") as f:
-        head = f.read(2)
-    if path.suffix.lower() != ".gz" and head != b"\x1f\x8b":
+    if not gzipped(path):
         return path.read_bytes(), None
     parts, size, lost, clean = [], 0, None, False
     unpack = zlib.decompressobj(wbits=47)  # a gzip (or zlib) header, read as it comes

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..records import Article
-from .common import BadInput, Skipped, decode_text, looks_binary, path_text
+from .common import BadInput, Skipped, decode_text, gzipped, looks_binary, path_text
 
 SHARD_BYTES = 32 * 2**20
 _SPLITTABLE = (".jsonl", ".ndjson")
@@ -84,8 +84,7 @@ def _splittable(path: Path) -> bool:
     if path.suffix.lower() not in _SPLITTABLE:
         return False
     try:
-        with open(path, "rb") as f:
-            return f.read(2) != b"\x1f\x8b"
+        return not gzipped(path)
     except OSError:
         return False
 
