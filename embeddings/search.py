@@ -30,7 +30,6 @@ CANDIDATES = 100  # taken from each of the two searches
 MAX_CANDIDATES = 1000  # at most, when wire copies crowd the first ones
 KEPT_VECTORS = 8  # query vectors a retriever keeps
 __all__ = ["ArticleHit", "CANDIDATES", "Filters", "MODES", "Query", "Retriever", "with_weights"]
-_FROM_QUERY = object()  # `candidates` computes the filters' ids itself
 
 
 @dataclass
@@ -121,7 +120,7 @@ class Retriever:
 
     def candidates(self, query: Query, n: int = CANDIDATES,
                    title_weight: float | None = None,
-                   allowed: np.ndarray | None | object = _FROM_QUERY) -> list[Candidate]:
+                   allowed: np.ndarray | None = None) -> list[Candidate]:
         """Dense and keyword candidates merged, each with its ranks and article facts.
 
         In a hybrid search the vectors are searched on a worker while this thread searches
@@ -133,7 +132,7 @@ class Retriever:
         the keywords are searched meanwhile. `allowed`: the filters' chunk ids, where the
         caller has them already (`_allowed_for`)."""
         text, filters, mode = query.text, query.filters, query.mode
-        if allowed is _FROM_QUERY:
+        if allowed is None:  # (where it is None, finding that again reads nothing)
             allowed = self._allowed_for(query)
         dense: list[tuple[int, float]] = []
         keyword: list[tuple[int, float]] = []

@@ -2,19 +2,22 @@
 
 A search runs its native parts (ONNX Runtime, FAISS), which leave the GIL, on workers
 beside the calling thread. Each use has a pool of its own, so that a task never waits for
-a worker that is itself waiting for it (a vector search on a `search` worker hands half
-of its scan to a `scan` worker).
+a worker that is itself waiting for it (a vector search on a "vector-search" worker hands
+half of its scan to a "vector-scan" worker). `concurrent.futures` is imported on first use:
+it is not on a one-shot command's way to its first search.
 """
 from __future__ import annotations
 
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
-_POOLS: dict[str, ThreadPoolExecutor] = {}
+_POOLS: dict[str, "ThreadPoolExecutor"] = {}
 _LOCK = threading.Lock()
 
 
@@ -24,6 +27,8 @@ def beside(pool: str, workers: int, fn: Callable[..., T], *args) -> "Future[T]":
     with _LOCK:
         executor = _POOLS.get(pool)
         if executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             executor = _POOLS[pool] = ThreadPoolExecutor(max_workers=workers,
                                                          thread_name_prefix=pool)
     return executor.submit(fn, *args)
