@@ -1,14 +1,9 @@
 """The installed newsdesk's version, for `--version` and the servers."""
 from __future__ import annotations
 
-DISTRIBUTION = "newsdesk"  # [project] name in pyproject.toml
+from embeddings.version import installed_version as _installed
 
 
 def installed_version() -> str:
     """The version of the installed newsdesk package, as its metadata says."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:
-        return "unknown (not installed)"
+    return _installed("unknown (not installed)")

@@ -32,13 +32,9 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 def default_user_agent() -> str:
     """newsdesk's User-Agent, with the installed version (read once, on first use: importing
     this module reads no package metadata)."""
-    from importlib.metadata import PackageNotFoundError, version
+    from ..version import installed_version
 
-    try:
-        installed = version("newsdesk")
-    except PackageNotFoundError:
-        installed = "0"
-    return f"newsdesk/{installed} (+https://github.com/newsdesk/newsdesk; news reader)"
+    return f"newsdesk/{installed_version()} (+https://github.com/newsdesk/newsdesk; news reader)"
 
 
 def private_host(host: str) -> bool:
