@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import NEWS5K, news5k_or_exit, read_jsonl  # noqa: E402
+from bench.common import NEWS5K, news5k_articles, news5k_or_exit, read_jsonl  # noqa: E402
 
 DIM = 384
 K = 10
@@ -57,12 +57,11 @@ def normalise(x: np.ndarray) -> np.ndarray:
 def embed_sample(size: int) -> np.ndarray:
     """`size` news-5k passages, chosen with a fixed seed, embedded as the index embeds them."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from embeddings import read_paths
     from embeddings.chunking import chunk_article
     from embeddings.encoder import Encoder
     from embeddings.index import embed_text
 
-    articles = [a for a in read_paths([NEWS5K / "articles.jsonl.gz"]) if hasattr(a, "body")]
+    articles = news5k_articles()
     texts = [embed_text(a, c.text) for a in articles for c in chunk_article(a)]
     sample = random.Random(SEED).sample(texts, min(size, len(texts)))
     print(f"embedding {len(sample)} of {len(texts)} news-5k passages ...", file=sys.stderr,

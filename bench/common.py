@@ -37,6 +37,38 @@ def news5k_sample_file(folder: Path, articles: int) -> Path:
     return path
 
 
+def news5k_articles(limit: int | None = None) -> list:
+    """news-5k's articles (the first `limit`), read as `newsdesk index` reads them."""
+    from embeddings import read_paths
+
+    out = []
+    for item in read_paths([NEWS5K / "articles.jsonl.gz"]):
+        if hasattr(item, "body"):  # not a Skipped record
+            out.append(item)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
+
+
+def unit_vectors(rng, n: int, dim: int):
+    """`n` seeded random unit vectors: a stand-in for embeddings where only sizes count."""
+    import numpy as np
+
+    v = rng.standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def timed_run(argv: list[str], env: dict | None = None):
+    """(wall seconds, the finished process) of a command, offline as every run here is."""
+    import subprocess
+    import time
+
+    t0 = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
+    return time.perf_counter() - t0, done
+
+
 def read_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]

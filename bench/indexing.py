@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import news5k_or_exit  # noqa: E402
+from bench.common import news5k_articles, news5k_or_exit  # noqa: E402
 
 
 def main() -> None:
@@ -27,14 +27,12 @@ def main() -> None:
     parser.add_argument("--encode-sample", type=int, default=0,
                         help="time bare encode on a random sample of N chunk texts (0: all)")
     args = parser.parse_args()
-    data = news5k_or_exit()
+    news5k_or_exit()
 
-    from embeddings import Index, read_paths
+    from embeddings import Index
     from embeddings.index import embed_text
 
-    articles = [a for a in read_paths([data / "articles.jsonl.gz"]) if hasattr(a, "body")]
-    if args.limit:
-        articles = articles[: args.limit]
+    articles = news5k_articles(args.limit or None)
     target = Path(args.index) if args.index else Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
     if args.index and target.exists():
         shutil.rmtree(target)

@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,23 +31,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import NEWS5K, ROOT, news5k_or_exit, news5k_sample_file  # noqa: E402
+from bench.common import (NEWS5K, ROOT, news5k_articles, news5k_or_exit,  # noqa: E402
+                          news5k_sample_file, timed_run, unit_vectors)
 
 BIN = Path(sys.executable).parent
 QUESTION = "What did Lavrov say?"
 
 
-def _run(argv: list[str], env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
-    t0 = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
-    return time.perf_counter() - t0, done
-
-
 def _median_run(argv: list[str], times: int, env: dict | None = None) -> float:
     walls = []
     for _ in range(times):
-        wall, done = _run(argv, env)
+        wall, done = timed_run(argv, env)
         if done.returncode not in (0, 3):
             raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr[-800:]}")
         walls.append(wall)
@@ -63,7 +56,7 @@ def ingest(articles: int, work: Path) -> dict:
 
     sample = news5k_sample_file(work, articles)
     target = work / "ingest-index"
-    wall, done = _run([str(BIN / "newsdesk"), "index", str(sample), "--index", str(target),
+    wall, done = timed_run([str(BIN / "newsdesk"), "index", str(sample), "--index", str(target),
                        "--json"])
     if done.returncode != 0:
         raise SystemExit(f"newsdesk index failed: {done.stderr[-800:]}")
@@ -97,25 +90,23 @@ class _StandInEncoder:
     def __init__(self, dim: int = 384):
         import numpy as np
 
-        self.dim, self.rng, self.np = dim, np.random.default_rng(0), np
+        self.dim, self.rng = dim, np.random.default_rng(0)
         self.model_id, self.backend = "all-MiniLM-L6-v2", "stand-in"
 
     def load(self):
         return self
 
     def encode(self, texts):
-        v = self.rng.standard_normal((len(texts), self.dim)).astype("float32")
-        return v / self.np.linalg.norm(v, axis=1, keepdims=True)
+        return unit_vectors(self.rng, len(texts), self.dim)
 
 
 def _articles_for(passages: int):
     """news-5k articles, repeated under new URLs, until about `passages` passages."""
     from dataclasses import replace
 
-    from embeddings import read_paths
     from embeddings.records import article_id_for
 
-    base = [a for a in read_paths([NEWS5K / "articles.jsonl.gz"]) if hasattr(a, "body")]
+    base = news5k_articles()
     copy = 0
     while True:
         for article in base:
@@ -168,7 +159,8 @@ def _estimate(batch) -> int:
 # cold ask ------------------------------------------------------------------------------------
 def cold_ask(index5k: Path | None, work: Path, times: int = 5) -> dict:
     demo = work / "demo-index"
-    _, done = _run([str(BIN / "newsdesk"), "index", str(ROOT / "examples"), "--index", str(demo)])
+    _, done = timed_run([str(BIN / "newsdesk"), "index", str(ROOT / "examples"),
+                         "--index", str(demo)])
     if done.returncode != 0:
         raise SystemExit(f"indexing the demo failed: {done.stderr[-800:]}")
     ask = [str(BIN / "ask"), QUESTION]
@@ -233,7 +225,7 @@ def main() -> None:
             figures["warm_search_ms"] = warm_search(args.index5k, args.questions)
             _show("warm search (ms)", figures["warm_search_ms"], args.json)
         if args.ann:
-            _, done = _run([sys.executable, str(ROOT / "bench" / "ann_scale.py"), "--json"])
+            _, done = timed_run([sys.executable, str(ROOT / "bench" / "ann_scale.py"), "--json"])
             figures["ann_1m"] = json.loads(done.stdout) if done.returncode == 0 else done.stderr
             _show("ANN at 1M", figures["ann_1m"], args.json)
     finally:

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,17 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import news5k_or_exit, news5k_sample_file  # noqa: E402
+from bench.common import news5k_or_exit, news5k_sample_file, timed_run  # noqa: E402
 
 CLI = Path(sys.executable).parent / "newsdesk"
 
 
 def timed_cli(source: Path, index: Path, *extra: str) -> tuple[float, dict]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    t0 = time.perf_counter()
-    done = subprocess.run([str(CLI), "index", str(source), "--index", str(index), "--json",
-                           *extra], capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - t0
+    wall, done = timed_run([str(CLI), "index", str(source), "--index", str(index), "--json",
+                            *extra])
     if done.returncode != 0:
         sys.exit(f"newsdesk index {' '.join(extra)} failed:\n{done.stderr}")
     return wall, json.loads(done.stdout)

@@ -26,19 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import news5k_or_exit  # noqa: E402
-
-
-def articles(data: Path, n: int) -> list:
-    from embeddings import read_paths
-
-    out = []
-    for item in read_paths([data / "articles.jsonl.gz"]):
-        if hasattr(item, "body"):
-            out.append(item)
-            if len(out) >= n:
-                break
-    return out
+from bench.common import news5k_articles, news5k_or_exit, unit_vectors  # noqa: E402
 
 
 def encoder_rates(sample: list, passages: int) -> dict:
@@ -68,7 +56,7 @@ def writer_rates(sample: list, rounds: int) -> dict:
     from embeddings.chunking import chunk_article
     from embeddings.duplicates import signature
     from embeddings.records import article_id_for
-    from embeddings.writing import AddReport
+    from embeddings.writing import BATCH_CHUNKS, AddReport
 
     rng = np.random.default_rng(0)
     base = [(a, chunk_article(a), signature(a.body)) for a in sample]
@@ -93,7 +81,7 @@ def writer_rates(sample: list, rounds: int) -> dict:
                 for article, chunks, _ in copies:
                     batch.append((article, chunks))
                     size += len(chunks)
-                    if size >= 2048:
+                    if size >= BATCH_CHUNKS:
                         _commit(index, batch, size, rng, known, report, signatures)
                         batch, size = [], 0
                 if batch:
@@ -121,11 +109,8 @@ def writer_rates(sample: list, rounds: int) -> dict:
 
 
 def _commit(index, batch, size, rng, known, report, signatures) -> None:
-    import numpy as np
-
-    vectors = rng.standard_normal((size, index.encoder.dim)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    index._commit_batch(batch, vectors, known, report, signatures)
+    index._commit_batch(batch, unit_vectors(rng, size, index.encoder.dim), known, report,
+                        signatures)
 
 
 def served_sizes(path: Path) -> dict:
@@ -152,8 +137,8 @@ def main() -> None:
     parser.add_argument("--index", type=Path, help="a built index to measure per passage")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    data = news5k_or_exit()
-    sample = articles(data, max(args.writer_articles, 200))
+    news5k_or_exit()
+    sample = news5k_articles(max(args.writer_articles, 200))
     figures = {"encoder": encoder_rates(sample[:200], args.passages),
                "writer": writer_rates(sample[:args.writer_articles], args.writer_rounds)}
     if args.index:
