@@ -12,11 +12,28 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .readers import Skipped
 from .records import Article, Chunk, source_text
 
 Batch = list[tuple[Article, list[Chunk]]]
+T = TypeVar("T")
+
+
+def batched(items: Iterable[T], passages: Callable[[T], int], limit: int) -> Iterator[list[T]]:
+    """`items` in runs that each end once they hold `limit` passages (`passages(item)` an
+    item), the last run with what is left: what one transaction commits."""
+    run: list[T] = []
+    size = 0
+    for item in items:
+        run.append(item)
+        size += passages(item)
+        if size >= limit:
+            yield run
+            run, size = [], 0
+    if run:
+        yield run
 
 
 @dataclass
@@ -150,23 +167,19 @@ class ChunkFeed:
             except queue.Full:
                 continue
 
+    def _chunked(self, articles: list[Article]) -> Iterator[tuple[Article, list[Chunk]]]:
+        for article in articles:
+            if self._stop.is_set():
+                raise Stopped
+            yield article, self._chunk(article)
+
     def _run(self) -> None:
         try:
             found = self._read(self._stop.is_set)
             self._put("scan", found)
-            batch: Batch = []
-            size = 0
-            for article in found.todo:
-                if self._stop.is_set():
-                    return
-                chunks = self._chunk(article)
-                batch.append((article, chunks))
-                size += len(chunks)
-                if size >= self._batch_chunks:
-                    self._put("batch", batch)
-                    batch, size = [], 0
-            if batch:
-                self._put("batch", batch)
+            for batch in batched(self._chunked(found.todo), lambda p: len(p[1]),
+                                 self._batch_chunks):
+                self._put("batch", batch)  # (raises Stopped once the consumer stopped)
             self._put("end", None)
         except Stopped:
             return

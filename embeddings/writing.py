@@ -160,32 +160,21 @@ class Writing:
         import numpy as np
 
         from .distributed.pipeline import run
-        from .ingest import Scanner
+        from .ingest import Scanner, batched
 
         scanner = Scanner(known, sources)
-        batch: Batch = []
-        vectors: list = []
-        signatures: dict = {}
-        size = done = 0
+        done = 0
         if progress:
             progress(0, None)
-        for item, chunks, vecs, sig in run(paths, articles, known, follow_symlinks,
-                                           self.chunker, self.encoder, options):
-            if not scanner.take(item):
-                continue
-            batch.append((item, chunks))
-            vectors.append(vecs)
-            signatures[item.id] = sig
-            size += len(chunks)
-            if size >= options.commit_chunks:
-                self._commit_batch(batch, np.concatenate(vectors), known, report, signatures)
-                done += len(batch)
-                batch, vectors, size = [], [], 0
-                if progress:
-                    progress(done, None)
-        if batch:
-            self._commit_batch(batch, np.concatenate(vectors), known, report, signatures)
-            done += len(batch)
+        taken = (row for row in run(paths, articles, known, follow_symlinks, self.chunker,
+                                    self.encoder, options) if scanner.take(row[0]))
+        for part in batched(taken, lambda row: len(row[1]), options.commit_chunks):
+            self._commit_batch([(a, chunks) for a, chunks, _, _ in part],
+                               np.concatenate([vecs for _, _, vecs, _ in part]), known, report,
+                               {a.id: sig for a, _, _, sig in part})
+            done += len(part)
+            if progress:
+                progress(done, None)
         if progress:
             progress(done, done)
         return scanner.found
