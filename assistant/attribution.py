@@ -28,17 +28,28 @@ SPEECH_VERBS = (r"(?:said|says|say|told|tells|added|adds|asked|asks|explained|ex
 _NAME = (r"(?:[A-Z][\w’'.\-]*(?:\s+(?:de|da|del|van|von|der|den|al|bin|el|la|le|di|du|dos|"
          r"St\.)?\s*[A-Z][\w’'.\-]*){0,4})")
 _ROLE = r"(?:(?i:the|a|an|his|her|their|its)\s+(?:[\w’'\-]+\s+){0,4}?[\w’'\-]+)"
+# a role without an article, before a name: "midfielder Lindsey Horan", "then-Sen. Hillary
+# Rodham Clinton", "Wales-based writer and translator Shara Atashi"
+_BARE_ROLE = r"(?:[a-z][\w’'.\-]*\s+){1,5}?"
 _PRONOUN = r"(?:he|she|they|we|I)"
-_WHO = rf"(?:{_ROLE}\s+{_NAME}|{_NAME}|{_ROLE}|{_PRONOUN})"
+# where a name is the place or body a person is of: "Rep. André Carson of Indiana"
+_OF = r"(?:\s+of\s+(?:the\s+)?[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3})?"
+# a role of any words before a name, tried last: "AccuWeather meteorologist Ariella Scalese"
+_LOOSE = rf"(?:[\w’'.\-]+\s+){{1,5}}?{_NAME}"
+_WHO = rf"(?:(?:{_ROLE}\s+{_NAME}|{_BARE_ROLE}{_NAME}|{_NAME}){_OF}|{_ROLE}|{_PRONOUN}|{_LOOSE})"
 _CLOSE = r"(?:[,?!—–-]\s*[”\"’]|[”’])\s*"  # the end of a quotation
 _DEFINITE = r"(?:(?i:the|his|her|their|its)\s+(?:[\w’'\-]+\s+){0,4}?[\w’'\-]+)"  # not "a group"
 _CALLING = r"(?:called|calls|described|describes|labell?ed|termed|dubbed)"
+# after "said": any role words, then the name that ends the phrase ("said Wales-based writer
+# and translator Shara Atashi.", "said Karen Meech of the University of Hawaii")
+_AFTER_VERB = (rf"(?:[\w’'.\-]+\s+){{0,6}}{_NAME}"
+               r"(?=\s*(?:[,.;:!?(—–]|$|\s+(?:of|from|at|who|in|on|to|during)\b))")
 _PATTERNS = [
     # "...," the coach Jane Roe said / "...," she said
-    re.compile(rf"{_CLOSE}(?P<who>{_WHO})(?:,[^,]{{1,80}},)?\s+(?:also\s+|later\s+|then\s+)?"
+    re.compile(rf"{_CLOSE}(?P<who>{_WHO})(?:,[^,]{{1,80}}?,?)?\s+(?:also\s+|later\s+|then\s+)?"
                rf"{SPEECH_VERBS}\b"),
     # "...," said Jane Roe, the coach
-    re.compile(rf"{_CLOSE}{SPEECH_VERBS}\s+(?P<who>{_ROLE}\s+{_NAME}|{_NAME}|{_ROLE})"),
+    re.compile(rf"{_CLOSE}{SPEECH_VERBS}\s+(?P<who>{_ROLE}\s+{_NAME}|{_AFTER_VERB}|{_ROLE})"),
     # ... quoted Jane Roe as saying / Jane Roe was quoted as saying
     re.compile(rf"\bquot(?:ed|es|ing) (?P<who>{_ROLE}\s+{_NAME}|{_NAME}|{_ROLE}) as say"),
     re.compile(rf"(?:^|[,;:]\s+)(?P<who>{_WHO})(?:,[^,]{{1,80}},)?\s+(?:was|were|is|has been)\s+"
@@ -55,8 +66,12 @@ _PATTERNS = [
                r"(?:\bas\s+)?[“\"]"),
 ]
 _QUOTE_OPEN = re.compile(r"^\s*[“\"‘]")
+_QUOTE_MARK = re.compile(r"[“”\"]")
+_IT_SAID = re.compile(rf"\b(?:it|It)\s+(?:also\s+|later\s+)?{SPEECH_VERBS}\b")
 _PRONOUNS = {"he", "she", "they", "we", "i"}
-_PERSON = re.compile(r"\b([A-Z][a-z][\w’'\-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z][\w’'\-]+)+)\b")
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # and the accented letters of names ("Pörtner")
+_PERSON = re.compile(rf"\b([{_UPPER}][{_LOWER}][\w’'\-]+(?:\s+[{_UPPER}]\.)?"
+                     rf"(?:\s+[{_UPPER}][{_LOWER}][\w’'\-]+)+)\b")
 _NOT_PERSON = re.compile(r"\b(?:Inc|Corp|Company|Group|Agency|Department|Ministry|Council|"
                          r"Committee|Association|University|Party|Union|News|Times|Post|"
                          r"Street|Avenue|Road|City|County|State|States|House|Court|Senate|"
@@ -82,7 +97,9 @@ class Speech:
         return ((self.speaker,) if self.speaker else ()) + self.also
 
 
-_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|“[^”]*$|\"[^\"]*$")
+# a quotation opened with one kind of mark may close with the other ("“...," she said"):
+# scraped text mixes them
+_QUOTED = re.compile(r"[“\"][^”\"]*[”\"]|[“\"][^”\"]*$")
 
 
 def _unquoted(sentence: str) -> str:
@@ -112,19 +129,81 @@ def _speakers_in(sentence: str) -> list[str]:
     return found
 
 
-def _people(sentence: str) -> list[str]:
+def organisation(name: str) -> bool:
+    """Whether `name` has a word of an organisation's or a place's name ("Airlines")."""
+    return bool(_NOT_PERSON.search(name))
+
+
+_NOT_NAME_WORD = re.compile(r"^(?:[A-Z][a-z]*(?:ing|ed|ly)|[A-Z][a-z]+(?:’s|'s))$")
+
+
+def person_names(sentence: str) -> list[str]:
     """Person-like names (two or more capitalised words, not an organisation or a place
-    word), in order."""
-    return [m.group(1) for m in _PERSON.finditer(sentence) if not _NOT_PERSON.search(m.group(1))]
+    word), in order. Words that only open the run are left out ("Following Russia’s
+    invasion": a participle and a possessive are no person's name)."""
+    out = []
+    for m in _PERSON.finditer(sentence):
+        words = m.group(1).split()
+        while words and (words[0].lower() in _SENTENCE_START or _NOT_NAME_WORD.match(words[0])):
+            words = words[1:]
+        if len(words) >= 2 and not _NOT_NAME_WORD.match(words[-1]) \
+                and not _NOT_PERSON.search(" ".join(words)):
+            out.append(" ".join(words))
+    return out
+
+
+_OPENS = "“"
+_CLOSES = "”"
+
+
+def _quote_open_after(sentence: str, open_: bool) -> bool:
+    """Whether a quotation is open at the end of `sentence`, given whether one was open at
+    its start: curly marks open and close, a straight one turns it over."""
+    for ch in sentence:
+        if ch in _OPENS:
+            open_ = True
+        elif ch in _CLOSES:
+            open_ = False
+        elif ch == '"':
+            open_ = not open_
+    return open_
+
+
+def _inside_quotation(text: str, spans: list[tuple[int, int]]) -> list[bool]:
+    """For each sentence, whether it goes on with a quotation opened before it: inside one
+    left open in its paragraph, or opening a paragraph with a quotation mark after a
+    paragraph that left one open (news style leaves the close off a paragraph that a
+    quotation runs on past)."""
+    out = []
+    open_ = False
+    previous_end = None
+    for s, e in spans:
+        new_paragraph = previous_end is None or "\n\n" in text[previous_end:s]
+        sentence = text[s:e]
+        if new_paragraph:
+            out.append(open_ and bool(_QUOTE_OPEN.match(sentence)))
+            open_ = False
+        else:
+            out.append(open_)
+        open_ = _quote_open_after(sentence, open_)
+        previous_end = e
+    return out
 
 
 def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
-    """The speech of each sentence `text[s:e]` of `spans` (in reading order)."""
+    """The speech of each sentence `text[s:e]` of `spans` (in reading order).
+
+    A sentence with no speaker of its own that goes on with a quotation (`_inside_
+    quotation`), or opens one right after a speaker's words, is that speaker's; a
+    quotation whose speaker is named only in a later sentence of it ("“A. B,” she said")
+    is that speaker's from its start."""
     out: list[Speech] = []
     last_person: tuple[str, tuple[int, int]] | None = None
     previous: Speech | None = None
-    for span in spans:
+    inside = _inside_quotation(text, spans)
+    for i, span in enumerate(spans):
         sentence = text[span[0]:span[1]]
+        bare = _unquoted(sentence)
         found = _speakers_in(sentence)
         if found:
             who, also = found[0], tuple(w for w in found[1:] if w.lower() not in _PRONOUNS)
@@ -132,7 +211,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
                 # "Roe called it "...", and she warned ...": a person the sentence names
                 # before its "she" comes first
                 pronoun = re.search(rf"\b{re.escape(who)}\b", sentence)
-                before = _people(sentence[:pronoun.start()]) if pronoun else []
+                before = person_names(bare[:pronoun.start()]) if pronoun else []
                 here = (before[-1], span) if before else None
                 resolved = (here or last_person) if who.lower() in ("he", "she") else (
                     (previous.speaker, previous.named_in) if previous and previous.speaker
@@ -141,16 +220,24 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
                     None, None, True, also)
             else:
                 speech = Speech(who, span, True, also)
-        elif previous is not None and previous.speaker and _QUOTE_OPEN.match(sentence):
+        elif _IT_SAID.search(bare):
+            speech = Speech(None, None, True)  # "it said": some body speaks; which, unsaid
+        elif previous is not None and previous.speaker and (
+                inside[i] or _QUOTE_OPEN.match(sentence)):
             speech = Speech(previous.speaker, previous.named_in)  # the quotation goes on
         else:
             speech = Speech()
         out.append(speech)
         previous = speech
-        people = _people(sentence)
+        people = person_names(bare)  # a name inside a quotation is not who "he" is
         if speech.speaker and speech.named_in == span and speech.speaker[0].isupper() \
                 and not _NOT_PERSON.search(speech.speaker):
             last_person = (speech.speaker, span)  # "Kartapolov said ...": the one speaking
         elif people:
             last_person = (people[-1], span)
+    # a quotation's sentences before the one that names its speaker
+    for i in range(len(spans) - 2, -1, -1):
+        if not out[i].speakers and inside[i + 1] and out[i + 1].speaker \
+                and _QUOTE_MARK.search(text[spans[i][0]:spans[i][1]]):
+            out[i] = Speech(out[i + 1].speaker, out[i + 1].named_in)
     return out

@@ -95,7 +95,18 @@ class Question:
                      if w.lower() not in STOPWORDS]
         words = [w for w in all_words
                  if w.lower() not in TITLES and w.lower().strip(".") not in SUFFIXES] or all_words
-        return tuple(w.lower() for w in reversed(words))
+        from .attribution import organisation, person_names
+
+        named = person_names(self.speaker)
+        if named:  # "Mary Johnson of the Senior Citizens League": the person's own name
+            person = [w for w in re.findall(r"[\w'’\-]+", named[-1])
+                      if w.lower().strip(".") not in SUFFIXES]
+            first = [w for w in reversed(person) if w.lower() not in TITLES]
+        else:  # one name ("Zelensky reportedly"), or a body's, named by its first word
+            first = [w for w in words if w[:1].isupper()]  # ("Frontier Airlines")
+            first = first if organisation(self.speaker) else first[::-1]
+        rest = [w for w in reversed(words) if w not in first]
+        return tuple(w.lower() for w in first + rest)
 
 
 def analyse(text: str) -> Question:

@@ -277,3 +277,73 @@ def test_a_speaker_is_required_by_surname_alone():
     other = missing_evidence(analyse("What did CEO Jamie Quinn say about the auction?"), hits,
                              span)
     assert said["missing_name"] == 0.0 and other["missing_name"] == 1.0
+
+
+SPEECHES = (
+    "The league fined the club on Friday.\n\n"
+    "“We accept it,” midfielder Nora Vance said after training.\n\n"
+    "“It was a hard week for everyone. Nobody wanted this. We will learn from it.”\n\n"
+    "“The fine is fair,” tweeted Oslo-based analyst and author Per Lind.\n\n"
+    "“The pitch was flooded,” Karl Ode, the club’s groundsman told a local paper.\n\n"
+    "“Our Northern Stadium is under water,” he said.\n\n"
+    "“Earlier today we had a power cut,” it said in a statement.\n\n"
+    "“The league acted too fast,” said then-Sen. Ida Berg.\n\n"
+    "Following Sweden’s decision, he left. “It was the right call,” he said.")
+
+
+def _speakers_of(text: str) -> dict[str, str | None]:
+    spans = sentence_spans(text)
+    return {text[s:e]: a.speaker for (s, e), a in zip(spans, attribute(text, spans))}
+
+
+@pytest.mark.parametrize("sentence, speaker", [
+    # a role without an article before the name, before or after the verb
+    ("“We accept it,” midfielder Nora Vance said after training.", "midfielder Nora Vance"),
+    ("“The fine is fair,” tweeted Oslo-based analyst and author Per Lind.",
+     "Oslo-based analyst and author Per Lind"),
+    ("“The league acted too fast,” said then-Sen. Ida Berg.", "then-Sen. Ida Berg"),
+    # an appositive that the verb follows without a closing comma
+    ("“The pitch was flooded,” Karl Ode, the club’s groundsman told a local paper.", "Karl Ode"),
+    # "he" is the last person named outside a quotation, not a name inside it
+    ("“Our Northern Stadium is under water,” he said.", "Karl Ode"),
+    # "it said": some body speaks, and which is not said: no one's words in particular
+    ("“Earlier today we had a power cut,” it said in a statement.", None),
+    # a participle and a possessive opening a sentence are no person to be "he"
+    ("“It was the right call,” he said.", "Ida Berg"),
+])
+def test_speakers_named_in_the_shapes_news_writes(sentence, speaker):
+    assert _speakers_of(SPEECHES)[sentence] == speaker
+
+
+def test_a_quotation_over_several_sentences_is_its_speakers_throughout():
+    text = ("The coach spoke after the loss. “We played badly. Nobody ran. I am angry. The fans "
+            "deserve more. We owe them. This cannot go on. I will change things,” coach Ann "
+            "Moss said.\n\n"
+            "Moss went on. “The board agrees. It is time.\n\n"
+            "“We start again on Monday.”")
+    speakers = _speakers_of(text)
+    quoted = [s for s in speakers if s.startswith(("“", "Nobody", "I ", "The fans", "We owe",
+                                                   "This cannot", "The board", "It is"))]
+    assert len(quoted) >= 4
+    for sentence in quoted:
+        assert speakers[sentence] in ("coach Ann Moss", "Moss"), sentence
+    assert speakers["“We start again on Monday.”"] == "Moss"
+
+
+def test_a_quotation_with_mixed_marks_is_still_a_quotation():
+    text = '“The vote was rigged, Mayor Olsen said," Rita Holm said on Monday.'
+    assert list(_speakers_of(text).values()) == ["Rita Holm"]
+
+
+@pytest.mark.parametrize("question, surname", [
+    ("What did Mary Quill of the Senior Readers League say about the cuts?", "quill"),
+    ("What did astronomer Lena Park of the University of Ulm say about the comet?", "park"),
+    ("What did Central Bank chief economist Ivo Dane say about rates?", "dane"),
+    ("What did Harbor Airlines say about the delays?", "harbor"),
+    ("What did Vance reportedly tell the players?", "vance"),
+    ("What did agency co-chair Jörg Pähler say about the report?", "pähler"),
+])
+def test_the_speakers_own_name_leads_their_keys(question, surname):
+    from assistant.question import analyse
+
+    assert analyse(question).speaker_keys[0] == surname
