@@ -306,6 +306,8 @@ def _name_words(name: str) -> list[str]:
     words = [re.sub(r"[’']s$", "", w) for w in _WORD.findall(name)
              if w.lower() not in TITLES and w.lower() not in STOPWORDS
              and w.lower().strip(".") not in CALENDAR_WORDS]
+    if any(w[:1].isupper() for w in words):  # "OnStar-equipped": the name is "OnStar"
+        words = [w for w in words if not w[:1].islower()]
     return [w for w in words if len(w) > 2 and not (w.isupper() and len(w) <= 4)]
 
 
@@ -325,10 +327,11 @@ def missing_evidence(question: Question, hits: list[Hit],
       text or title, or as its article's year or the year after);
     - `missing_name`: a name whose words no one of the top NAME_PASSAGES passages holds
       together ("Sun Country" is not held by a passage with "sun" and another with
-      "country").
+      "country"), and that no article read whole (`WHOLE_ARTICLES`) holds as a phrase.
     NAME_PASSAGES (5, of 3-8 tried) and "every word of the name, in one passage" (against
     "in any of them", "as a phrase", "its last word" or "any word") were chosen on the tune
-    halves: the even quiz questions and the tune half of bench/devset-nearmiss.jsonl."""
+    halves: the even quiz questions and the tune half of bench/devset-nearmiss.jsonl; the
+    articles read whole on both old halves (see `WHOLE_ARTICLES`)."""
     missing_year = 0.0
     last = span[1]
     for year in {int(y) for y in _YEAR.findall(question.text)}:
@@ -339,11 +342,28 @@ def missing_evidence(question: Question, hits: list[Hit],
             missing_year = 1.0
             break
     passages = [_words(f"{h.article.title} {h.text}") for h in hits[:NAME_PASSAGES]]
-    missing_name = float(any(
-        not any(all(w in words for w in needed) for words in passages)
-        for needed in (_required(name, question.speaker) for name in required_names(question.text))
-        if needed))
+    whole = {h.article.id: h.article for h in hits}
+    read = [f"{a.title}\n{a.body}" for a in list(whole.values())[:WHOLE_ARTICLES]]
+    missing_name = 0.0
+    for name in required_names(question.text):
+        needed = _required(name, question.speaker)
+        if needed and not any(all(w in words for w in needed) for words in passages) \
+                and not any(_phrase(name, question.speaker).search(text) for text in read):
+            missing_name = 1.0
+            break
     return {"missing_year": missing_year, "missing_name": missing_name}
+
+
+@functools.lru_cache(maxsize=256)
+def _phrase(name: str, speaker: str | None) -> re.Pattern:
+    """A name's required words in their order, one after the other, as a whole article read
+    must hold them: its words scattered over a long article ("star" here, "baker" there)
+    do not name it."""
+    words = _name_words(name)
+    if speaker and words and name in speaker:
+        words = words[-1:]
+    return re.compile(r"\b" + r"(?:['’]s)?[\W_]+".join(map(re.escape, words)) + r"\b",
+                      re.IGNORECASE)
 
 
 def _named_before(question: Question, cand: Candidate) -> bool:

@@ -22,6 +22,10 @@ _REPORTING = (
     r"propose|proposed|pledged|noted|stated|declare|declared|"
     r"recommend|recommended|advise|advised|"
     r"cautioned|complain|complained|tweet|tweeted|"
+    # more of English's verbs of reporting and of directing others
+    r"demand|request|requested|order|ordered|instruct|instructed|direct|directed|"
+    r"compare|compared|reveal|revealed|disclose|disclosed|boast|boasted|joke|joked|"
+    r"plead|pleaded|pledge|threaten|threatened|concede|"
     r"have to say|had to say|has to say)")
 _SPEAKER = re.compile(
     r"\b(?:what|how|why)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.{1,80}?)\s+"
@@ -47,7 +51,7 @@ _SPEAKER_QUOTED = re.compile(
     r"(?=\s+(?:about|on|in|at|after|before|regarding|when)\b|[?,.]|$))", re.IGNORECASE)
 _SPEAKER_ALT = re.compile(
     r"\b(?:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
-    r"(?P<who>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*)")
+    r"(?P<who>(?:[a-z][\w'’\-]*\s+){0,3}[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*)")
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}  # after a surname: "Nathaniel McQueen Jr."
 TITLES = {"the", "president", "minister", "prime", "foreign", "secretary", "mr", "mrs", "ms",
            "dr", "sen", "senator", "rep", "gov", "governor", "general", "coach", "chancellor",
