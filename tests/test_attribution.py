@@ -347,3 +347,25 @@ def test_the_speakers_own_name_leads_their_keys(question, surname):
     from assistant.question import analyse
 
     assert analyse(question).speaker_keys[0] == surname
+
+
+def test_an_article_read_whole_holds_a_name_as_a_phrase_not_as_scattered_words():
+    from datetime import date
+
+    from assistant.evidence import missing_evidence
+    from assistant.question import analyse
+    from embeddings import Article, Hit
+
+    body = ("Bakers met in a tent on Tuesday. The first round went well.\n\n"
+            "Later the judges praised Mira Castell, who ran the tent's kitchen. A star rose "
+            "over the tent and a baker laughed.")
+    article = Article(title="Bake-off returns", url="https://m.example/b", body=body,
+                      published=date(2022, 5, 1))
+    hits = [Hit(1, article, 0, 58, body[:58], 1.0, {})]  # the passage: the first paragraph
+    span = (date(2012, 1, 1), date(2026, 6, 1))
+    named = missing_evidence(analyse("What did the judges say about Mira Castell?"), hits, span)
+    scattered = missing_evidence(analyse("Who was named Star Baker in the tent?"), hits, span)
+    hyphened = missing_evidence(analyse("How many Castell-trained bakers were there?"), hits,
+                                span)
+    assert named["missing_name"] == 0.0 and hyphened["missing_name"] == 0.0
+    assert scattered["missing_name"] == 1.0
