@@ -129,6 +129,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", required=True)
     parser.add_argument("--cache", help="keep the collected features in this JSON file")
+    parser.add_argument("--dev-splits", default="tune", type=lambda v: v.split(","),
+                        help="the dev set halves to fit on, comma-separated (default: tune; "
+                        "the fresh half is never fitted on)")
     args = parser.parse_args()
     data = news5k_or_exit()
 
@@ -152,7 +155,7 @@ def main() -> None:
             q["answerable"] = any(answer in bodies.get(g, "") for g in gold)
         un_rows = read_jsonl(UNANSWERABLE)
         unanswerable = collect(index, assistant, [(u["question"], None, "", set()) for u in un_rows])
-        dev_rows = [d for d in read_jsonl(DEV_ANSWERS) if d["split"] == "tune"]
+        dev_rows = [d for d in read_jsonl(DEV_ANSWERS) if d["split"] in args.dev_splits]
         dev = collect(index, assistant, [(d["question"], parse_date(d["as_of"]),
                                           d["must_quote"].lower(), {normalise_url(d["url"])})
                                          for d in dev_rows], sentence=True)
