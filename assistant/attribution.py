@@ -70,8 +70,9 @@ _QUOTE_MARK = re.compile(r"[“”\"]")
 _IT_SAID = re.compile(rf"\b(?:it|It)\s+(?:also\s+|later\s+)?{SPEECH_VERBS}\b")
 _PRONOUNS = {"he", "she", "they", "we", "i"}
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # and the accented letters of names ("Pörtner")
-_PERSON = re.compile(rf"\b([{_UPPER}][{_LOWER}][\w’'\-]+(?:\s+[{_UPPER}]\.)?"
-                     rf"(?:\s+[{_UPPER}][{_LOWER}][\w’'\-]+)+)\b")
+_PERSON_RUN = (rf"[{_UPPER}][{_LOWER}][\w’'\-]+(?:\s+[{_UPPER}]\.)?"
+               rf"(?:\s+[{_UPPER}][{_LOWER}][\w’'\-]+)+")
+_PERSON = re.compile(rf"\b({_PERSON_RUN})\b")
 _NOT_PERSON = re.compile(r"\b(?:Inc|Corp|Company|Group|Agency|Department|Ministry|Council|"
                          r"Committee|Association|University|Party|Union|News|Times|Post|"
                          r"Street|Avenue|Road|City|County|State|States|House|Court|Senate|"
@@ -190,6 +191,39 @@ def _inside_quotation(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     return out
 
 
+_ROLE_BEFORE = re.compile(rf"((?:[\w’'.\-]+\s+){{1,4}}?)({_PERSON_RUN})\b")
+_DESCRIPTION = re.compile(r"^(?:the|his|her|their|its)\s+(?:[a-z][\w’'\-]*\s+){0,3}"
+                          r"(?P<head>[a-z][\w’'\-]*)$", re.IGNORECASE)
+
+
+def _roles(sentence: str) -> list[tuple[set[str], str]]:
+    """The people a sentence names with a role before their name ("Labour Party leader Keir
+    Starmer"): (the role's words, lower-cased; the name)."""
+    out = []
+    for m in _ROLE_BEFORE.finditer(sentence):
+        name = person_names(m.group(2))
+        if name:
+            out.append(({w.lower() for w in m.group(1).split()}, name[-1]))
+    return out
+
+
+def _described(who: str, roles: list[tuple[set[str], str]]) -> str:
+    """A speaker named by a description ("the opposition leader"), with the name of the
+    last person named with that role's last word before it ("Labour leader Keir
+    Starmer"), when there is one: "the opposition leader Keir Starmer"."""
+    m = _DESCRIPTION.match(who)
+    if not m:
+        return who
+    head = m.group("head").lower()
+    for words, name in reversed(roles[-ROLE_LOOKBACK:]):
+        if head in words:
+            return f"{who} {name}"
+    return who
+
+
+ROLE_LOOKBACK = 12  # people named with a role, looked back through for "the coach said"
+
+
 def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
     """The speech of each sentence `text[s:e]` of `spans` (in reading order).
 
@@ -201,6 +235,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
     last_person: tuple[str, tuple[int, int]] | None = None
     previous: Speech | None = None
     inside = _inside_quotation(text, spans)
+    roles: list[tuple[set[str], str]] = []  # (role words, name) of the people named so far
     for i, span in enumerate(spans):
         sentence = text[span[0]:span[1]]
         bare = _unquoted(sentence)
@@ -219,7 +254,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
                 speech = Speech(resolved[0], resolved[1], True, also) if resolved else Speech(
                     None, None, True, also)
             else:
-                speech = Speech(who, span, True, also)
+                speech = Speech(_described(who, roles), span, True, also)
         elif _IT_SAID.search(bare):
             speech = Speech(None, None, True)  # "it said": some body speaks; which, unsaid
         elif previous is not None and previous.speaker and (
@@ -230,6 +265,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         out.append(speech)
         previous = speech
         people = person_names(bare)  # a name inside a quotation is not who "he" is
+        roles += _roles(bare)
         if speech.speaker and speech.named_in == span and speech.speaker[0].isupper() \
                 and not _NOT_PERSON.search(speech.speaker):
             last_person = (speech.speaker, span)  # "Kartapolov said ...": the one speaking

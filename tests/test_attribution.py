@@ -369,3 +369,13 @@ def test_an_article_read_whole_holds_a_name_as_a_phrase_not_as_scattered_words()
                                 span)
     assert named["missing_name"] == 0.0 and hyphened["missing_name"] == 0.0
     assert scattered["missing_name"] == 1.0
+
+
+def test_a_speaker_described_by_role_is_the_person_last_named_with_it():
+    text = ("Opposition leader Ada Krol called the vote a farce. Lawmakers left early.\n\n"
+            "“It will not last,” the opposition leader told reporters.\n\n"
+            "“We will see,” the minister said.")
+    speakers = _speakers_of(text)
+    assert speakers["“It will not last,” the opposition leader told reporters."] == \
+        "the opposition leader Ada Krol"
+    assert speakers["“We will see,” the minister said."] == "the minister"  # no minister named
