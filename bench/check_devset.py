@@ -36,7 +36,7 @@ MIN_ANSWERS = {"said": 65, "figure": 45, "other": 50}
 MIN_ANSWERS_TOTAL = 160
 MIN_NEARMISS = 65
 CHANGES = ("entity", "year", "detail")
-SPLITS = ("tune", "report")
+SPLITS = ("tune", "report", "fresh")  # fresh: written last, never tuned on
 AS_OF_SLACK = timedelta(days=14)  # as_of: the publish date or a few days after
 
 # Words whose trailing full stop does not end a sentence (titles, months, states, "U.S.").
@@ -145,7 +145,8 @@ def check_row(row: dict, what: str, field: str, allowed, url_field: str,
 
 
 def check_splits(rows: list[dict], key: str, errors: list[str], label: str) -> Counter:
-    """Every row is tune or report, and each group (kind or change) is split in halves."""
+    """Every row is tune, report or fresh, and each group (kind or change) is split in
+    halves between tune and report (fresh: a third set, written after the rules were)."""
     counts = Counter((r.get(key), r.get("split")) for r in rows)
     for r in rows:
         if r.get("split") not in SPLITS:
@@ -242,12 +243,12 @@ def main() -> int:
           f"{len({r.get('url') for r in answers})} articles")
     for kind in MIN_ANSWERS:
         print(f"  {kind:7s} {kinds[kind]:4d}  tune {a_split[(kind, 'tune')]:3d}  "
-              f"report {a_split[(kind, 'report')]:3d}")
+              f"report {a_split[(kind, 'report')]:3d}  fresh {a_split[(kind, 'fresh')]:3d}")
     print(f"near-miss: {len(nearmiss)} questions over "
           f"{len({r.get('topic_url') for r in nearmiss})} topic articles")
     for change in CHANGES:
         print(f"  {change:7s} {changes[change]:4d}  tune {n_split[(change, 'tune')]:3d}  "
-              f"report {n_split[(change, 'report')]:3d}")
+              f"report {n_split[(change, 'report')]:3d}  fresh {n_split[(change, 'fresh')]:3d}")
     for w in warnings:
         print("warning:", w)
     for e in errors:
