@@ -25,8 +25,10 @@ SPEECH_VERBS = (r"(?:said|says|say|told|tells|added|adds|asked|asks|explained|ex
                 r"claims|announced|conceded|predicted|cautioned|urged|emphasized|emphasised|"
                 r"tweeted|posted|testified|complained|countered|suggested|observed|boasted|vowed|"
                 r"promised|pointed out|went on|shouted|joked|remarked|maintained|contended)")
-_NAME = (r"(?:[A-Z][\w’'.\-]*(?:\s+(?:de|da|del|van|von|der|den|al|bin|el|la|le|di|du|dos|"
-         r"St\.)?\s*[A-Z][\w’'.\-]*){0,4})")
+# (one way only to read the space between two words: a run of spaces must not be split
+# among the quantifiers, which backtracks for seconds on a hostile sentence)
+_NAME = (r"(?:[A-Z][\w’'.\-]*(?:\s+(?:(?:de|da|del|van|von|der|den|al|bin|el|la|le|di|du|dos|"
+         r"St\.)\s+)?[A-Z][\w’'.\-]*){0,4})")
 _ROLE = r"(?:(?i:the|a|an|his|her|their|its)\s+(?:[\w’'\-]+\s+){0,4}?[\w’'\-]+)"
 # a role without an article, before a name: "midfielder Lindsey Horan", "then-Sen. Hillary
 # Rodham Clinton", "Wales-based writer and translator Shara Atashi"
@@ -67,6 +69,7 @@ _PATTERNS = [
 ]
 _QUOTE_OPEN = re.compile(r"^\s*[“\"‘]")
 _QUOTE_MARK = re.compile(r"[“”\"]")
+_BREAK = re.compile(r"\n\s*\n")
 _IT_SAID = re.compile(rf"\b(?:it|It)\s+(?:also\s+|later\s+)?{SPEECH_VERBS}\b")
 _PRONOUNS = {"he", "she", "they", "we", "i"}
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # and the accented letters of names ("Pörtner")
@@ -107,8 +110,13 @@ def _unquoted(sentence: str) -> str:
     """The sentence with the words inside its quotation marks blanked (letters become
     "x"; offsets and punctuation stay): a verb of speech inside a quotation is not the
     reporter's attribution."""
-    return _QUOTED.sub(lambda m: m.group()[0] + re.sub(r"\w", "x", m.group()[1:-1])
-                       + m.group()[-1], sentence)
+    def blank(m: re.Match) -> str:
+        quoted = m.group()
+        closed = len(quoted) > 1 and quoted[-1] in "”\""
+        inner = quoted[1:-1] if closed else quoted[1:]
+        return quoted[0] + re.sub(r"\w", "x", inner) + (quoted[-1] if closed else "")
+
+    return _QUOTED.sub(blank, sentence)
 
 
 _ANY_SPEECH = re.compile(rf"\b{SPEECH_VERBS}\b|\b[Aa]ccording to\b|\bquot|\b{_CALLING}\b")
@@ -135,20 +143,24 @@ def organisation(name: str) -> bool:
     return bool(_NOT_PERSON.search(name))
 
 
-_NOT_NAME_WORD = re.compile(r"^(?:[A-Z][a-z]*(?:ing|ed|ly)|[A-Z][a-z]+(?:’s|'s))$")
+# a participle that opens a sentence is no given name ("Following Russia’s invasion")
+_PARTICIPLE = re.compile(r"^[A-Z][a-z]{3,}ing$|^[A-Z][a-z]{4,}ed$")
 
 
 def person_names(sentence: str) -> list[str]:
     """Person-like names (two or more capitalised words, not an organisation or a place
-    word), in order. Words that only open the run are left out ("Following Russia’s
-    invasion": a participle and a possessive are no person's name)."""
+    word), in order, less a possessive's "'s". A participle that opens the sentence is
+    left out ("Following Russia’s invasion" names no one)."""
     out = []
     for m in _PERSON.finditer(sentence):
         words = m.group(1).split()
-        while words and (words[0].lower() in _SENTENCE_START or _NOT_NAME_WORD.match(words[0])):
-            words = words[1:]
-        if len(words) >= 2 and not _NOT_NAME_WORD.match(words[-1]) \
-                and not _NOT_PERSON.search(" ".join(words)):
+        opens = not sentence[:m.start()].strip(" “\"‘'(")
+        while words and (words[0].lower() in _SENTENCE_START
+                         or (opens and _PARTICIPLE.match(words[0]))):
+            words, opens = words[1:], False
+        if words:
+            words[-1] = re.sub(r"[’']s$", "", words[-1])  # "Boris Johnson’s government"
+        if len(words) >= 2 and not _NOT_PERSON.search(" ".join(words)):
             out.append(" ".join(words))
     return out
 
@@ -179,7 +191,7 @@ def _inside_quotation(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     open_ = False
     previous_end = None
     for s, e in spans:
-        new_paragraph = previous_end is None or "\n\n" in text[previous_end:s]
+        new_paragraph = previous_end is None or _BREAK.search(text, previous_end, s) is not None
         sentence = text[s:e]
         if new_paragraph:
             out.append(open_ and bool(_QUOTE_OPEN.match(sentence)))
@@ -192,33 +204,47 @@ def _inside_quotation(text: str, spans: list[tuple[int, int]]) -> list[bool]:
 
 
 _ROLE_BEFORE = re.compile(rf"((?:[\w’'.\-]+\s+){{1,4}}?)({_PERSON_RUN})\b")
-_DESCRIPTION = re.compile(r"^(?:the|his|her|their|its)\s+(?:[a-z][\w’'\-]*\s+){0,3}"
-                          r"(?P<head>[a-z][\w’'\-]*)$", re.IGNORECASE)
+_DESCRIPTION = re.compile(r"^(?i:the|his|her|their|its)\s+(?:[a-z][\w’'\-]*\s+){0,3}"
+                          r"(?P<head>[a-z][\w’'\-]*)$")
 
 
-def _roles(sentence: str) -> list[tuple[set[str], str]]:
+def _roles(sentence: str) -> list[tuple[str, str]]:
     """The people a sentence names with a role before their name ("Labour Party leader Keir
-    Starmer"): (the role's words, lower-cased; the name)."""
+    Starmer"): (the role's last word, lower-cased: "leader"; the name)."""
     out = []
     for m in _ROLE_BEFORE.finditer(sentence):
         name = person_names(m.group(2))
         if name:
-            out.append(({w.lower() for w in m.group(1).split()}, name[-1]))
+            out.append((m.group(1).split()[-1].lower(), name[-1]))
     return out
 
 
-def _described(who: str, roles: list[tuple[set[str], str]]) -> str:
+def _described(who: str, roles: list[tuple[str, str]]) -> str:
     """A speaker named by a description ("the opposition leader"), with the name of the
-    last person named with that role's last word before it ("Labour leader Keir
-    Starmer"), when there is one: "the opposition leader Keir Starmer"."""
+    last person named with that role before it ("Labour leader Keir Starmer"), when there
+    is one: "the opposition leader Keir Starmer"."""
     m = _DESCRIPTION.match(who)
     if not m:
         return who
     head = m.group("head").lower()
-    for words, name in reversed(roles[-ROLE_LOOKBACK:]):
-        if head in words:
+    for role, name in reversed(roles[-ROLE_LOOKBACK:]):
+        if role == head:
             return f"{who} {name}"
     return who
+
+
+def _person_speaking(speaker: str | None) -> str | None:
+    """The person a speaker's words name, for a later "he" or "she": their name ("Rep. Ann
+    Roe of Ohio": Ann Roe; "Kartapolov"), or None for a body or a description."""
+    if not speaker:
+        return None
+    head = re.split(r"\s+of\s+", speaker)[0]
+    named = person_names(head)
+    if named:
+        return named[-1]
+    last = head.split()[-1]
+    return last if last[:1].isupper() and not _NOT_PERSON.search(last) \
+        and last.lower() not in _SENTENCE_START else None
 
 
 ROLE_LOOKBACK = 12  # people named with a role, looked back through for "the coach said"
@@ -235,7 +261,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
     last_person: tuple[str, tuple[int, int]] | None = None
     previous: Speech | None = None
     inside = _inside_quotation(text, spans)
-    roles: list[tuple[set[str], str]] = []  # (role words, name) of the people named so far
+    roles: list[tuple[str, str]] = []  # (role, name) of the people named so far
     for i, span in enumerate(spans):
         sentence = text[span[0]:span[1]]
         bare = _unquoted(sentence)
@@ -245,7 +271,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
             if who.lower() in _PRONOUNS:
                 # "Roe called it "...", and she warned ...": a person the sentence names
                 # before its "she" comes first
-                pronoun = re.search(rf"\b{re.escape(who)}\b", sentence)
+                pronoun = re.search(rf"\b{re.escape(who)}\b", bare)
                 before = person_names(bare[:pronoun.start()]) if pronoun else []
                 here = (before[-1], span) if before else None
                 resolved = (here or last_person) if who.lower() in ("he", "she") else (
@@ -266,14 +292,17 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         previous = speech
         people = person_names(bare)  # a name inside a quotation is not who "he" is
         roles += _roles(bare)
-        if speech.speaker and speech.named_in == span and speech.speaker[0].isupper() \
-                and not _NOT_PERSON.search(speech.speaker):
-            last_person = (speech.speaker, span)  # "Kartapolov said ...": the one speaking
+        speaking = _person_speaking(speech.speaker) if speech.named_in == span else None
+        if speaking:
+            last_person = (speaking, span)  # "Kartapolov said ...": the one speaking
         elif people:
             last_person = (people[-1], span)
-    # a quotation's sentences before the one that names its speaker
+    # a quotation's sentences before the one that names its speaker: theirs, not the
+    # speaker of the words before the quotation (which they took only as going on)
     for i in range(len(spans) - 2, -1, -1):
-        if not out[i].speakers and inside[i + 1] and out[i + 1].speaker \
-                and _QUOTE_MARK.search(text[spans[i][0]:spans[i][1]]):
-            out[i] = Speech(out[i + 1].speaker, out[i + 1].named_in)
+        here, after = out[i], out[i + 1]
+        if not here.explicit and not here.also and inside[i + 1] and after.speaker \
+                and here.speaker != after.speaker \
+                and (inside[i] or _QUOTE_MARK.search(text[spans[i][0]:spans[i][1]])):
+            out[i] = Speech(after.speaker, after.named_in)
     return out

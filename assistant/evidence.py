@@ -228,7 +228,10 @@ def names_speaker(keys: tuple[str, ...], text: str) -> bool:
 
 def is_speaker(question: Question, speaker: str) -> bool:
     """Whether `speaker` (as a sentence names them) is the one the question asks about:
-    their surname, or every word of the role the question names ("the agency's chair")."""
+    their surname, or every word of the role the question names ("the agency's chair").
+    Only the words before an "of" speak: "Rep. Ann Roe of Ohio" is Roe, "allies of Roe"
+    are not."""
+    speaker = re.split(r"\s+of\s+", speaker)[0]
     if names_speaker(question.speaker_keys, speaker):
         return True
     role = [w for w in _WORD.findall(question.speaker.lower()) if w not in STOPWORDS]
@@ -316,7 +319,9 @@ def _name_words(name: str) -> list[str]:
     words = [re.sub(r"[’']s$", "", w) for w in _WORD.findall(name)
              if w.lower() not in TITLES and w.lower() not in STOPWORDS
              and w.lower().strip(".") not in CALENDAR_WORDS]
-    if any(w[:1].isupper() for w in words):  # "OnStar-equipped": the name is "OnStar"
+    # the lowercase part of a hyphenated word is no name ("OnStar-equipped": "OnStar");
+    # (the other lowercase words of a name are stopwords, gone already)
+    if any(w[:1].isupper() for w in words):
         words = [w for w in words if not w[:1].islower()]
     return [w for w in words if len(w) > 2 and not (w.isupper() and len(w) <= 4)]
 
@@ -372,8 +377,8 @@ def _phrase(name: str, speaker: str | None) -> re.Pattern:
     words = _name_words(name)
     if speaker and words and name in speaker:
         words = words[-1:]
-    return re.compile(r"\b" + r"(?:['’]s)?[\W_]+".join(map(re.escape, words)) + r"\b",
-                      re.IGNORECASE)
+    spelt = [re.sub(r"['’]", "['’]", re.escape(w)) for w in words]  # O'Neil, O’Neil
+    return re.compile(r"\b" + r"(?:['’]s)?[\W_]+".join(spelt) + r"\b", re.IGNORECASE)
 
 
 def _named_before(question: Question, cand: Candidate) -> bool:

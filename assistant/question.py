@@ -101,8 +101,11 @@ class Question:
                  if w.lower() not in TITLES and w.lower().strip(".") not in SUFFIXES] or all_words
         from .attribution import organisation, person_names
 
-        named = person_names(self.speaker)
-        if named:  # "Mary Johnson of the Senior Citizens League": the person's own name
+        # "Mary Johnson of the Senior Citizens League", "Ann Roe, an analyst": the person's
+        # own name, before what the question says they are of
+        head = re.split(r"\s+(?:of|from|at|with)\s+|,\s*", self.speaker)[0]
+        named = person_names(head) or person_names(self.speaker)
+        if named:
             person = [w for w in re.findall(r"[\w'’\-]+", named[-1])
                       if w.lower().strip(".") not in SUFFIXES]
             first = [w for w in reversed(person) if w.lower() not in TITLES]

@@ -1,6 +1,6 @@
 """Measure extractive answers on news-5k, with the naive baseline beside them.
 
-    python bench/answers.py --index DIR [--limit N] [--split report|tune|all]
+    python bench/answers.py --index DIR [--limit N] [--split fresh|report|tune|all]
 
 Dev set (bench/devset-answers.jsonl, devset-nearmiss.jsonl, written by reading news-5k
 articles): the must-quote sentence among the top-3 quotes, by question kind, and near-miss
@@ -49,7 +49,7 @@ def naive_quotes(retriever, question: str) -> list[tuple[str, str]]:
 
 
 def dev_set(split: str, limit: int | None) -> tuple[list[dict], list[dict]]:
-    """The dev set's answerable and near-miss questions of one half (or both)."""
+    """The dev set's answerable and near-miss questions of one part (or all)."""
     def half(rows: list[dict]) -> list[dict]:
         return [r for r in rows if split == "all" or r["split"] == split][:limit]
 
@@ -149,7 +149,7 @@ def main() -> None:
         print(f"{'found=false on %s (of %d)' % (label, len(answers)):44} "
               f"{refused:9.3f} {0.0:9.3f}")
     if dev_rows:
-        print(f"\ndev set, {args.split} half: must-quote among the top-3 quotes")
+        print(f"\ndev set, {args.split} part: must-quote among the top-3 quotes")
         for kind in ("said", "figure", "other", "all"):
             part = [(d, a) for d, a in dev_rows if kind in (d["kind"], "all")]
             held = sum(must_quoted(d, a) for d, a in part)
@@ -159,7 +159,7 @@ def main() -> None:
         print(f"  gold article cited {cited / len(dev_rows):.3f}")
     if near_answers:
         refused = sum(not a.found for a in near_answers)
-        print(f"near-miss unanswerable refused ({args.split} half): "
+        print(f"near-miss unanswerable refused ({args.split} part): "
               f"{refused / len(near_answers):.3f} ({refused} of {len(near_answers)})")
     ordered = sorted(seconds)
     print(f"seconds per answer (warm, {len(ordered)} answers): "

@@ -5,8 +5,9 @@
 For every quiz question (and bench/unanswerable.jsonl) the candidate sentences of the
 retrieved passages are scored once, every feature kept; weights are then fitted by
 coordinate descent on the tune halves only (the even quiz questions and the dev set's
-"tune" half): quiz answer containment + gold article cited + dev set must-quote (top-3
-quotes); bench/answers.py reports the other halves. The found rule (a rare question term
+"tune" half, or the halves --dev-splits names; never its "fresh" part): quiz answer
+containment + gold article cited + dev set must-quote (top-3 quotes); bench/answers.py
+reports the rest. The found rule (a rare question term
 missing from the top passages, their closeness in meaning, a strong sentence) is chosen
 to keep found=true on >= 0.90 of the quiz while refusing as many unanswerable questions
 as possible.
@@ -125,13 +126,20 @@ def fit(objective, w):
     return w
 
 
+def _splits(value: str) -> list[str]:
+    splits = value.split(",")
+    if not splits or not set(splits) <= {"tune", "report"}:
+        raise argparse.ArgumentTypeError("halves to fit on: tune, report (never fresh)")
+    return splits
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", required=True)
     parser.add_argument("--cache", help="keep the collected features in this JSON file")
-    parser.add_argument("--dev-splits", default="tune", type=lambda v: v.split(","),
-                        help="the dev set halves to fit on, comma-separated (default: tune; "
-                        "the fresh half is never fitted on)")
+    parser.add_argument("--dev-splits", default="tune", type=_splits,
+                        help="the dev set halves to fit on, comma-separated: tune, report "
+                        "(default: tune; the fresh part is never fitted on)")
     args = parser.parse_args()
     data = news5k_or_exit()
 
