@@ -203,7 +203,9 @@ def _inside_quotation(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     return out
 
 
-_ROLE_BEFORE = re.compile(rf"((?:[\w’'.\-]+\s+){{1,4}}?)({_PERSON_RUN})\b")
+# (from a word's start only: tried inside a long word, it reads the word to its end from
+# every letter of it)
+_ROLE_BEFORE = re.compile(rf"(?<![\w’'.\-])((?:[\w’'.\-]+\s+){{1,4}}?)({_PERSON_RUN})\b")
 _DESCRIPTION = re.compile(r"^(?i:the|his|her|their|its)\s+(?:[a-z][\w’'\-]*\s+){0,3}"
                           r"(?P<head>[a-z][\w’'\-]*)$")
 
@@ -247,7 +249,8 @@ def _person_speaking(speaker: str | None) -> str | None:
         and last.lower() not in _SENTENCE_START else None
 
 
-ROLE_LOOKBACK = 12  # people named with a role, looked back through for "the coach said"
+ROLE_LOOKBACK = 12
+MAX_READ_CHARS = 5000  # a longer "sentence" is read as saying nothing  # people named with a role, looked back through for "the coach said"
 
 
 def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
@@ -264,6 +267,8 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
     roles: list[tuple[str, str]] = []  # (role, name) of the people named so far
     for i, span in enumerate(spans):
         sentence = text[span[0]:span[1]]
+        if len(sentence) > MAX_READ_CHARS:  # no sentence: a table, a code dump, one giant word
+            sentence = ""
         bare = _unquoted(sentence)
         found = _speakers_in(sentence)
         if found:

@@ -414,3 +414,9 @@ def test_a_speaker_described_by_role_is_the_person_last_named_with_it():
     assert speakers["“It will not last,” the opposition leader told reporters."] == \
         "the opposition leader Ada Krol"
     assert speakers["“We will see,” the minister said."] == "the minister"  # no minister named
+
+
+def test_one_giant_word_is_read_at_once():
+    text = "It began. " + "x" * 100_000 + " said Jane Roe. Then she left."
+    spans = sentence_spans(text)
+    assert len(attribute(text, spans)) == len(spans)  # (once minutes of backtracking)
