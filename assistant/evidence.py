@@ -17,7 +17,7 @@ from embeddings.query import STOPWORDS
 from embeddings.sentences import Sentences
 
 from .answer_types import CALENDAR_WORDS, answer_score
-from .attribution import Speech, attribute
+from .attribution import SPEECH_VERBS, Speech, attribute
 from .question import TITLES, Question
 
 _SPEECH = re.compile(
@@ -387,9 +387,19 @@ def _named_before(question: Question, cand: Candidate) -> bool:
             and not names_speaker(question.speaker_keys, cand.text))
 
 
+# a sentence that only says who spoke ("Delaware coach Jim Sherman said."): the splitter cut
+# the words it attributes off at their "!" or "?"
+_ATTRIBUTION_ONLY = re.compile(rf"^[^“”\"]{{0,120}}\b{SPEECH_VERBS}\b[^“”\"]{{0,60}}$")
+
+
 def needs_lead_in(question: Question, cand: Candidate) -> bool:
-    """A sentence that leans on the one before ("He said ...") for who or what it means."""
-    if cand.lead_in is None or not _CONTINUES.match(cand.text):
+    """A sentence that leans on the one before ("He said ...") for who or what it means,
+    or that only says who said the words before it."""
+    if cand.lead_in is None:
+        return False
+    if _ATTRIBUTION_ONLY.match(cand.text) and cand.lead_text.rstrip().endswith(("”", '"')):
+        return True
+    if not _CONTINUES.match(cand.text):
         return False
     keys = question.speaker_keys or tuple(w.lower() for n in question.names for w in n.split())
     return not keys or any(k in cand.lead_text.lower() for k in keys)

@@ -420,3 +420,19 @@ def test_one_giant_word_is_read_at_once():
     text = "It began. " + "x" * 100_000 + " said Jane Roe. Then she left."
     spans = sentence_spans(text)
     assert len(attribute(text, spans)) == len(spans)  # (once minutes of backtracking)
+
+
+def test_a_sentence_that_only_says_who_spoke_is_quoted_with_the_words_before_it():
+    from assistant.evidence import Candidate, needs_lead_in
+    from assistant.question import analyse
+
+    body = "“How good a game was that?” Coach Ann Moss said. The team flew home."
+    spans = sentence_spans(body)
+    assert [body[s:e] for s, e in spans][:2] == ["“How good a game was that?”",
+                                                 "Coach Ann Moss said."]
+    (s0, e0), (s1, e1), (s2, e2) = spans
+    tail = Candidate(0, "a", s1, e1, body[s1:e1], lead_in=(s0, e0), lead_text=body[s0:e0])
+    plain = Candidate(0, "a", s2, e2, body[s2:e2], lead_in=(s1, e1), lead_text=body[s1:e1])
+    question = analyse("What did the coach say about the game?")
+    assert needs_lead_in(question, tail) and tail.lead_in[0] == s0
+    assert not needs_lead_in(question, plain)
