@@ -56,6 +56,7 @@ def writer_rates(sample: list, rounds: int) -> dict:
     from embeddings.chunking import chunk_article
     from embeddings.duplicates import signature
     from embeddings.records import article_id_for
+    from embeddings.ingest import batched
     from embeddings.writing import BATCH_CHUNKS, AddReport
 
     rng = np.random.default_rng(0)
@@ -77,15 +78,10 @@ def writer_rates(sample: list, rounds: int) -> dict:
                 signatures = {a.id: sig for a, _, sig in copies}
                 passages = sum(len(c) for _, c, _ in copies)
                 t0 = time.perf_counter()
-                batch, size = [], 0
-                for article, chunks, _ in copies:
-                    batch.append((article, chunks))
-                    size += len(chunks)
-                    if size >= BATCH_CHUNKS:
-                        _commit(index, batch, size, rng, known, report, signatures)
-                        batch, size = [], 0
-                if batch:
-                    _commit(index, batch, size, rng, known, report, signatures)
+                for batch in batched([(a, chunks) for a, chunks, _ in copies],
+                                     lambda item: len(item[1]), BATCH_CHUNKS):
+                    _commit(index, batch, sum(len(c) for _, c in batch), rng, known, report,
+                            signatures)
                 rates.append(passages / (time.perf_counter() - t0))
             t1 = time.perf_counter()
             index._recluster()
