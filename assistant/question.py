@@ -1,12 +1,14 @@
 """What a question asks for: its terms, names, type, and whose words it wants."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from embeddings.query import STOPWORDS, names_and_numbers, terms
 
 from .answer_types import Wanted, wanted
+from .attribution import organisation, person_names
 
 # reporting verbs, in the forms a question asks with ("what did X say", "how did X react");
 # of those as often nouns ("the note", "Ohio State", "the Post"), only the past tense
@@ -90,17 +92,16 @@ class Question:
     focus: str = ""  # the clause that asks (all of it for a one-clause question)
     focus_terms: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property
     def speaker_keys(self) -> tuple[str, ...]:
-        """Lower-case words that identify the speaker in a sentence (surname first)."""
+        """Lower-case words that identify the speaker in a sentence (surname first); asked
+        for each sentence read, worked out once."""
         if not self.speaker:
             return ()
         all_words = [w for w in re.findall(r"[\w'’\-]+", self.speaker)
                      if w.lower() not in STOPWORDS]
         words = [w for w in all_words
                  if w.lower() not in TITLES and w.lower().strip(".") not in SUFFIXES] or all_words
-        from .attribution import organisation, person_names
-
         # "Mary Johnson of the Senior Citizens League", "Ann Roe, an analyst": the person's
         # own name, before what the question says they are of
         head = re.split(r"\s+(?:of|from|at|with)\s+|,\s*", self.speaker)[0]
