@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from embeddings.sentences import quote_balance, quote_marks
+
 # the verbs of reported speech (also how `mentions` tells a person: "Roe said")
 SPEECH_VERBS = (r"(?:said|says|say|told|tells|added|adds|asked|asks|explained|explains|noted|notes|"
                 r"wrote|writes|warned|warns|argued|argues|insisted|insists|stressed|stresses|"
@@ -165,40 +167,24 @@ def person_names(sentence: str) -> list[str]:
     return out
 
 
-_OPENS = "“"
-_CLOSES = "”"
-
-
-def _quote_open_after(sentence: str, open_: bool) -> bool:
-    """Whether a quotation is open at the end of `sentence`, given whether one was open at
-    its start: curly marks open and close, a straight one turns it over."""
-    for ch in sentence:
-        if ch in _OPENS:
-            open_ = True
-        elif ch in _CLOSES:
-            open_ = False
-        elif ch == '"':
-            open_ = not open_
-    return open_
-
-
 def _inside_quotation(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     """For each sentence, whether it goes on with a quotation opened before it: inside one
     left open in its paragraph, or opening a paragraph with a quotation mark after a
     paragraph that left one open (news style leaves the close off a paragraph that a
-    quotation runs on past)."""
+    quotation runs on past). Open or not is the sentence splitter's own reading
+    (`quote_balance`), its marks added up sentence by sentence."""
     out = []
-    open_ = False
+    curly = straight = 0  # the paragraph's marks so far
     previous_end = None
     for s, e in spans:
-        new_paragraph = previous_end is None or _BREAK.search(text, previous_end, s) is not None
-        sentence = text[s:e]
-        if new_paragraph:
-            out.append(open_ and bool(_QUOTE_OPEN.match(sentence)))
-            open_ = False
+        if previous_end is None or _BREAK.search(text, previous_end, s) is not None:
+            left_open = quote_balance("", (curly, straight)) > 0
+            out.append(left_open and bool(_QUOTE_OPEN.match(text[s:e])))
+            curly = straight = 0
         else:
-            out.append(open_)
-        open_ = _quote_open_after(sentence, open_)
+            out.append(quote_balance("", (curly, straight)) > 0)
+        c, q = quote_marks(text[s:e])
+        curly, straight = curly + c, straight + q
         previous_end = e
     return out
 
@@ -221,7 +207,24 @@ def _roles(sentence: str) -> list[tuple[str, str]]:
     return out
 
 
-def _described(who: str, roles: list[tuple[str, str]]) -> str:
+class _Roles:
+    """The people the sentences read so far name with a role (`_roles`), looked for only
+    when a description asks: most articles have none, and the search is a third of
+    `attribute`'s time."""
+
+    def __init__(self) -> None:
+        self.sentences: list[str] = []  # blanked of their quotations
+        self.found: list[tuple[str, str]] = []
+        self.read = 0
+
+    def recent(self) -> list[tuple[str, str]]:
+        for sentence in self.sentences[self.read:]:
+            self.found += _roles(sentence)
+        self.read = len(self.sentences)
+        return self.found[-ROLE_LOOKBACK:]
+
+
+def _described(who: str, roles: _Roles) -> str:
     """A speaker named by a description ("the opposition leader"), with the name of the
     last person named with that role before it ("Labour leader Keir Starmer"), when there
     is one: "the opposition leader Keir Starmer"."""
@@ -229,7 +232,7 @@ def _described(who: str, roles: list[tuple[str, str]]) -> str:
     if not m:
         return who
     head = m.group("head").lower()
-    for role, name in reversed(roles[-ROLE_LOOKBACK:]):
+    for role, name in reversed(roles.recent()):
         if role == head:
             return f"{who} {name}"
     return who
@@ -240,7 +243,7 @@ def _person_speaking(speaker: str | None) -> str | None:
     Roe of Ohio": Ann Roe; "Kartapolov"), or None for a body or a description."""
     if not speaker:
         return None
-    head = re.split(r"\s+of\s+", speaker)[0]
+    head = speaking_part(speaker)
     named = person_names(head)
     if named:
         return named[-1]
@@ -249,8 +252,14 @@ def _person_speaking(speaker: str | None) -> str | None:
         and last.lower() not in _SENTENCE_START else None
 
 
-ROLE_LOOKBACK = 12
-MAX_READ_CHARS = 5000  # a longer "sentence" is read as saying nothing  # people named with a role, looked back through for "the coach said"
+def speaking_part(speaker: str) -> str:
+    """The words of a speaker's name that speak: those before an "of" ("Rep. Ann Roe of
+    Ohio" is Roe; "allies of Roe" are not Roe)."""
+    return re.split(r"\s+of\s+", speaker)[0]
+
+
+ROLE_LOOKBACK = 12  # people named with a role, looked back through for "the coach said"
+MAX_READ_CHARS = 5000  # a longer "sentence" is read as saying nothing
 
 
 def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
@@ -264,7 +273,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
     last_person: tuple[str, tuple[int, int]] | None = None
     previous: Speech | None = None
     inside = _inside_quotation(text, spans)
-    roles: list[tuple[str, str]] = []  # (role, name) of the people named so far
+    roles = _Roles()
     for i, span in enumerate(spans):
         sentence = text[span[0]:span[1]]
         if len(sentence) > MAX_READ_CHARS:  # no sentence: a table, a code dump, one giant word
@@ -296,7 +305,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         out.append(speech)
         previous = speech
         people = person_names(bare)  # a name inside a quotation is not who "he" is
-        roles += _roles(bare)
+        roles.sentences.append(bare)
         speaking = _person_speaking(speech.speaker) if speech.named_in == span else None
         if speaking:
             last_person = (speaking, span)  # "Kartapolov said ...": the one speaking

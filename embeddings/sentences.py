@@ -92,11 +92,18 @@ def _blingfire_spans(paragraph: str) -> list[tuple[int, int]]:
     return [(int(s), int(e)) for s, e in offsets]
 
 
-def _quote_balance(text: str) -> int:
-    """Positive while a quotation opened in `text` is still open."""
+def quote_marks(text: str) -> tuple[int, int]:
+    """(curly quotations opened less closed, straight quotation marks) in `text`: counts
+    that add up over consecutive pieces of a text."""
     curly = sum(text.count(c) for c in _OPEN_QUOTES) - sum(text.count(c) for c in _CLOSE_QUOTES)
-    straight = text.count('"') % 2
-    return max(curly, 0) + straight
+    return curly, text.count('"')
+
+
+def quote_balance(text: str, marks: tuple[int, int] | None = None) -> int:
+    """Positive while a quotation opened in `text` is still open (`marks`: its
+    `quote_marks`, where the caller has added them up already)."""
+    curly, straight = marks if marks is not None else quote_marks(text)
+    return max(curly, 0) + straight % 2
 
 
 def _merge_open_quotes(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -105,13 +112,13 @@ def _merge_open_quotes(text: str, spans: list[tuple[int, int]]) -> list[tuple[in
     while i < len(spans):
         start, end = spans[i]
         j = i
-        while _quote_balance(text[start:end]) and j + 1 < len(spans) and j - i < MAX_QUOTE_MERGE:
+        while quote_balance(text[start:end]) and j + 1 < len(spans) and j - i < MAX_QUOTE_MERGE:
             candidate = spans[j + 1][1]
-            if _quote_balance(text[start:candidate]) and j + 1 - i >= MAX_QUOTE_MERGE:
+            if quote_balance(text[start:candidate]) and j + 1 - i >= MAX_QUOTE_MERGE:
                 break
             j += 1
             end = candidate
-        if _quote_balance(text[start:end]):  # never closed: keep the splitter's sentences
+        if quote_balance(text[start:end]):  # never closed: keep the splitter's sentences
             end, j = spans[i][1], i
         merged.append((start, end))
         i = j + 1
