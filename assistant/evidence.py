@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from embeddings import Hit
+from embeddings import Article, Hit
 from embeddings.query import STOPWORDS
 from embeddings.sentences import Sentences
 
 from .answer_types import CALENDAR_WORDS, answer_score
-from .attribution import SPEECH_VERBS, Speech, attribute
+from .attribution import SPEECH_VERBS, Speech, attribute, speaking_part
 from .question import TITLES, Question
 
 _SPEECH = re.compile(
@@ -90,9 +90,8 @@ def candidates(hits: list[Hit], whole_articles: int = WHOLE_ARTICLES,
                speech: bool = True) -> list[Candidate]:
     """The sentences inside each hit's chunk, in hit order, each once; and every other
     sentence of the first `whole_articles` articles, ranked OUTSIDE_RANK hits behind their
-    article's first. `speech`:
-    work out who speaks in each sentence (only a question that asks for someone's words
-    needs it; it is half of this function's time)."""
+    article's first. `speech`: work out who speaks in each sentence (only a question that
+    asks for someone's words needs it; it is half of this function's time)."""
     out: list[Candidate] = []
     seen: set[tuple[str, int]] = set()
     sentences_of: dict[str, Sentences] = {}
@@ -101,15 +100,19 @@ def candidates(hits: list[Hit], whole_articles: int = WHOLE_ARTICLES,
             sentences_of[hit.article.id] = Sentences(hit.article.body)
         _add(out, seen, rank, hit.article.id, hit.article.body, sentences_of[hit.article.id],
              hit.start, hit.end, speech)
-    first: dict[str, int] = {}  # each article's first hit, in the order of those
-    for rank, hit in enumerate(hits):
-        first.setdefault(hit.article.id, rank)
-    articles = {h.article.id: h.article for h in hits}
-    for aid in list(first)[:whole_articles]:
-        body = articles[aid].body
-        _add(out, seen, min(first[aid] + OUTSIDE_RANK, len(hits)), aid, body,
-             sentences_of[aid], 0, len(body), speech)
+    for first, article in read_whole(hits, whole_articles):
+        _add(out, seen, min(first + OUTSIDE_RANK, len(hits)), article.id, article.body,
+             sentences_of[article.id], 0, len(article.body), speech)
     return out
+
+
+def read_whole(hits: list[Hit], whole_articles: int = WHOLE_ARTICLES) -> list[tuple[int, Article]]:
+    """(first hit's rank, article) of the first `whole_articles` articles of the hits: those
+    read whole."""
+    first: dict[str, tuple[int, Article]] = {}
+    for rank, hit in enumerate(hits):
+        first.setdefault(hit.article.id, (rank, hit.article))
+    return list(first.values())[:whole_articles]
 
 
 def _add(out: list[Candidate], seen: set[tuple[str, int]], rank: int, article_id: str,
@@ -229,9 +232,8 @@ def names_speaker(keys: tuple[str, ...], text: str) -> bool:
 def is_speaker(question: Question, speaker: str) -> bool:
     """Whether `speaker` (as a sentence names them) is the one the question asks about:
     their surname, or every word of the role the question names ("the agency's chair").
-    Only the words before an "of" speak: "Rep. Ann Roe of Ohio" is Roe, "allies of Roe"
-    are not."""
-    speaker = re.split(r"\s+of\s+", speaker)[0]
+    Only the words before an "of" speak (`speaking_part`)."""
+    speaker = speaking_part(speaker)
     if names_speaker(question.speaker_keys, speaker):
         return True
     role = [w for w in _WORD.findall(question.speaker.lower()) if w not in STOPWORDS]
@@ -357,8 +359,7 @@ def missing_evidence(question: Question, hits: list[Hit],
             missing_year = 1.0
             break
     passages = [_words(f"{h.article.title} {h.text}") for h in hits[:NAME_PASSAGES]]
-    whole = {h.article.id: h.article for h in hits}
-    read = [f"{a.title}\n{a.body}" for a in list(whole.values())[:WHOLE_ARTICLES]]
+    read = [f"{a.title}\n{a.body}" for _, a in read_whole(hits)]
     missing_name = 0.0
     for name in required_names(question.text):
         needed = _required(name, question.speaker)
