@@ -38,6 +38,7 @@ from .layout import KEYWORDS_FILE, META_FILE
 from .locking import write_lock
 from .records import Article, Hit
 from .store import FTS_TOKENIZE, SCHEMA_VERSION, MetaStore, MigrationContext
+from .store.schema import RETIRED_FILES
 from .vectors import CACHE_FILE, SAVE_FRACTION, VectorFile, Watermark
 from .writing import BATCH_CHUNKS, AddReport, Writing, embed_text  # noqa: F401 (re-exported)
 
@@ -70,6 +71,11 @@ class Index(Writing):
         # an older schema must be migrated before anything reads it, so then we wait for
         # the lock; otherwise a busy writer is left alone and only a free lock saves
         behind = store.schema_version() < SCHEMA_VERSION
+        if not behind and not _retired_files_beside(path):
+            # current, with nothing to migrate or remove: no lock to take (a one-shot `ask`
+            # spent ~10 ms importing filelock for it)
+            self._load_vectors(opening=True)
+            return
         if store.read_only:  # a reader that may not write: no lock, nothing saved
             if behind:
                 raise IndexMismatchError(
@@ -536,6 +542,11 @@ def _writable(path: Path, meta: Path) -> bool:
 
 def _index_files_beside(path: Path) -> bool:
     return any((path / name).exists() for name in (CACHE_FILE, KEYWORDS_FILE))
+
+
+def _retired_files_beside(path: Path) -> bool:
+    """Whether files of an earlier version lie in the index directory, to be removed."""
+    return any((path / name).exists() for name in RETIRED_FILES)
 
 
 def _as_query(query: Query | str) -> Query:
