@@ -159,9 +159,26 @@ class Assistant:
                 if all(c.article_id != cand.article_id for c in group) and \
                         quoted in bodies[cand.article_id]:
                     group.append(cand)  # the same words, verbatim: a wire copy
-            elif len(groups) < MAX_QUOTES and not self._overlaps(cand, groups):
+            elif not self._joined(cand, groups) and len(groups) < MAX_QUOTES \
+                    and not self._overlaps(cand, groups):
                 groups.append((words, [cand]))
         return self._with_top_passage(ranked, [g for _, g in groups])
+
+    @staticmethod
+    def _joined(cand: Candidate, groups: list[tuple[frozenset[str], list[Candidate]]]) -> bool:
+        """Where `cand` leans on a quote already chosen (that quote is its lead-in: "“...,”
+        she said. “...”"), it goes on with it: the quote is extended to its end, one
+        passage of the article, rather than `cand` left out for overlapping it. Only a
+        quote of one article: a wire copy's text was checked for the words as they were."""
+        if not cand.use_lead_in or cand.lead_in is None:
+            return False
+        for i, (key, group) in enumerate(groups):
+            lead = group[0]
+            if len(group) == 1 and lead.article_id == cand.article_id \
+                    and lead.start <= cand.lead_in[0] < lead.end <= cand.start:
+                groups[i] = (key, [replace(lead, end=cand.end)])
+                return True
+        return False
 
     def _with_top_passage(self, ranked: list[Candidate],
                           groups: list[list[Candidate]]) -> list[list[Candidate]]:

@@ -155,3 +155,28 @@ def test_the_stemmer_in_use_stems_as_the_reference_snowball_english(words):
 
     reference = EnglishStemmer()
     assert [_stemmer().stemWord(w) for w in words] == [reference.stemWord(w) for w in words]
+
+
+def test_a_sentence_going_on_with_a_chosen_quote_extends_it(shared_index):
+    """A quotation's second sentence leans on the first ("“...,” Varga said. “...”"): where
+    the first is chosen already, the second joins its quote instead of being dropped for
+    overlapping it; a sentence of its own still takes a place of its own."""
+    from assistant.evidence import Candidate
+
+    body = ("“The harbour will reopen in May,” port director Ines Varga said on Tuesday. "
+            "“The fishing fleet will then return to the old quay.”\n\n"
+            "Ferries will sail again in June.")
+    first = (0, body.index(" “The fishing"))
+    second = (first[1] + 1, body.index("\n\n"))
+    third = (body.index("Ferries"), len(body))
+
+    def cand(span, total, lead=None):
+        c = Candidate(0, "a1", span[0], span[1], body[span[0]:span[1]], lead_in=lead,
+                      lead_text=body[lead[0]:lead[1]] if lead else "", use_lead_in=bool(lead))
+        c.scores = {"total": total}
+        return c
+
+    chosen = Assistant(shared_index)._choose(
+        [cand(first, 1.0), cand(second, 0.9, lead=first), cand(third, 0.8)], {"a1": body})
+    quotes = [(g[0].quote_start, g[0].end) for g in chosen]
+    assert quotes == [(first[0], second[1]), third]
