@@ -471,6 +471,9 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
             s["speaker"] = speaker_score(question, text, cand.speech)
             if s["speaker"] == 1.0 and not cand.use_lead_in and _named_before(question, cand):
                 cand.use_lead_in = True  # the quotation alone does not name its speaker
+                text = f"{cand.lead_text} {cand.text}"  # read as quoted: with its lead-in
+                s["coverage"] = term_coverage(question, text, idf)
+                s["focus"] = term_coverage(question, text, idf, question.focus_terms)
         cand.scores = s
     _near(cands)
     for cand in cands:

@@ -180,3 +180,22 @@ def test_a_sentence_going_on_with_a_chosen_quote_extends_it(shared_index):
         [cand(first, 1.0), cand(second, 0.9, lead=first), cand(third, 0.8)], {"a1": body})
     quotes = [(g[0].quote_start, g[0].end) for g in chosen]
     assert quotes == [(first[0], second[1]), third]
+
+
+def test_a_quotation_quoted_with_its_lead_in_is_read_with_it(encoder):
+    """The speaker's words that another sentence attributes ("Ann Roe spoke about the
+    harbour. “All work will end soon.”") are quoted with that sentence, and so their terms are
+    read from both: the quotation alone shares no word with the question."""
+    from assistant.attribution import Speech
+    from assistant.evidence import Candidate, score
+    from assistant.question import analyse
+
+    lead = "Port director Ann Roe spoke about the harbour dredging on Tuesday."
+    quote = "“All work will be finished before the summer.”"
+    body = f"{lead} {quote}"
+    span = (len(lead) + 1, len(body))
+    cand = Candidate(0, "a1", *span, quote, lead_in=(0, len(lead)), lead_text=lead,
+                     speech=Speech("Port director Ann Roe", (0, len(lead))))
+    score(analyse("What did Ann Roe say about the harbour dredging?"), [cand], encoder.encode)
+    assert cand.use_lead_in
+    assert cand.scores["coverage"] > 0.5
