@@ -159,24 +159,32 @@ class Assistant:
                 if all(c.article_id != cand.article_id for c in group) and \
                         quoted in bodies[cand.article_id]:
                     group.append(cand)  # the same words, verbatim: a wire copy
-            elif not self._joined(cand, groups) and len(groups) < MAX_QUOTES \
+            elif not self._joined(cand, groups, bodies) and len(groups) < MAX_QUOTES \
                     and not self._overlaps(cand, groups):
                 groups.append((words, [cand]))
         return self._with_top_passage(ranked, [g for _, g in groups])
 
     @staticmethod
-    def _joined(cand: Candidate, groups: list[tuple[frozenset[str], list[Candidate]]]) -> bool:
+    def _joined(cand: Candidate, groups: list[tuple[frozenset[str], list[Candidate]]],
+                bodies: dict[str, str]) -> bool:
         """Where `cand` leans on a quote already chosen (that quote is its lead-in: "“...,”
         she said. “...”"), it goes on with it: the quote is extended to its end, one
         passage of the article, rather than `cand` left out for overlapping it. Only a
-        quote of one article: a wire copy's text was checked for the words as they were."""
+        quote of one article (a wire copy's text was checked for the words as they were),
+        and only where the words added are in no other quote."""
         if not cand.use_lead_in or cand.lead_in is None:
             return False
         for i, (key, group) in enumerate(groups):
             lead = group[0]
             if len(group) == 1 and lead.article_id == cand.article_id \
                     and lead.start <= cand.lead_in[0] < lead.end <= cand.start:
-                groups[i] = (key, [replace(lead, end=cand.end)])
+                if any(c.article_id == cand.article_id and c.quote_start < cand.end
+                       and lead.end < c.end for j, (_, g) in enumerate(groups) if j != i
+                       for c in g):
+                    return False
+                groups[i] = (key, [replace(lead, end=cand.end,
+                                           text=bodies[lead.article_id][lead.start:cand.end],
+                                           hit_rank=min(lead.hit_rank, cand.hit_rank))])
                 return True
         return False
 

@@ -473,6 +473,7 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
                 cand.use_lead_in = True  # the quotation alone does not name its speaker
                 text = f"{cand.lead_text} {cand.text}"  # read as quoted: with its lead-in
                 s["coverage"] = term_coverage(question, text, idf)
+                s["names"] = names_share(question, text)
                 s["focus"] = term_coverage(question, text, idf, question.focus_terms)
         cand.scores = s
     _near(cands)

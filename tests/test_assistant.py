@@ -199,3 +199,24 @@ def test_a_quotation_quoted_with_its_lead_in_is_read_with_it(encoder):
     score(analyse("What did Ann Roe say about the harbour dredging?"), [cand], encoder.encode)
     assert cand.use_lead_in
     assert cand.scores["coverage"] > 0.5
+
+
+def test_a_quote_is_not_extended_over_words_another_quote_holds(shared_index):
+    """The sentence between two chosen quotes, the second quoted with it as its lead-in,
+    joins neither: its words are quoted once."""
+    from assistant.evidence import Candidate
+
+    body = "“One thing,” Roe said. “Another thing.” “A third,” she added."
+    s1 = (0, body.index(" “Another"))
+    s2 = (s1[1] + 1, body.index(" “A third"))
+    s3 = (s2[1] + 1, len(body))
+
+    def cand(span, total, lead=None):
+        c = Candidate(0, "a1", span[0], span[1], body[span[0]:span[1]], lead_in=lead,
+                      lead_text=body[lead[0]:lead[1]] if lead else "", use_lead_in=bool(lead))
+        c.scores = {"total": total}
+        return c
+
+    chosen = Assistant(shared_index)._choose(
+        [cand(s1, 1.0), cand(s3, 0.9, lead=s2), cand(s2, 0.8, lead=s1)], {"a1": body})
+    assert [(g[0].quote_start, g[0].end) for g in chosen] == [s1, (s2[0], s3[1])]
