@@ -157,12 +157,22 @@ def test_the_stemmer_in_use_stems_as_the_reference_snowball_english(words):
     assert [_stemmer().stemWord(w) for w in words] == [reference.stemWord(w) for w in words]
 
 
+def _candidate(body: str, span: tuple[int, int], total: float,
+               lead: tuple[int, int] | None = None):
+    """A sentence of article "a1" as `Assistant._choose` takes it, scored `total`; quoted
+    with `lead`, its lead-in, where given."""
+    from assistant.evidence import Candidate
+
+    c = Candidate(0, "a1", span[0], span[1], body[span[0]:span[1]], lead_in=lead,
+                  lead_text=body[lead[0]:lead[1]] if lead else "", use_lead_in=bool(lead))
+    c.scores = {"total": total}
+    return c
+
+
 def test_a_sentence_going_on_with_a_chosen_quote_extends_it(shared_index):
     """A quotation's second sentence leans on the first ("“...,” Varga said. “...”"): where
     the first is chosen already, the second joins its quote instead of being dropped for
     overlapping it; a sentence of its own still takes a place of its own."""
-    from assistant.evidence import Candidate
-
     body = ("“The harbour will reopen in May,” port director Ines Varga said on Tuesday. "
             "“The fishing fleet will then return to the old quay.”\n\n"
             "Ferries will sail again in June.")
@@ -170,14 +180,9 @@ def test_a_sentence_going_on_with_a_chosen_quote_extends_it(shared_index):
     second = (first[1] + 1, body.index("\n\n"))
     third = (body.index("Ferries"), len(body))
 
-    def cand(span, total, lead=None):
-        c = Candidate(0, "a1", span[0], span[1], body[span[0]:span[1]], lead_in=lead,
-                      lead_text=body[lead[0]:lead[1]] if lead else "", use_lead_in=bool(lead))
-        c.scores = {"total": total}
-        return c
-
     chosen = Assistant(shared_index)._choose(
-        [cand(first, 1.0), cand(second, 0.9, lead=first), cand(third, 0.8)], {"a1": body})
+        [_candidate(body, first, 1.0), _candidate(body, second, 0.9, lead=first),
+         _candidate(body, third, 0.8)], {"a1": body})
     quotes = [(g[0].quote_start, g[0].end) for g in chosen]
     assert quotes == [(first[0], second[1]), third]
 
@@ -204,19 +209,12 @@ def test_a_quotation_quoted_with_its_lead_in_is_read_with_it(encoder):
 def test_a_quote_is_not_extended_over_words_another_quote_holds(shared_index):
     """The sentence between two chosen quotes, the second quoted with it as its lead-in,
     joins neither: its words are quoted once."""
-    from assistant.evidence import Candidate
-
     body = "“One thing,” Roe said. “Another thing.” “A third,” she added."
     s1 = (0, body.index(" “Another"))
     s2 = (s1[1] + 1, body.index(" “A third"))
     s3 = (s2[1] + 1, len(body))
 
-    def cand(span, total, lead=None):
-        c = Candidate(0, "a1", span[0], span[1], body[span[0]:span[1]], lead_in=lead,
-                      lead_text=body[lead[0]:lead[1]] if lead else "", use_lead_in=bool(lead))
-        c.scores = {"total": total}
-        return c
-
     chosen = Assistant(shared_index)._choose(
-        [cand(s1, 1.0), cand(s3, 0.9, lead=s2), cand(s2, 0.8, lead=s1)], {"a1": body})
+        [_candidate(body, s1, 1.0), _candidate(body, s3, 0.9, lead=s2),
+         _candidate(body, s2, 0.8, lead=s1)], {"a1": body})
     assert [(g[0].quote_start, g[0].end) for g in chosen] == [s1, (s2[0], s3[1])]
