@@ -158,12 +158,12 @@ def test_the_stemmer_in_use_stems_as_the_reference_snowball_english(words):
 
 
 def _candidate(body: str, span: tuple[int, int], total: float,
-               lead: tuple[int, int] | None = None):
-    """A sentence of article "a1" as `Assistant._choose` takes it, scored `total`; quoted
-    with `lead`, its lead-in, where given."""
+               lead: tuple[int, int] | None = None, rank: int = 0, article: str = "a1"):
+    """A sentence of `article` as `Assistant._choose` takes it, from the hit of rank `rank`,
+    scored `total`; quoted with `lead`, its lead-in, where given."""
     from assistant.evidence import Candidate
 
-    c = Candidate(0, "a1", span[0], span[1], body[span[0]:span[1]], lead_in=lead,
+    c = Candidate(rank, article, span[0], span[1], body[span[0]:span[1]], lead_in=lead,
                   lead_text=body[lead[0]:lead[1]] if lead else "", use_lead_in=bool(lead))
     c.scores = {"total": total}
     return c
@@ -218,3 +218,21 @@ def test_a_quote_is_not_extended_over_words_another_quote_holds(shared_index):
         [_candidate(body, s1, 1.0), _candidate(body, s3, 0.9, lead=s2),
          _candidate(body, s2, 0.8, lead=s1)], {"a1": body})
     assert [(g[0].quote_start, g[0].end) for g in chosen] == [s1, (s2[0], s3[1])]
+
+
+def test_the_top_passage_quoted_inside_another_quote_takes_no_place_of_its_own(shared_index):
+    """The best-ranked passage's sentence is quoted already, as the lead-in of another
+    quote: no further sentence of it pushes out a quote of another article."""
+    body = "“One thing,” Roe said. “Another thing.” “A third,” she added.\n\nFerries sail."
+    s1 = (0, body.index(" “Another"))
+    s2 = (s1[1] + 1, body.index(" “A third"))
+    s3 = (s2[1] + 1, body.index("\n\n"))
+    s4 = (body.index("Ferries"), len(body))
+    other = "A sentence of another article."
+    chosen = Assistant(shared_index)._choose(
+        [_candidate(body, s1, 1.0, rank=2), _candidate(body, s3, 0.9, lead=s2, rank=2),
+         _candidate(other, (0, len(other)), 0.85, rank=1, article="a2"),
+         _candidate(body, s2, 0.8, lead=s1), _candidate(body, s4, 0.3)],
+        {"a1": body, "a2": other})
+    assert [(g[0].article_id, g[0].quote_start, g[0].end) for g in chosen] == [
+        ("a1", *s1), ("a1", s2[0], s3[1]), ("a2", 0, len(other))]
