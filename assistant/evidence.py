@@ -49,8 +49,12 @@ class Candidate:
     start: int
     end: int
     text: str
-    lead_in: tuple[int, int] | None = None  # the previous sentence of the paragraph
+    # the previous sentence of the paragraph; for the speaker's quotation that opens a
+    # paragraph, the one naming them that ends the paragraph before (`_named_before`)
+    lead_in: tuple[int, int] | None = None
     lead_text: str = ""
+    after_break: tuple[int, int] | None = None  # the sentence before, ending the paragraph before
+    after_break_text: str = ""
     use_lead_in: bool = False  # quote it too: this sentence leans on it
     speech: Speech = field(default_factory=Speech)  # who speaks in it, if anyone
     scores: dict[str, float] = field(default_factory=dict)
@@ -131,10 +135,13 @@ def _add(out: list[Candidate], seen: set[tuple[str, int]], rank: int, article_id
         if e - s > MAX_SENTENCE_CHARS or not _WORD.search(body[s:e]):
             continue
         seen.add((article_id, s))
-        prev = spans[i - 1] if i else before
-        prev = prev if prev and "\n\n" not in body[prev[1]:s] else None
+        previous = spans[i - 1] if i else before
+        broken = previous is not None and "\n\n" in body[previous[1]:s]
+        prev = None if broken else previous
         out.append(Candidate(rank, article_id, s, e, body[s:e], lead_in=prev,
                              lead_text=body[prev[0]:prev[1]] if prev else "",
+                             after_break=previous if broken else None,
+                             after_break_text=body[previous[0]:previous[1]] if broken else "",
                              speech=speakers[i]))
 
 
@@ -382,10 +389,17 @@ def _phrase(name: str, speaker: str | None) -> re.Pattern:
     return re.compile(r"\b" + r"(?:['’]s)?[\W_]+".join(spelt) + r"\b", re.IGNORECASE)
 
 
-def _named_before(question: Question, cand: Candidate) -> bool:
-    """The speaker is named in the sentence just before, and not in this one."""
-    return (cand.lead_in is not None and cand.speech.named_in == cand.lead_in
-            and not names_speaker(question.speaker_keys, cand.text))
+def _named_before(question: Question, cand: Candidate) -> tuple[tuple[int, int], str] | None:
+    """The sentence just before (its span and text) where it names the speaker and this one
+    does not: the one before in the paragraph, or the last of the paragraph before, where
+    this one opens a paragraph ("Roe cautioned that ...¶“It is an intermission,” he said.")."""
+    if names_speaker(question.speaker_keys, cand.text):
+        return None
+    if cand.lead_in is not None:
+        return (cand.lead_in, cand.lead_text) if cand.speech.named_in == cand.lead_in else None
+    if cand.after_break is not None and cand.speech.named_in == cand.after_break:
+        return cand.after_break, cand.after_break_text
+    return None
 
 
 # a sentence that only says who spoke ("Delaware coach Jim Sherman said."): the splitter cut
@@ -469,8 +483,11 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
              "rank_prior": 1.0 / (1.0 + cand.hit_rank)}
         if question.speaker:
             s["speaker"] = speaker_score(question, text, cand.speech)
-            if s["speaker"] == 1.0 and not cand.use_lead_in and _named_before(question, cand):
-                cand.use_lead_in = True  # the quotation alone does not name its speaker
+            named = _named_before(question, cand) if s["speaker"] == 1.0 \
+                and not cand.use_lead_in else None
+            if named:  # the quotation alone does not name its speaker: quoted with it
+                cand.lead_in, cand.lead_text = named
+                cand.use_lead_in = True
                 text = f"{cand.lead_text} {cand.text}"  # read as quoted: with its lead-in
                 s["coverage"] = term_coverage(question, text, idf)
                 s["names"] = names_share(question, text)

@@ -236,3 +236,24 @@ def test_the_top_passage_quoted_inside_another_quote_takes_no_place_of_its_own(s
         {"a1": body, "a2": other})
     assert [(g[0].article_id, g[0].quote_start, g[0].end) for g in chosen] == [
         ("a1", *s1), ("a1", s2[0], s3[1]), ("a2", 0, len(other))]
+
+
+def test_the_speakers_quotation_opening_a_paragraph_is_quoted_with_the_sentence_naming_them(
+        encoder):
+    """“It is an intermission,” he said. opens a paragraph after the one that ends by naming
+    the speaker and the topic: the two are quoted, and read, together (the slice of the body
+    from the one to the other, paragraph break included)."""
+    from assistant.evidence import Candidate, score
+    from assistant.attribution import Speech
+    from assistant.question import analyse
+
+    lead = "Analyst Tom Roe cautioned that fuel prices would not keep falling."
+    quote = "“This is more of an intermission,” he said."
+    body = f"{lead}\n\n{quote}"
+    cand = Candidate(0, "a1", len(lead) + 2, len(body), quote, after_break=(0, len(lead)),
+                     after_break_text=lead, speech=Speech("Analyst Tom Roe", (0, len(lead))))
+    score(analyse("What did Tom Roe say about whether fuel prices would keep falling?"),
+          [cand], encoder.encode)
+    assert cand.use_lead_in and cand.quote_start == 0
+    assert body[cand.quote_start:cand.end] == body
+    assert cand.scores["coverage"] > 0.5
