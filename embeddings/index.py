@@ -71,12 +71,9 @@ class Index(Writing):
         # an older schema must be migrated before anything reads it, so then we wait for
         # the lock; otherwise a busy writer is left alone and only a free lock saves
         behind = store.schema_version() < SCHEMA_VERSION
-        if not behind and not _retired_files_beside(path):
-            # current, with nothing to migrate or remove: no lock to take (a one-shot `ask`
-            # spent ~10 ms importing filelock for it)
-            self._load_vectors(opening=True)
-            return
-        if store.read_only:  # a reader that may not write: no lock, nothing saved
+        # no lock where there is nothing to migrate or remove (a one-shot `ask` spent ~10 ms
+        # importing filelock for it), nor where the reader may not write
+        if store.read_only or not (behind or _retired_files_beside(path)):
             if behind:
                 raise IndexMismatchError(
                     f"the index at {path} is of an older version and read-only here: open "
