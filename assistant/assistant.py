@@ -164,8 +164,7 @@ class Assistant:
                 groups.append((words, [cand]))
         return self._with_top_passage(ranked, [g for _, g in groups])
 
-    @staticmethod
-    def _joined(cand: Candidate, groups: list[tuple[frozenset[str], list[Candidate]]],
+    def _joined(self, cand: Candidate, groups: list[tuple[frozenset[str], list[Candidate]]],
                 bodies: dict[str, str]) -> bool:
         """Where `cand` leans on a quote already chosen (that quote is its lead-in: "“...,”
         she said. “...”"), it goes on with it: the quote is extended to its end, one
@@ -178,13 +177,11 @@ class Assistant:
             lead = group[0]
             if len(group) == 1 and lead.article_id == cand.article_id \
                     and lead.start <= cand.lead_in[0] < lead.end <= cand.start:
-                if any(c.article_id == cand.article_id and c.quote_start < cand.end
-                       and lead.end < c.end for j, (_, g) in enumerate(groups) if j != i
-                       for c in g):
+                joined = replace(lead, end=cand.end, hit_rank=min(lead.hit_rank, cand.hit_rank),
+                                 text=bodies[lead.article_id][lead.start:cand.end])
+                if self._overlaps(joined, groups[:i] + groups[i + 1:]):
                     return False
-                groups[i] = (key, [replace(lead, end=cand.end,
-                                           text=bodies[lead.article_id][lead.start:cand.end],
-                                           hit_rank=min(lead.hit_rank, cand.hit_rank))])
+                groups[i] = (key, [joined])
                 return True
         return False
 
