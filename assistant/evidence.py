@@ -49,15 +49,23 @@ class Candidate:
     start: int
     end: int
     text: str
-    # the previous sentence of the paragraph; for the speaker's quotation that opens a
-    # paragraph, the one naming them that ends the paragraph before (`_named_before`)
+    previous: tuple[int, int] | None = None  # the sentence before, in any paragraph
+    previous_text: str = ""
+    # `previous` where it is of the same paragraph; for the speaker's quotation that opens a
+    # paragraph, also where it ends the paragraph before and names them (`_named_before`)
     lead_in: tuple[int, int] | None = None
-    lead_text: str = ""
-    after_break: tuple[int, int] | None = None  # the sentence before, ending the paragraph before
-    after_break_text: str = ""
     use_lead_in: bool = False  # quote it too: this sentence leans on it
     speech: Speech = field(default_factory=Speech)  # who speaks in it, if anyone
     scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def lead_text(self) -> str:
+        return self.previous_text if self.lead_in is not None else ""
+
+    @property
+    def quoted_text(self) -> str:
+        """The words quoted for it: with its lead-in where it leans on it."""
+        return f"{self.lead_text} {self.text}" if self.use_lead_in else self.text
 
     @property
     def quote_start(self) -> int:
@@ -135,13 +143,10 @@ def _add(out: list[Candidate], seen: set[tuple[str, int]], rank: int, article_id
         if e - s > MAX_SENTENCE_CHARS or not _WORD.search(body[s:e]):
             continue
         seen.add((article_id, s))
-        previous = spans[i - 1] if i else before
-        broken = previous is not None and "\n\n" in body[previous[1]:s]
-        prev = None if broken else previous
-        out.append(Candidate(rank, article_id, s, e, body[s:e], lead_in=prev,
-                             lead_text=body[prev[0]:prev[1]] if prev else "",
-                             after_break=previous if broken else None,
-                             after_break_text=body[previous[0]:previous[1]] if broken else "",
+        prev = spans[i - 1] if i else before
+        out.append(Candidate(rank, article_id, s, e, body[s:e], previous=prev,
+                             previous_text=body[prev[0]:prev[1]] if prev else "",
+                             lead_in=prev if prev and "\n\n" not in body[prev[1]:s] else None,
                              speech=speakers[i]))
 
 
@@ -389,17 +394,14 @@ def _phrase(name: str, speaker: str | None) -> re.Pattern:
     return re.compile(r"\b" + r"(?:['’]s)?[\W_]+".join(spelt) + r"\b", re.IGNORECASE)
 
 
-def _named_before(question: Question, cand: Candidate) -> tuple[tuple[int, int], str] | None:
-    """The sentence just before (its span and text) where it names the speaker and this one
-    does not: the one before in the paragraph, or the last of the paragraph before, where
-    this one opens a paragraph ("Roe cautioned that ...¶“It is an intermission,” he said.")."""
-    if names_speaker(question.speaker_keys, cand.text):
+def _named_before(question: Question, cand: Candidate) -> tuple[int, int] | None:
+    """The sentence just before where it names the speaker and this one does not: the one
+    before in the paragraph, or the last of the paragraph before, where this one opens a
+    paragraph ("Roe cautioned that ...¶“It is an intermission,” he said.")."""
+    if cand.previous is None or cand.speech.named_in != cand.previous \
+            or names_speaker(question.speaker_keys, cand.text):
         return None
-    if cand.lead_in is not None:
-        return (cand.lead_in, cand.lead_text) if cand.speech.named_in == cand.lead_in else None
-    if cand.after_break is not None and cand.speech.named_in == cand.after_break:
-        return cand.after_break, cand.after_break_text
-    return None
+    return cand.previous
 
 
 # a sentence that only says who spoke ("Delaware coach Jim Sherman said."): the splitter cut
@@ -465,6 +467,13 @@ class EvidenceWeights:
                 + self.focus_similarity * s.get("focus_similarity", 0.0) + self.lexical(s))
 
 
+def _words_read(question: Question, text: str, idf: dict[str, float] | None) -> dict[str, float]:
+    """The features of the words a sentence is quoted with: the question's terms, names
+    and focus terms they hold."""
+    return {"coverage": term_coverage(question, text, idf), "names": names_share(question, text),
+            "focus": term_coverage(question, text, idf, question.focus_terms)}
+
+
 def score(question: Question, cands: list[Candidate], encode, idf: dict[str, float] | None = None,
           weights: EvidenceWeights = EvidenceWeights(), embed_at_most: int = EMBED_AT_MOST) -> None:
     """Fill each candidate's scores. `encode(texts)` embeds the question and sentences.
@@ -475,23 +484,17 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
     w = weights
     for cand in cands:
         cand.use_lead_in = needs_lead_in(question, cand)
-        text = f"{cand.lead_text} {cand.text}" if cand.use_lead_in else cand.text
-        s = {"coverage": term_coverage(question, text, idf),
-             "names": names_share(question, text), "kind": kind_match(question, cand.text),
+        s = {**_words_read(question, cand.quoted_text, idf),
+             "kind": kind_match(question, cand.text),
              "answer": answer_score(question.wants, cand.text),
-             "focus": term_coverage(question, text, idf, question.focus_terms),
              "rank_prior": 1.0 / (1.0 + cand.hit_rank)}
         if question.speaker:
-            s["speaker"] = speaker_score(question, text, cand.speech)
+            s["speaker"] = speaker_score(question, cand.quoted_text, cand.speech)
             named = _named_before(question, cand) if s["speaker"] == 1.0 \
                 and not cand.use_lead_in else None
-            if named:  # the quotation alone does not name its speaker: quoted with it
-                cand.lead_in, cand.lead_text = named
-                cand.use_lead_in = True
-                text = f"{cand.lead_text} {cand.text}"  # read as quoted: with its lead-in
-                s["coverage"] = term_coverage(question, text, idf)
-                s["names"] = names_share(question, text)
-                s["focus"] = term_coverage(question, text, idf, question.focus_terms)
+            if named:  # the quotation alone does not name its speaker: quoted, and read, with it
+                cand.lead_in, cand.use_lead_in = named, True
+                s.update(_words_read(question, cand.quoted_text, idf))
         cand.scores = s
     _near(cands)
     for cand in cands:

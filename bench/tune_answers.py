@@ -64,9 +64,7 @@ def collect(index, assistant, items, sentence: bool = False):
             "passage_similarity": near["passage_similarity"],
             "cands": [{**{f: c.scores.get(f, 0.0) for f in FEATURES},
                        "key": " ".join(c.text.lower().split()),
-                       "contains": _holds(answer, (c.lead_text + " " + c.text
-                                                   if c.use_lead_in else c.text).lower(),
-                                          sentence),
+                       "contains": _holds(answer, c.quoted_text.lower(), sentence),
                        "gold": urls[c.article_id] in gold} for c in cands],
         })
         if n % 50 == 0:
@@ -128,7 +126,7 @@ def fit(objective, w):
 
 def _splits(value: str) -> list[str]:
     splits = value.split(",")
-    if not splits or not set(splits) <= {"tune", "report"}:
+    if not set(splits) <= {"tune", "report"}:
         raise argparse.ArgumentTypeError("halves to fit on: tune, report (never fresh)")
     return splits
 

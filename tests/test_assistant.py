@@ -163,8 +163,9 @@ def _candidate(body: str, span: tuple[int, int], total: float,
     scored `total`; quoted with `lead`, its lead-in, where given."""
     from assistant.evidence import Candidate
 
-    c = Candidate(rank, article, span[0], span[1], body[span[0]:span[1]], lead_in=lead,
-                  lead_text=body[lead[0]:lead[1]] if lead else "", use_lead_in=bool(lead))
+    c = Candidate(rank, article, span[0], span[1], body[span[0]:span[1]], previous=lead,
+                  previous_text=body[lead[0]:lead[1]] if lead else "", lead_in=lead,
+                  use_lead_in=bool(lead))
     c.scores = {"total": total}
     return c
 
@@ -199,7 +200,8 @@ def test_a_quotation_quoted_with_its_lead_in_is_read_with_it(encoder):
     quote = "“All work will be finished before the summer.”"
     body = f"{lead} {quote}"
     span = (len(lead) + 1, len(body))
-    cand = Candidate(0, "a1", *span, quote, lead_in=(0, len(lead)), lead_text=lead,
+    cand = Candidate(0, "a1", *span, quote, previous=(0, len(lead)), previous_text=lead,
+                     lead_in=(0, len(lead)),
                      speech=Speech("Port director Ann Roe", (0, len(lead))))
     score(analyse("What did Ann Roe say about the harbour dredging?"), [cand], encoder.encode)
     assert cand.use_lead_in
@@ -250,8 +252,8 @@ def test_the_speakers_quotation_opening_a_paragraph_is_quoted_with_the_sentence_
     lead = "Analyst Tom Roe cautioned that fuel prices would not keep falling."
     quote = "“This is more of an intermission,” he said."
     body = f"{lead}\n\n{quote}"
-    cand = Candidate(0, "a1", len(lead) + 2, len(body), quote, after_break=(0, len(lead)),
-                     after_break_text=lead, speech=Speech("Analyst Tom Roe", (0, len(lead))))
+    cand = Candidate(0, "a1", len(lead) + 2, len(body), quote, previous=(0, len(lead)),
+                     previous_text=lead, speech=Speech("Analyst Tom Roe", (0, len(lead))))
     score(analyse("What did Tom Roe say about whether fuel prices would keep falling?"),
           [cand], encoder.encode)
     assert cand.use_lead_in and cand.quote_start == 0

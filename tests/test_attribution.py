@@ -431,8 +431,10 @@ def test_a_sentence_that_only_says_who_spoke_is_quoted_with_the_words_before_it(
     assert [body[s:e] for s, e in spans][:2] == ["“How good a game was that?”",
                                                  "Coach Ann Moss said."]
     (s0, e0), (s1, e1), (s2, e2) = spans
-    tail = Candidate(0, "a", s1, e1, body[s1:e1], lead_in=(s0, e0), lead_text=body[s0:e0])
-    plain = Candidate(0, "a", s2, e2, body[s2:e2], lead_in=(s1, e1), lead_text=body[s1:e1])
+    tail = Candidate(0, "a", s1, e1, body[s1:e1], previous=(s0, e0), previous_text=body[s0:e0],
+                     lead_in=(s0, e0))
+    plain = Candidate(0, "a", s2, e2, body[s2:e2], previous=(s1, e1), previous_text=body[s1:e1],
+                      lead_in=(s1, e1))
     question = analyse("What did the coach say about the game?")
     assert needs_lead_in(question, tail) and tail.lead_in[0] == s0
     assert not needs_lead_in(question, plain)
