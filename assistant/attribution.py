@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from embeddings.sentences import quote_balance, quote_marks
+from embeddings.sentences import open_quotations, quote_marks
 
 # the verbs of reported speech (also how `mentions` tells a person: "Roe said")
 SPEECH_VERBS = (r"(?:said|says|say|told|tells|added|adds|asked|asks|explained|explains|noted|notes|"
@@ -172,17 +172,17 @@ def _inside_quotation(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     left open in its paragraph, or opening a paragraph with a quotation mark after a
     paragraph that left one open (news style leaves the close off a paragraph that a
     quotation runs on past). Open or not is the sentence splitter's own reading
-    (`quote_balance`), its marks added up sentence by sentence."""
+    (`open_quotations`), its marks added up sentence by sentence."""
     out = []
     curly = straight = 0  # the paragraph's marks so far
     previous_end = None
     for s, e in spans:
+        left_open = open_quotations((curly, straight)) > 0
         if previous_end is None or _BREAK.search(text, previous_end, s) is not None:
-            left_open = quote_balance("", (curly, straight)) > 0
             out.append(left_open and bool(_QUOTE_OPEN.match(text[s:e])))
             curly = straight = 0
         else:
-            out.append(quote_balance("", (curly, straight)) > 0)
+            out.append(left_open)
         c, q = quote_marks(text[s:e])
         curly, straight = curly + c, straight + q
         previous_end = e

@@ -99,11 +99,15 @@ def quote_marks(text: str) -> tuple[int, int]:
     return curly, text.count('"')
 
 
-def quote_balance(text: str, marks: tuple[int, int] | None = None) -> int:
-    """Positive while a quotation opened in `text` is still open (`marks`: its
-    `quote_marks`, where the caller has added them up already)."""
-    curly, straight = marks if marks is not None else quote_marks(text)
+def open_quotations(marks: tuple[int, int]) -> int:
+    """Positive while a quotation is open, after text whose `quote_marks` add up to `marks`."""
+    curly, straight = marks
     return max(curly, 0) + straight % 2
+
+
+def quote_balance(text: str) -> int:
+    """Positive while a quotation opened in `text` is still open."""
+    return open_quotations(quote_marks(text))
 
 
 def _merge_open_quotes(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
