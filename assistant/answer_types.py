@@ -32,8 +32,10 @@ def _what(nouns: str) -> str:
 
 
 def _which(words: str) -> str:
-    """"which" (or `words`) and up to two words before the noun, none a helper verb."""
-    return rf"\b(?:{words})(?:\s+(?!{_AUX}\b)[\w’'-]+){{0,2}}?\s+"
+    """"which" (or `words`), "of the (following)" after it, and up to two words before the
+    noun, none a helper verb."""
+    return (rf"\b(?:{words})(?:\s+of\s+(?:the|these|those)(?:\s+following)?)?"
+            rf"(?:\s+(?!{_AUX}\b)[\w’'-]+){{0,2}}?\s+")
 
 
 # the kinds, most specific first: the first whose pattern the question matches wins
@@ -60,19 +62,22 @@ _ASKS = [
     ("date", r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\bwhich (?:date|day|year|"
              r"month)\b|\bon what day\b"),
     ("place", r"\bwhere\b|" + _which("which|what|this") + r"(?:country|city|state|nation|region|town|"
-              r"island|continent|county|province|capital|venue|stadium|location|place)\b|"
+              r"island|continent|county|province|capital|venue|stadium|location|place|cities|"
+              r"countries|counties)(?:s|es)?\b|"
               r"\bin what (?:country|city|state)\b"),
     ("person", r"\bwho(?:m|se)?\b|" + _which("which|what|this") + r"(?:person|man|woman|player|athlete|"
                r"politician|leader|actor|actress|singer|rapper|star|official|judge|senator|"
                r"governor|candidate|director|author|artist|musician|comedian|coach|ceo|"
-               r"billionaire|celebrity|lawmaker|president|minister|journalist|scientist)\b"),
+               r"billionaire|celebrity|lawmaker|president|minister|journalist|scientist|men|women|"
+               r"celebrities)(?:s|es)?\b"),
     ("organisation", _which("which|what|this") + r"(?:company|firm|brand|business|airline|carrier|"
                      r"automaker|retailer|chain|bank|network|app|platform|team|club|group|"
                      r"organization|organisation|agency|party|union|university|school|"
-                     r"college|startup|manufacturer|giant|network|channel|publication|outlet)\b"),
+                     r"college|startup|manufacturer|giant|network|channel|publication|outlet|"
+                     r"companies|agencies|parties|universities)(?:s|es)?\b"),
     ("name", _which("which|what") + r"(?:show|series|film|movie|book|song|album|game|word|name|"
              r"title|term|phrase|event|award|prize|product|drug|vaccine|variant|species|"
-             r"dish|food|animal|language)\b|\bwhat is the name\b|\bwhat (?:was|is) .{0,30}\bcalled\b"),
+             r"dish|food|animal|language)(?:s|es)?\b|\bwhat is the name\b|\bwhat (?:was|is) .{0,30}\bcalled\b"),
 ]
 ASKS = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _ASKS]
 
@@ -130,6 +135,7 @@ class Wanted:
 
     kind: str  # one of ASKS' kinds, or "other"
     known: frozenset[str]
+    thing: str | None = None  # the noun "which" asks about: "show" in "which popular show"
 
 
 def wanted(question: str) -> Wanted:
@@ -139,7 +145,39 @@ def wanted(question: str) -> Wanted:
              if (m := pattern.search(question))]
     kind = min(found)[2] if found else "other"
     known = frozenset(w.lower() for w in re.findall(r"[\w'’$£€%.]+", question))
-    return Wanted(kind, known | STOPWORDS)
+    return Wanted(kind, known | STOPWORDS, asked_thing(question))
+
+
+_MODAL = r"(?:may|might|must|should|shall)"
+# English's common irregular past tenses: where a "which" phrase's noun ends and its verb
+# begins ("which director set a record")
+_IRREGULAR_PAST = frozenset("""
+set won led met hit put made took gave found held left lost became began came went saw
+said told ran sent spent built bought brought caught chose drew fell felt fought flew got
+grew hung kept knew laid meant paid rose sold shot shut sought stood struck swore taught
+thought threw wore wrote broke spoke stole""".split())
+_WHICH_WORDS = re.compile(r"\b(?:which|what)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+)?"
+                          r"(?:of\s+(?:the|these|those)\s+(?:following\s+)?)?"
+                          r"((?:[\w’'-]+\s+){0,3}[\w’'-]+)", re.IGNORECASE)
+
+
+def asked_thing(question: str) -> str | None:
+    """The noun a "which"/"what" phrase asks about: its last word before a helper verb, a
+    past-tense verb or a preposition ("which wildly popular show was...": "show"); none
+    where the phrase goes straight to a verb ("what did...")."""
+    m = _WHICH_WORDS.search(question)
+    if not m:
+        return None
+    words = []
+    for word in m.group(1).split():
+        low = word.lower()
+        if re.fullmatch(rf"{_AUX}|{_MODAL}", low) or (word.islower() and low in STOPWORDS) \
+                or low.endswith("ed") \
+                or low in _IRREGULAR_PAST:
+            break
+        if not low.endswith("ly"):
+            words.append(low)
+    return words[-1] if words and words[-1].isalpha() and len(words[-1]) > 2 else None
 
 
 def _new(value: str, want: Wanted) -> bool:
@@ -148,21 +186,30 @@ def _new(value: str, want: Wanted) -> bool:
     return any(w not in want.known and w.strip(".") not in want.known for w in words)
 
 
-def _names(text: str) -> list[re.Match]:
-    """Capitalised names, less a sentence's first word when it is a common word, and
-    less calendar words."""
+_LOWER_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z’'-]+")
+
+
+def common_words(texts: list[str]) -> frozenset[str]:
+    """The words the texts write in lower case: such a word that opens a sentence
+    ("Companies split their stocks") is no name."""
+    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))
+
+
+def _names(text: str, common: frozenset[str] = frozenset()) -> list[re.Match]:
+    """Capitalised names, less a sentence's first word when it is a stopword or a `common`
+    word, and less calendar words."""
     out = []
     for m in _NAME.finditer(text):
         words = m.group().split()
         if m.start() == 0 or text[:m.start()].rstrip().endswith(("“", "\"", "‘", "(")):
-            while words and words[0].lower() in STOPWORDS:
+            while words and (words[0].lower() in STOPWORDS or words[0].lower() in common):
                 words = words[1:]
         if words and not all(w.lower().strip(".") in CALENDAR_WORDS for w in words):
             out.append(m)
     return out
 
 
-def answer_score(want: Wanted, text: str) -> float:
+def answer_score(want: Wanted, text: str, common: frozenset[str] = frozenset()) -> float:
     """1 when the sentence holds a new value of the kind asked for, 0.5 for a looser fit
     (a new number where an amount is asked, any new name where a person is), else 0."""
     kind = want.kind
@@ -171,7 +218,7 @@ def answer_score(want: Wanted, text: str) -> float:
     if kind in _VALUE or kind in ("penalty", "comparison"):
         return _figure_score(want, text)
     best = 0.0
-    for m in _names(text):
+    for m in _names(text, common):
         if not _new(m.group(), want):
             continue
         before = text[max(0, m.start() - 30):m.start()]

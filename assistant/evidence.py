@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from embeddings import Article, Hit
 from embeddings.query import STOPWORDS
 from embeddings.sentences import Sentences
 
-from .answer_types import CALENDAR_WORDS, answer_score
+from .answer_types import CALENDAR_WORDS, answer_score, common_words
 from .attribution import SPEECH_VERBS, Speech, attribute, speaking_part
 from .question import TITLES, Question
 
@@ -409,6 +409,31 @@ def _named_before(question: Question, cand: Candidate) -> tuple[int, int] | None
 _ATTRIBUTION_ONLY = re.compile(rf"^[^“”\"]{{0,120}}\b{SPEECH_VERBS}\b[^“”\"]{{0,60}}$")
 
 
+@functools.lru_cache(maxsize=64)
+def _reference(thing: str) -> re.Pattern:
+    """"the (up to four words) thing", in its singular or plural."""
+    one = thing[:-3] + "y" if thing.endswith("ies") else thing[:-1] \
+        if thing.endswith("s") and not thing.endswith("ss") else thing
+    forms = "|".join(map(re.escape, {one, one + "s", one + "es", one[:-1] + "ies", thing}))
+    return re.compile(rf"\b(?:the|this|that|these|those)\s+(?:[\w’'-]+\s+){{0,4}}?(?:{forms})\b",
+                      re.IGNORECASE)
+
+
+def refers_back(question: Question, cand: Candidate,
+                common: frozenset[str] = frozenset()) -> bool:
+    """Whether the sentence calls the thing asked about by a description ("Which show...?":
+    "the wildly popular South Korean show is green lit") and the sentence before, in any
+    paragraph, holds a new value of the kind asked for (the show's name): the reader needs
+    both. Only the quote grows; the score stays the sentence's own (reading the two
+    together let weak pairs crowd out the sentence that answers, on the choosing data)."""
+    want = question.wants
+    if cand.previous is None or cand.use_lead_in or not want.thing \
+            or not _reference(want.thing).search(cand.text):
+        return False
+    kind = want.kind if want.kind not in ("other", "organisation") else "name"
+    return answer_score(replace(want, kind=kind), cand.previous_text, common) > 0
+
+
 def needs_lead_in(question: Question, cand: Candidate) -> bool:
     """A sentence that leans on the one before ("He said ...") for who or what it means,
     or that only says who said the words before it."""
@@ -482,12 +507,15 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
     highest are embedded; the others keep similarity 0 and cannot win.
     """
     w = weights
+    common = common_words([c.text for c in cands])
     for cand in cands:
         cand.use_lead_in = needs_lead_in(question, cand)
         s = {**_words_read(question, cand.quoted_text, idf),
              "kind": kind_match(question, cand.text),
-             "answer": answer_score(question.wants, cand.text),
+             "answer": answer_score(question.wants, cand.text, common),
              "rank_prior": 1.0 / (1.0 + cand.hit_rank)}
+        if refers_back(question, cand, common):
+            cand.lead_in, cand.use_lead_in = cand.previous, True
         if question.speaker:
             s["speaker"] = speaker_score(question, cand.quoted_text, cand.speech)
             named = _named_before(question, cand) if s["speaker"] == 1.0 \

@@ -130,7 +130,9 @@ def analyse(text: str) -> Question:
         named = m.groupdict().get("by") or m.group("who")
         who = re.split(r"\s+(?:about|on|regarding|concerning|in|at|to|after|before)\s+",
                        named.strip(" ?.,"))[0]
-        if who and who.lower() not in STOPWORDS and len(who) <= 80:
+        # "what ... gets the blame": a reporting word after an article is a noun, no verb
+        if who and who.lower() not in STOPWORDS and len(who) <= 80 \
+                and not re.search(r"\b(?:the|a|an)$", named.strip(" ?.,"), re.IGNORECASE):
             speaker = who
     kind = next((name for name, pattern in _TYPES if pattern.search(text)), "other")
     focus = focus_of(text)

@@ -259,3 +259,64 @@ def test_the_speakers_quotation_opening_a_paragraph_is_quoted_with_the_sentence_
     assert cand.use_lead_in and cand.quote_start == 0
     assert body[cand.quote_start:cand.end] == body
     assert cand.scores["coverage"] > 0.5
+
+
+def test_a_sentence_calling_the_thing_asked_about_by_a_description_is_quoted_with_its_name(
+        encoder):
+    """"Which show ...?": the sentence that says "the popular show is back" is the one that
+    repeats the question; the show's name is in the paragraph before, and is quoted with it.
+    A sentence with no such description, or after a sentence with no name, stands alone."""
+    from assistant.evidence import Candidate, score
+    from assistant.question import analyse
+
+    lead = "“Harbour Lights” is officially coming back."
+    text = "The broadcaster said the popular drama show will return for a second season."
+    body = f"{lead}\n\n{text}"
+    unnamed = "it is coming back.\n\nThe broadcaster said the popular drama show will return."
+    other = "It is coming back.\n\nThe broadcaster said the series will return for a season."
+
+    def read(body: str) -> Candidate:
+        at = body.index("\n\n")
+        cand = Candidate(0, "a1", at + 2, len(body), body[at + 2:], previous=(0, at),
+                         previous_text=body[:at])
+        score(analyse("Which popular drama show will return for a second season?"), [cand],
+              encoder.encode)
+        return cand
+
+    cand = read(body)
+    assert cand.use_lead_in and body[cand.quote_start:cand.end] == body
+    assert not read(unnamed).use_lead_in and not read(other).use_lead_in
+
+
+@pytest.mark.parametrize("question, kind, thing", [
+    ("Which wildly popular show was renewed?", "name", "show"),
+    ("Which movie director set a new record?", "person", "director"),
+    ("Which of the following US cities saw the biggest increase?", "place", "cities"),
+    ("Which band announced a tour this week?", "other", "band"),
+    ("What did the minister say?", "other", None),
+])
+def test_what_a_which_question_asks_about(question, kind, thing):
+    from assistant.answer_types import wanted
+
+    assert (wanted(question).kind, wanted(question).thing) == (kind, thing)
+
+
+def test_a_common_word_opening_a_sentence_is_no_new_name():
+    """"Companies split their stocks" names no company where the text writes "companies"
+    in lower case elsewhere; "Apple split its stock" still does."""
+    from assistant.answer_types import answer_score, common_words, wanted
+
+    want = wanted("Which company announced a stock split?")
+    common = common_words(["Many companies split their stocks.", "Analysts like splits."])
+    assert answer_score(want, "Companies split their stocks for many reasons.", common) == 0
+    assert answer_score(want, "Companies split their stocks for many reasons.") > 0
+    assert answer_score(want, "Apple split its stock four-for-one.", common) > 0
+
+
+def test_a_reporting_word_after_an_article_is_no_speakers_verb():
+    """"what is the compound that gets the blame": "blame" is a noun there, and nobody's
+    words are asked for; "what did the coach say" still asks for the coach's."""
+    from assistant.question import analyse
+
+    assert analyse("What is the compound in bread that gets the blame for it?").speaker is None
+    assert analyse("What did the team's coach say about the loss?").speaker == "the team's coach"
