@@ -6,6 +6,7 @@ neighbours (no model):
 - the speaker before: `Roe said the plan would fail.` / `The agency's chair Jane Roe told
   reporters: "..."` / `According to Roe, ...`
 - a pronoun: `"...," she said.` is the last person named before it who could be "she";
+  `"...," it said.` the body (an organisation, or a name that is no person) named last;
 - a quotation over several sentences or paragraphs: a sentence that is only quotation, with
   no speaker of its own, continues the speech of the sentence before it.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from embeddings.query import STOPWORDS
 from embeddings.sentences import open_quotations, quote_marks
 
 # the verbs of reported speech (also how `mentions` tells a person: "Roe said")
@@ -258,6 +260,27 @@ def speaking_part(speaker: str) -> str:
     return re.split(r"\s+of\s+", speaker)[0]
 
 
+_SUBJECT = re.compile(rf"^(?:The\s+)?([{_UPPER}][\w’'&\-]*(?:\s+[{_UPPER}][\w’'&\-]*){{0,3}})"
+                      rf"(?:[’']s)?\s+(?:has\s+|had\s+|was\s+|is\s+)?[{_LOWER}]")
+_BODY_NAME = re.compile(rf"\b[{_UPPER}][\w’'&\-]*(?:\s+(?:of\s+(?:the\s+)?)?[{_UPPER}][\w’'&\-]*)*")
+
+
+def _body_named(sentence: str) -> str | None:
+    """The body a sentence names that a later "it said" may be: the last name with an
+    organisation's word ("Frontier Airlines"), else a name that is the sentence's subject
+    and no person ("Frontier suffered delays")."""
+    bodies = [m.group() for m in _BODY_NAME.finditer(sentence) if organisation(m.group())]
+    if bodies:  # less a sentence's first word before "of" ("Shares of the X Company")
+        last = re.sub(r"^[\w’'\-]+\s+of\s+(?:the\s+)?", "", bodies[-1]) \
+            if sentence.startswith(bodies[-1]) else bodies[-1]
+        return last if organisation(last) else bodies[-1]
+    m = _SUBJECT.match(sentence.lstrip(" “\"‘"))
+    if m and m.group(1).split()[0].lower() not in _SENTENCE_START | STOPWORDS \
+            and not person_names(m.group(1)):
+        return m.group(1)
+    return None
+
+
 ROLE_LOOKBACK = 12  # people named with a role, looked back through for "the coach said"
 MAX_READ_CHARS = 5000  # a longer "sentence" is read as saying nothing
 
@@ -271,6 +294,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
     is that speaker's from its start."""
     out: list[Speech] = []
     last_person: tuple[str, tuple[int, int]] | None = None
+    last_body: tuple[str, tuple[int, int]] | None = None  # for "it said"
     previous: Speech | None = None
     inside = _inside_quotation(text, spans)
     roles = _Roles()
@@ -296,7 +320,9 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
             else:
                 speech = Speech(_described(who, roles), span, True, also)
         elif _IT_SAID.search(bare):
-            speech = Speech(None, None, True)  # "it said": some body speaks; which, unsaid
+            # "it said": the body named last, where a sentence named one ("Frontier
+            # suffered delays ... ¶ “...,” it said"); else some body, unsaid which
+            speech = Speech(*last_body, True) if last_body else Speech(None, None, True)
         elif previous is not None and previous.speaker and (
                 inside[i] or _QUOTE_OPEN.match(sentence)):
             speech = Speech(previous.speaker, previous.named_in)  # the quotation goes on
@@ -311,6 +337,10 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
             last_person = (speaking, span)  # "Kartapolov said ...": the one speaking
         elif people:
             last_person = (people[-1], span)
+        body = speech.speaker if speech.named_in == span and speech.speaker \
+            and organisation(speech.speaker) else _body_named(bare)
+        if body:
+            last_body = (body, span)
     # a quotation's sentences before the one that names its speaker: theirs, not the
     # speaker of the words before the quotation (which they took only as going on)
     for i in range(len(spans) - 2, -1, -1):

@@ -438,3 +438,17 @@ def test_a_sentence_that_only_says_who_spoke_is_quoted_with_the_words_before_it(
     question = analyse("What did the coach say about the game?")
     assert needs_lead_in(question, tail) and tail.lead_in[0] == s0
     assert not needs_lead_in(question, plain)
+
+
+def test_it_said_is_the_body_named_last():
+    """"...," it said: the words are the body's that a sentence before named, as the
+    subject or by an organisation's word; with none named, nobody's in particular."""
+    text = ("Nordline suffered long delays on Monday, soon after it announced a merger.\n\n"
+            "“Earlier today we had a power cut,” it said in a statement.\n\n"
+            "Shares of the Baltic Ferry Company fell.\n\n"
+            "“We are sorry,” it said.")
+    speakers = _speakers_of(text)
+    assert speakers["“Earlier today we had a power cut,” it said in a statement."] == "Nordline"
+    assert speakers["“We are sorry,” it said."] == "Baltic Ferry Company"
+    unnamed = "The league fined the club.\n\n“We had a power cut,” it said."
+    assert _speakers_of(unnamed)["“We had a power cut,” it said."] is None
