@@ -238,7 +238,30 @@ def names_speaker(keys: tuple[str, ...], text: str) -> bool:
         word = before.group(1).lower() if before else ""
         if not given or not word or word in given or word in TITLES or word in STOPWORDS:
             return True
+    return bool(given) and _spelt_otherwise(keys[0], given, text)
+
+
+def _spelt_otherwise(surname: str, given: set[str], text: str) -> bool:
+    """Whether the text names the person with their given name and their surname spelt one
+    letter otherwise (a transliteration: "Andrei Kartopolov" for "Andrei Kartapolov");
+    only a long surname, and only after the given name."""
+    if len(surname) < 6:
+        return False
+    for m in re.finditer(r"\b([A-Z][\w'’\-]+)\s+([A-Z][\w'’\-]{4,})\b", text):
+        first, last = m.group(1).lower(), m.group(2).lower()
+        if first in given and last[0] == surname[0] and _one_edit(last, surname):
+            return True
     return False
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether two different words are one letter apart (changed, added or left out)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
+    return a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]
 
 
 def is_speaker(question: Question, speaker: str) -> bool:

@@ -320,3 +320,16 @@ def test_a_reporting_word_after_an_article_is_no_speakers_verb():
 
     assert analyse("What is the compound in bread that gets the blame for it?").speaker is None
     assert analyse("What did the team's coach say about the loss?").speaker == "the team's coach"
+
+
+def test_a_speaker_is_known_by_a_surname_spelt_one_letter_otherwise_after_their_given_name():
+    """Transliterations differ ("Andrei Kartopolov", "Andrei Kartapolov"): with the given
+    name before it, a long surname one letter apart is the speaker's; a name one letter
+    apart with another given name, or a short one, is not."""
+    from assistant.evidence import names_speaker
+
+    keys = ("kartapolov", "andrei")
+    assert names_speaker(keys, "“Stop lying,” said Andrei Kartopolov, a former general.")
+    assert not names_speaker(keys, "“Stop lying,” said Pavel Kartopolov, a former general.")
+    assert not names_speaker(("kartapolov",), "“Stop lying,” said Andrei Kartopolov.")
+    assert not names_speaker(("roe", "ann"), "“Stop lying,” said Ann Rue.")
