@@ -262,22 +262,32 @@ def speaking_part(speaker: str) -> str:
 
 _SUBJECT = re.compile(rf"^(?:The\s+)?([{_UPPER}][\w’'&\-]*(?:\s+[{_UPPER}][\w’'&\-]*){{0,3}})"
                       rf"(?:[’']s)?\s+(?:has\s+|had\s+|was\s+|is\s+)?[{_LOWER}]")
+# a body called by what it is ("the team said"): the body named last
+_COLLECTIVE = re.compile(r"^(?i:the)\s+(?:team|club|company|firm|agency|ministry|department|"
+                         r"government|airline|carrier|league|union|group|organi[sz]ation|"
+                         r"network|school|university|hospital|police|office|court|board|"
+                         r"committee|council|campaign|party|band|studio|retailer|bank)$")
 _BODY_NAME = re.compile(rf"\b[{_UPPER}][\w’'&\-]*(?:\s+(?:of\s+(?:the\s+)?)?[{_UPPER}][\w’'&\-]*)*")
 
 
-def _body_named(sentence: str) -> str | None:
+def _body_named(sentence: str, people: set[str], text: str) -> str | None:
     """The body a sentence names that a later "it said" may be: the last name with an
     organisation's word ("Frontier Airlines"), else a name that is the sentence's subject
-    and no person ("Frontier suffered delays")."""
+    and no person ("Frontier suffered delays"): not a person's name, nor a word of the names
+    of `people` (those named or speaking so far: "Lavrov was quoted"); one word only where
+    `text` also writes it capitalised inside a sentence (a name, not "Critics were ...")."""
     bodies = [m.group() for m in _BODY_NAME.finditer(sentence) if organisation(m.group())]
     if bodies:  # less a sentence's first word before "of" ("Shares of the X Company")
         last = re.sub(r"^[\w’'\-]+\s+of\s+(?:the\s+)?", "", bodies[-1]) \
             if sentence.startswith(bodies[-1]) else bodies[-1]
         return last if organisation(last) else bodies[-1]
-    m = _SUBJECT.match(sentence.lstrip(" “\"‘"))
+    opening = sentence.lstrip(" “\"‘")
+    m = _SUBJECT.match(opening)
     if m and m.group(1).split()[0].lower() not in _SENTENCE_START | STOPWORDS \
-            and not person_names(m.group(1)):
-        return m.group(1)
+            and (opening.startswith("The ") or not person_names(m.group(1))) \
+            and not set(m.group(1).split()) & people and (
+                " " in m.group(1) or re.search(rf"[\w,;:]\s+{re.escape(m.group(1))}\b", text)):
+        return m.group(1)  # (a name after "The" is no person's)
     return None
 
 
@@ -295,6 +305,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
     out: list[Speech] = []
     last_person: tuple[str, tuple[int, int]] | None = None
     last_body: tuple[str, tuple[int, int]] | None = None  # for "it said"
+    people_words: set[str] = set()
     previous: Speech | None = None
     inside = _inside_quotation(text, spans)
     roles = _Roles()
@@ -318,7 +329,10 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
                 speech = Speech(resolved[0], resolved[1], True, also) if resolved else Speech(
                     None, None, True, also)
             else:
-                speech = Speech(_described(who, roles), span, True, also)
+                described = _described(who, roles)
+                if described == who and last_body and _COLLECTIVE.match(who):
+                    described = f"{who} {last_body[0]}"  # "the team" said: the body named last
+                speech = Speech(described, span, True, also)
         elif _IT_SAID.search(bare):
             # "it said": the body named last, where a sentence named one ("Frontier
             # suffered delays ... ¶ “...,” it said"); else some body, unsaid which
@@ -337,8 +351,12 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
             last_person = (speaking, span)  # "Kartapolov said ...": the one speaking
         elif people:
             last_person = (people[-1], span)
+        if speech.speaker and not organisation(speech.speaker):
+            people_words.update(speaking_part(speech.speaker).split())
+        people_words.update(w for name in people if not name.startswith("The ")
+                            for w in name.split())
         body = speech.speaker if speech.named_in == span and speech.speaker \
-            and organisation(speech.speaker) else _body_named(bare)
+            and organisation(speech.speaker) else _body_named(bare, people_words, text)
         if body:
             last_body = (body, span)
     # a quotation's sentences before the one that names its speaker: theirs, not the

@@ -442,13 +442,17 @@ def test_a_sentence_that_only_says_who_spoke_is_quoted_with_the_words_before_it(
 
 def test_it_said_is_the_body_named_last():
     """"...," it said: the words are the body's that a sentence before named, as the
-    subject or by an organisation's word; with none named, nobody's in particular."""
-    text = ("Nordline suffered long delays on Monday, soon after it announced a merger.\n\n"
+    subject (a name the text writes inside a sentence too) or by an organisation's word;
+    with none named, nobody's in particular, and "Critics" opening a sentence is no body."""
+    text = ("Passengers of Nordline waited for hours.\n\n"
+            "Nordline suffered long delays on Monday, soon after it announced a merger.\n\n"
             "“Earlier today we had a power cut,” it said in a statement.\n\n"
             "Shares of the Baltic Ferry Company fell.\n\n"
             "“We are sorry,” it said.")
     speakers = _speakers_of(text)
     assert speakers["“Earlier today we had a power cut,” it said in a statement."] == "Nordline"
+    team = "The Nordline Rovers lost again.\n\n“We will fight on,” the team said."
+    assert _speakers_of(team)["“We will fight on,” the team said."] == "the team Nordline Rovers"
     assert speakers["“We are sorry,” it said."] == "Baltic Ferry Company"
-    unnamed = "The league fined the club.\n\n“We had a power cut,” it said."
+    unnamed = "Critics were not convinced.\n\n“We had a power cut,” it said."
     assert _speakers_of(unnamed)["“We had a power cut,” it said."] is None
