@@ -54,11 +54,12 @@ _ASKS = [
                       "loss|sales|debt|deficit|payout|compensation|bonus|settlement|"
                       "donation|ransom|bail|net worth")),
     ("duration", r"\bhow long\b|\bfor how many (?:years|months|weeks|days|hours)\b"),
-    ("count", r"\bhow many\b|\bwhat (?:number|age)\b|\bhow old\b|\bhow (?:far|fast|tall|big|"
+    ("count", r"\bhow many\b|\bwhat (?:number|age)\b|\bhow old\b|\bby what (?:vote|score|tally|"
+              r"count|margin)\b|\bhow (?:far|fast|tall|big|"
               r"large|high|deep|heavy)\b|"
               + _what("death toll|toll|population|score|tally|turnout|temperature|total|"
                       "number|size|limit|height|depth|length|distance|weight|capacity|"
-                      "attendance|speed")),
+                      "attendance|speed|vote")),
     ("date", r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\bwhich (?:date|day|year|"
              r"month)\b|\bon what day\b"),
     ("place", r"\bwhere\b|" + _which("which|what|this") + r"(?:country|city|state|nation|region|town|"

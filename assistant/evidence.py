@@ -177,6 +177,23 @@ def _has_term(term: str, words: set[str]) -> bool:
     return bool(parts) and parts <= words
 
 
+_ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
+
+
+@functools.lru_cache(maxsize=64)
+def _acronyms(question: str) -> dict[str, frozenset[str]]:
+    """The acronyms a question's phrases may be written as: the initials of each run of 3-6
+    of its words, hyphenated parts counted apart ("cost-of-living adjustment": COLA),
+    each with the words it stands for."""
+    words = [w for w in re.split(r"[\s\-–]+", question) if re.match(r"^[A-Za-z]", w)]
+    out: dict[str, frozenset[str]] = {}
+    for n in range(3, 7):
+        for i in range(len(words) - n + 1):
+            run = words[i:i + n]
+            out.setdefault("".join(w[0] for w in run).upper(), frozenset(_words(" ".join(run))))
+    return out
+
+
 def term_coverage(question: Question, text: str, idf: dict[str, float] | None = None,
                   terms: tuple[str, ...] | None = None) -> float:
     """Share of the question's terms (or of `terms`) that the text contains, weighted by
@@ -185,6 +202,9 @@ def term_coverage(question: Question, text: str, idf: dict[str, float] | None = 
     if not terms:
         return 0.0
     words = _words(text)
+    acronyms = _acronyms(question.text)
+    for acronym in set(_ACRONYM.findall(text)) & acronyms.keys():
+        words = words | acronyms[acronym]  # "COLA" holds "cost-of-living adjustment"
     total = got = 0.0
     for term in terms:
         weight = idf.get(term, 1.0) if idf else 1.0

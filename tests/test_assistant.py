@@ -333,3 +333,14 @@ def test_a_speaker_is_known_by_a_surname_spelt_one_letter_otherwise_after_their_
     assert not names_speaker(keys, "“Stop lying,” said Pavel Kartopolov, a former general.")
     assert not names_speaker(("kartapolov",), "“Stop lying,” said Andrei Kartopolov.")
     assert not names_speaker(("roe", "ann"), "“Stop lying,” said Ann Rue.")
+
+
+def test_an_acronym_holds_the_words_of_the_question_it_stands_for():
+    """"the cost-of-living adjustment" is "the COLA" in the sentence that answers: the
+    acronym of a run of the question's words counts as those words; other capitals don't."""
+    from assistant.evidence import term_coverage
+    from assistant.question import analyse
+
+    q = analyse("What was the largest cost-of-living adjustment for pensions?")
+    assert term_coverage(q, "The highest COLA ever was 14.3% for pensions.") > \
+        term_coverage(q, "The highest NATO ever was 14.3% for pensions.")

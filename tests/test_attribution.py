@@ -262,6 +262,7 @@ def test_quoted_and_said_by_name_the_speaker(question, speaker):
     ("Who cast the deciding vote when the court ruled in March?", "person"),
     ("Which country will next abolish the death penalty?", "place"),
     ("When will the ban start, and how much will the fines be?", "date"),
+    ("By what vote did the court uphold the ban when it ruled?", "count"),
 ])
 def test_the_first_asking_phrase_decides_the_kind(question, kind):
     assert wanted(question).kind == kind
