@@ -291,6 +291,7 @@ def _body_named(sentence: str, people: set[str], text: str) -> str | None:
     return None
 
 
+_CAPITALISED = re.compile(rf"(?<![\w’'\-])[{_UPPER}][{_LOWER}][\w’'\-]*")
 ROLE_LOOKBACK = 12  # people named with a role, looked back through for "the coach said"
 MAX_READ_CHARS = 5000  # a longer "sentence" is read as saying nothing
 
@@ -306,6 +307,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
     last_person: tuple[str, tuple[int, int]] | None = None
     last_body: tuple[str, tuple[int, int]] | None = None  # for "it said"
     people_words: set[str] = set()
+    surnames: set[str] = set()  # of the people named so far
     previous: Speech | None = None
     inside = _inside_quotation(text, spans)
     roles = _Roles()
@@ -347,10 +349,17 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         people = person_names(bare)  # a name inside a quotation is not who "he" is
         roles.sentences.append(bare)
         speaking = _person_speaking(speech.speaker) if speech.named_in == span else None
+        # the person named last: by a full name, or by the surname of one named before
+        # ("Soon after, Kryst built a blog, White Collar Glam. ¶ For her last question,
+        # Kryst was asked ... ¶ “...,” she said.")
+        named = [(bare.rfind(p), p) for p in people] + [
+            (m.start(), m.group()) for m in _CAPITALISED.finditer(bare) if m.group() in surnames]
         if speaking:
             last_person = (speaking, span)  # "Kartapolov said ...": the one speaking
-        elif people:
-            last_person = (people[-1], span)
+        elif named:
+            last_person = (max(named)[1], span)
+        for person in people + ([speaking] if speaking else []):
+            surnames.add(person.split()[-1])
         if speech.speaker and not organisation(speech.speaker):
             people_words.update(speaking_part(speech.speaker).split())
         people_words.update(w for name in people if not name.startswith("The ")

@@ -23,14 +23,14 @@ _REPORTING = (
     r"acknowledge|acknowledged|concede|conceded|stressed|emphasi[sz]e|emphasi[sz]ed|"
     r"propose|proposed|pledged|noted|stated|declare|declared|"
     r"recommend|recommended|advise|advised|"
-    r"cautioned|complain|complained|tweet|tweeted|"
+    r"cautioned|complain|complained|tweet|tweeted|answer|answered|"
     # more of English's verbs of reporting and of directing others
     r"demand|request|requested|order|ordered|instruct|instructed|direct|directed|"
     r"compare|compared|reveal|revealed|disclose|disclosed|boast|boasted|joke|joked|"
     r"plead|pleaded|pledge|threaten|threatened|concede|"
     r"have to say|had to say|has to say)")
 _SPEAKER = re.compile(
-    r"\b(?:what|how|why)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.{1,80}?)\s+"
+    r"\b(?:what|how|why|whom?)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.{1,80}?)\s+"
     rf"{_REPORTING}\b", re.IGNORECASE)
 # what someone's words are called: "what was X's reaction", "what reason did X give"
 _UTTERANCE = (r"(?:reaction|response|reply|answer|explanation|message|warning|view|views|"
@@ -132,7 +132,8 @@ def analyse(text: str) -> Question:
                        named.strip(" ?.,"))[0]
         # "what ... gets the blame": a reporting word after an article is a noun, no verb
         if who and who.lower() not in STOPWORDS and len(who) <= 80 \
-                and not re.search(r"\b(?:the|a|an)$", named.strip(" ?.,"), re.IGNORECASE):
+                and not re.search(r"\b(?:the|a|an|who|that|which)$", named.strip(" ?.,"),
+                                  re.IGNORECASE):
             speaker = who
     kind = next((name for name, pattern in _TYPES if pattern.search(text)), "other")
     focus = focus_of(text)

@@ -156,6 +156,8 @@ def test_whole_articles_add_every_sentence_of_the_top_article(shared_index):
     ("Why did analyst Mary Johnson tell the paper that it matters?", "analyst Mary Johnson",
      "johnson"),
     ("How did the agency's chief characterize the report?", "the agency's chief", "agency's"),
+    ("Whom did state Sen. Ann Roe blame for the failures?", "state Sen. Ann Roe", "roe"),
+    ("How did Ada Kryst answer the final question?", "Ada Kryst", "kryst"),
 ])
 def test_whose_words_a_question_asks_for(question, speaker, surname):
     from assistant.question import analyse
@@ -457,3 +459,21 @@ def test_it_said_is_the_body_named_last():
     assert speakers["“We are sorry,” it said."] == "Baltic Ferry Company"
     unnamed = "Critics were not convinced.\n\n“We had a power cut,” it said."
     assert _speakers_of(unnamed)["“We had a power cut,” it said."] is None
+
+
+def test_she_is_the_person_named_last_by_surname_too():
+    """"she said" is the last person named: by a full name, or by the surname of a person
+    named before (a blog's three capitalised words named in between are no later)."""
+    text = ("“Rules can change,” Ada Kryst said.\n\n"
+            "Soon after, Kryst built a blog on fashion, White Collar Glam.\n\n"
+            "For her last question, Kryst was asked about the movement.\n\n"
+            "“I don’t think it went too far,” she said.")
+    assert _speakers_of(text)["“I don’t think it went too far,” she said."] == "Kryst"
+
+
+@pytest.mark.parametrize("question", ["Who did the Rovers beat in the final?",
+                                      "Who is the man who said it?"])
+def test_a_question_asking_for_no_ones_words(question):
+    from assistant.question import analyse
+
+    assert analyse(question).speaker is None
