@@ -334,10 +334,37 @@ def missing_rare_term(question: Question, passages: str, idf: dict[str, float],
     is put, not what it is about: it does not count. An unseen word's idf is the highest
     there is and grows with the index, so indexing unrelated articles would otherwise turn
     "what did they find" into "not found" wherever no article says "find". Names, numbers
-    and other content words the index lacks still count."""
+    and other content words the index lacks still count. A lower-case word the passages
+    hold as a relative (`_related_held`: "bioethicist", "bioethics") is held."""
     words = _words(passages)
+    prefixes = {w[:RELATED_PREFIX] for w in words if len(w) >= RELATED_PREFIX}
     return max((idf.get(t, 0.0) for t in question.terms if not _has_term(t, words)
+                and not (_written_lower(t, question.text) and _related_held(t, words, prefixes))
                 and not (t in unseen and _stem(t) in ASKING_VERBS)), default=0.0)
+
+
+RELATED_PREFIX = 7  # letters a lower-case word shares with its relative ("bioethic-ist/-s")
+# a hyphenated word's first part that only modifies the rest ("co-writing": writing)
+_MODIFIER_PARTS = frozenset("co re ex non pre post anti pro self semi multi".split())
+
+
+def _written_lower(term: str, text: str) -> bool:
+    """Whether the question writes the term in lower case: a word, not a name."""
+    return re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text) is not None
+
+
+def _related_held(term: str, words: set[str], prefixes: set[str]) -> bool:
+    """Whether the passages hold a lower-case term as a relative of it: a word of the same
+    stem's first RELATED_PREFIX letters ("bioethicist": "bioethics"), or, for a hyphenated
+    word whose first part only modifies the rest, the rest ("co-writing": "writing").
+    (Only for a word the question writes in lower case: names must be held as they are.)"""
+    if not term.isalpha() and "-" not in term:
+        return False
+    parts = term.split("-")
+    if len(parts) > 1 and parts[0] in _MODIFIER_PARTS:
+        return all(_stem(p) in words for p in parts[1:] if p)
+    stem = _stem(term)
+    return "-" not in term and len(stem) >= RELATED_PREFIX and stem[:RELATED_PREFIX] in prefixes
 
 
 EVIDENCE_PASSAGES = 3  # the passages whose closeness decides whether the question is answered
@@ -346,11 +373,13 @@ EVIDENCE_PASSAGES = 3  # the passages whose closeness decides whether the questi
 def passage_evidence(question: Question, hits: list[Hit], idf: dict[str, float],
                      unseen: frozenset[str] = frozenset()) -> dict[str, float]:
     """How near the top passages come: their best dense similarity to the question, and
-    the idf of the rarest question term they lack (`missing_rare_term`)."""
+    the idf of the rarest question term that they, and the articles read whole (see
+    `read_whole`), lack (`missing_rare_term`)."""
     top = hits[:EVIDENCE_PASSAGES]
     return {"passage_similarity": max((h.scores.get("dense", 0.0) for h in top), default=0.0),
             "missing_rare_term_idf": missing_rare_term(
-                question, " ".join(f"{h.article.title} {h.text}" for h in top), idf, unseen)}
+                question, " ".join([f"{h.article.title} {h.text}" for h in top]
+                                   + [a.body for _, a in read_whole(hits)]), idf, unseen)}
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")

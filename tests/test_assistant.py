@@ -344,3 +344,16 @@ def test_an_acronym_holds_the_words_of_the_question_it_stands_for():
     q = analyse("What was the largest cost-of-living adjustment for pensions?")
     assert term_coverage(q, "The highest COLA ever was 14.3% for pensions.") > \
         term_coverage(q, "The highest NATO ever was 14.3% for pensions.")
+
+
+def test_a_rare_word_held_as_its_relative_is_not_missing():
+    """"bioethicist" where the passage says "bioethics professor", "co-writing" where it
+    says "writing": the word is there; a name is held only as it is written."""
+    from assistant.evidence import missing_rare_term
+    from assistant.question import analyse
+
+    idf = {"bioethicist": 11.0, "co-writing": 9.0, "bioethicsville": 11.0}
+    passage = "The bioethics professor said he is writing a film."
+    assert missing_rare_term(analyse("What did the bioethicist say?"), passage, idf) == 0.0
+    assert missing_rare_term(analyse("Who is co-writing the film?"), passage, idf) == 0.0
+    assert missing_rare_term(analyse("What did Bioethicsville say?"), passage, idf) == 11.0
