@@ -18,6 +18,7 @@ from embeddings.sentences import Sentences
 
 from .answer_types import CALENDAR_WORDS, answer_score, common_words
 from .attribution import SPEECH_VERBS, Speech, attribute, speaking_part
+from .mentions import TITLES as ROLE_WORDS
 from .question import TITLES, Question
 
 _SPEECH = re.compile(
@@ -286,12 +287,17 @@ def _one_edit(a: str, b: str) -> bool:
 
 def is_speaker(question: Question, speaker: str) -> bool:
     """Whether `speaker` (as a sentence names them) is the one the question asks about:
-    their surname, or every word of the role the question names ("the agency's chair").
+    their surname, or every word of the role the question names ("the agency's chair", "the
+    chair").
     Only the words before an "of" speak (`speaking_part`)."""
     speaker = speaking_part(speaker)
     if names_speaker(question.speaker_keys, speaker):
         return True
     role = [w for w in _WORD.findall(question.speaker.lower()) if w not in STOPWORDS]
+    # a person's role after a body's name ("Buyk's spokesperson"): "the spokesperson"
+    after = _WORD.findall(re.split(r"['’]s\s+", question.speaker.lower())[-1])
+    if after and all(w in ROLE_WORDS for w in after):
+        role = after
     said = set(_WORD.findall(speaker.lower()))
     return bool(role) and all(w in said for w in role)
 

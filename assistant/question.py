@@ -52,7 +52,7 @@ _SPEAKER_QUOTED = re.compile(
     r"(?P<by>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*|the\s+[\w’'\-]+(?:\s+[\w’'\-]+){0,3}?"
     r"(?=\s+(?:about|on|in|at|after|before|regarding|when)\b|[?,.]|$))", re.IGNORECASE)
 _SPEAKER_ALT = re.compile(
-    r"\b(?:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
+    r"\b(?i:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
     r"(?P<who>(?:[a-z][\w'’\-]*\s+){0,3}[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*)")
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}  # after a surname: "Nathaniel McQueen Jr."
 TITLES = {"the", "president", "minister", "prime", "foreign", "secretary", "mr", "mrs", "ms",
@@ -105,7 +105,9 @@ class Question:
         # "Mary Johnson of the Senior Citizens League", "Ann Roe, an analyst": the person's
         # own name, before what the question says they are of
         head = re.split(r"\s+(?:of|from|at|with)\s+|,\s*", self.speaker)[0]
-        named = person_names(head) or person_names(self.speaker)
+        # "the Anti-Defamation League's Yael Eisenstat": the person after the body's name
+        own = re.split(r"['’]s\s+", head)[-1]
+        named = person_names(own) or person_names(head) or person_names(self.speaker)
         if named:
             person = [w for w in re.findall(r"[\w'’\-]+", named[-1])
                       if w.lower().strip(".") not in SUFFIXES]
@@ -119,12 +121,13 @@ class Question:
 
 def analyse(text: str) -> Question:
     speaker = None
-    # "what did X say", "what was X's reaction": X's words are the answer; "according to
-    # X, how many ...": X is the source, and the answer still a figure
+    # "what did X say", "what was X's reaction": X's words are the answer
     m = (_SPEAKER.search(text) or _SPEAKER_POSSESSIVE.search(text) or _SPEAKER_GAVE.search(text)
          or _SPEAKER_QUOTED.search(text))
     words_wanted = m is not None
-    m = m or _SPEAKER_ALT.search(text)
+    # "According to X, why ...": X's words; "how many ..., according to X": a figure whose
+    # source X is (the sentence with the figure need not name them)
+    m = m or (_SPEAKER_ALT.search(text) if wanted(text).kind == "other" else None)
     if m:
         # the topic after the speaker is cut off; not at "of" ("the mayor of X")
         named = m.groupdict().get("by") or m.group("who")

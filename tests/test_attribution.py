@@ -195,10 +195,14 @@ def test_other_ways_of_asking_for_someones_words(question, speaker):
 
 
 def test_a_source_named_by_according_to_keeps_the_figure_asked_for():
+    """The source of a figure is no speaker whose words are wanted: the sentence with the
+    figure need not name them. The source of a reason ("according to X, why") is."""
     from assistant.question import analyse
 
-    q = analyse("How many homes were sold last year, according to Land Registry?")
-    assert q.speaker == "Land Registry" and q.wants.kind == "count"
+    for question in ("How many homes were sold last year, according to Land Registry?",
+                     "According to Ann Roe, how many ships sank?"):
+        q = analyse(question)
+        assert q.speaker is None and q.wants.kind == "count"
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -477,3 +481,24 @@ def test_a_question_asking_for_no_ones_words(question):
     from assistant.question import analyse
 
     assert analyse(question).speaker is None
+
+
+@pytest.mark.parametrize("question, speaker, surname", [
+    ("What did the Harbour League's Ann Roe warn could happen?",
+     "the Harbour League's Ann Roe", "roe"),
+    ("According to Ann Roe, why did the plan fail?", "Ann Roe", "roe"),
+])
+def test_the_person_after_a_bodys_name_and_the_source_of_a_why(question, speaker, surname):
+    from assistant.question import analyse
+
+    q = analyse(question)
+    assert q.speaker == speaker and q.speaker_keys[0] == surname
+
+
+def test_a_bodys_spokesperson_is_the_spokesperson_a_sentence_names():
+    from assistant.evidence import is_speaker
+    from assistant.question import analyse
+
+    q = analyse("What did Nordline's spokesperson say about the delays?")
+    assert is_speaker(q, "the spokesperson")
+    assert not is_speaker(analyse("What did Nordline's harbour office say?"), "the office")
