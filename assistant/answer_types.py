@@ -11,6 +11,7 @@ units, capitalised names), never about particular names or topics.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -32,10 +33,10 @@ def _what(nouns: str) -> str:
 
 
 def _which(words: str) -> str:
-    """"which" (or `words`), "of the (following)" after it, and up to two words before the
+    """"which" (or `words`), "of the (following)" after it, and up to three words before the
     noun, none a helper verb."""
     return (rf"\b(?:{words})(?:\s+of\s+(?:the|these|those)(?:\s+following)?)?"
-            rf"(?:\s+(?!{_AUX}\b)[\w’'-]+){{0,2}}?\s+")
+            rf"(?:\s+(?!{_AUX}\b)[\w’'-]+){{0,3}}?\s+")
 
 
 # the kinds, most specific first: the first whose pattern the question matches wins
@@ -214,8 +215,8 @@ def answer_score(want: Wanted, text: str, common: frozenset[str] = frozenset()) 
     """1 when the sentence holds a new value of the kind asked for, 0.5 for a looser fit
     (a new number where an amount is asked, any new name where a person is), else 0."""
     kind = want.kind
-    if kind == "other":
-        return 0.0
+    if kind == "other":  # "which rabbi ...?": "Rabbi Lucy Dinner", "the band Blink-182"
+        return 1.0 if want.thing and _named_as_thing(want, text) else 0.0
     if kind in _VALUE or kind in ("penalty", "comparison"):
         return _figure_score(want, text)
     best = 0.0
@@ -234,6 +235,17 @@ def answer_score(want: Wanted, text: str, common: frozenset[str] = frozenset()) 
         if best == 1.0:
             break
     return best
+
+
+@functools.lru_cache(maxsize=64)
+def _thing_then_name(thing: str) -> re.Pattern:
+    return re.compile(rf"\b(?i:{re.escape(thing)})s?\s+([A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*)")
+
+
+def _named_as_thing(want: Wanted, text: str) -> bool:
+    """Whether the text names a new one of the thing asked about, the noun right before
+    the name ("Rabbi Lucy Dinner", "the band Blink-182")."""
+    return any(_new(m.group(1), want) for m in _thing_then_name(want.thing).finditer(text))
 
 
 def _figure_score(want: Wanted, text: str) -> float:

@@ -512,13 +512,20 @@ def refers_back(question: Question, cand: Candidate,
     return answer_score(replace(want, kind=kind), cand.previous_text, common) > 0
 
 
+# a sentence that announces words it does not hold: "Cruise replied emphatically.", "She
+# told reporters:"
+_ANNOUNCES_WORDS = re.compile(rf"^[^“”\"]{{0,200}}\b{SPEECH_VERBS}(?:\s+[\w’'-]+){{0,3}}\s*[.:]$")
+
+
 def needs_lead_in(question: Question, cand: Candidate) -> bool:
     """A sentence that leans on the one before ("He said ...") for who or what it means,
-    or that only says who said the words before it."""
+    that only says who said the words before it, or whose words the one before announces."""
     if cand.lead_in is None:
         return False
     if _ATTRIBUTION_ONLY.match(cand.text) and cand.lead_text.rstrip().endswith(("”", '"')):
         return True
+    if _ANNOUNCES_WORDS.search(cand.lead_text) and _QUOTE_MARK.match(cand.text):
+        return True  # "Asked if ..., Cruise replied emphatically. “No, ...”"
     if not _CONTINUES.match(cand.text):
         return False
     keys = question.speaker_keys or tuple(w.lower() for n in question.names for w in n.split())

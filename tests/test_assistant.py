@@ -357,3 +357,34 @@ def test_a_rare_word_held_as_its_relative_is_not_missing():
     assert missing_rare_term(analyse("What did the bioethicist say?"), passage, idf) == 0.0
     assert missing_rare_term(analyse("Who is co-writing the film?"), passage, idf) == 0.0
     assert missing_rare_term(analyse("What did Bioethicsville say?"), passage, idf) == 11.0
+
+
+def test_words_announced_by_the_sentence_before_are_quoted_with_it(encoder):
+    """"Asked if ..., Roe replied emphatically." announces the words of the next sentence:
+    the two are one quote."""
+    from assistant.attribution import attribute
+    from assistant.evidence import candidates, score
+    from assistant.question import analyse
+    from embeddings import Hit
+    from embeddings.sentences import sentence_spans
+
+    body = ("Asked if she would sell the ferry line, Ann Roe replied emphatically. "
+            "“No, that is not going to happen ever.”")
+    spans = sentence_spans(body)
+    assert len(spans) == 2 and attribute(body, spans)[1].speaker == "Ann Roe"
+    hit = Hit(1, Article(id="a1", title="t", body=body), 0, len(body), body, 1.0)
+    words = [c for c in candidates([hit]) if c.text.startswith("“No")][0]
+    score(analyse("How did Ann Roe answer whether she would sell the ferry line?"), [words],
+          encoder.encode)
+    assert words.use_lead_in and body[words.quote_start:words.end] == body
+
+
+@pytest.mark.parametrize("question, sentence, held", [
+    ("Which rabbi spoke about the vandalism?", "Rabbi Lucy Dinner said it mattered.", 1.0),
+    ("Which rabbi spoke about the vandalism?", "The rabbi said it mattered.", 0.0),
+    ("Which band announced a tour?", "The band Harbour Lights is back.", 1.0),
+])
+def test_a_new_name_right_after_the_thing_asked_about_answers(question, sentence, held):
+    from assistant.answer_types import answer_score, wanted
+
+    assert answer_score(wanted(question), sentence) == held
