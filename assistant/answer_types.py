@@ -29,7 +29,7 @@ _PHRASE_ENDS = (rf"(?=\s*(?:[?,.;]|$)|\s+(?:of|in|for|at|on|from|to|by|during|af
 
 def _what(nouns: str) -> str:
     return (rf"\bwhat(?:\s+(?:was|is|were|are|will be))?(?:\s+{_DETERMINERS})*"
-            rf"(?:\s+(?!{_AUX}\b)[\w’'-]+)?\s+(?:{nouns})s?{_PHRASE_ENDS}")
+            rf"(?:\s+(?!{_AUX}\b)[\w’'-]+){{0,2}}?\s+(?:{nouns})s?{_PHRASE_ENDS}")
 
 
 def _which(words: str) -> str:
@@ -44,7 +44,8 @@ _ASKS = [
     ("comparison", r"\bby how (?:much|many)\b|\bhow much (?:more|less|higher|lower|bigger|"
                    r"smaller)\b|\bhow many (?:more|fewer)\b"),
     ("percent", r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b|"
-                r"\bwhat (?:rate|margin)\b|" + _what("rate|percentage|proportion")),
+                r"\bwhat (?:rate|margin)\b|" + _what("rate|percentage|proportion|raise|"
+                                                    "increase|hike|cut|discount|reduction")),
     ("penalty", r"\bwhat (?:penalty|punishment|sentence|fine)\b|\bhow (?:much|long) (?:was|were|"
                 r"will|would|could|did)\b.*\b(?:fined|sentenced|jailed|banned|suspended|prison|"
                 r"jail)\b|\bpenalt(?:y|ies)\b"),

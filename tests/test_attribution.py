@@ -209,6 +209,7 @@ def test_a_source_named_by_according_to_keeps_the_figure_asked_for():
     ("What was the death toll from the storm?", "count"),
     ("What is the population of the town?", "count"),
     ("What interest rate did the bank set?", "percent"),
+    ("What immediate pay raise did the deal offer?", "percent"),
     ("What was the total cost of the bridge?", "money"),
     ("What is the firm's annual revenue?", "money"),
     ("What did the firm say about prices?", "other"),  # a word between asks nothing
