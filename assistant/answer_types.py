@@ -29,7 +29,8 @@ _PHRASE_ENDS = (rf"(?=\s*(?:[?,.;]|$)|\s+(?:of|in|for|at|on|from|to|by|during|af
 
 def _what(nouns: str) -> str:
     return (rf"\bwhat(?:\s+(?:was|is|were|are|will be))?(?:\s+{_DETERMINERS})*"
-            rf"(?:\s+(?!{_AUX}\b)[\w’'-]+){{0,2}}?\s+(?:{nouns})s?{_PHRASE_ENDS}")
+            rf"(?:\s+(?!(?:{_AUX}|{_DETERMINERS})\b)[\w’'-]+){{0,2}}?\s+(?:{nouns})s?"
+            rf"{_PHRASE_ENDS}")
 
 
 def _which(words: str) -> str:
