@@ -158,9 +158,13 @@ def _stemmer():
     return snowballstemmer.stemmer("english")
 
 
+# a British spelling read as the American one ("apologised", "apologized")
+_BRITISH = re.compile(r"(?<=\w{3})(?:is(?=e[ds]?$|ing$|ations?$)|ys(?=e[ds]?$|ing$))")
+
+
 @functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    return _stemmer().stemWord(_BRITISH.sub(lambda m: m.group().replace("s", "z"), word))
 
 
 def _words(text: str) -> set[str]:

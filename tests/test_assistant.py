@@ -388,3 +388,13 @@ def test_a_new_name_right_after_the_thing_asked_about_answers(question, sentence
     from assistant.answer_types import answer_score, wanted
 
     assert answer_score(wanted(question), sentence) == held
+
+
+def test_a_british_spelling_is_the_american_word():
+    """"apologised" in the question, "apologized" in the article: one word; "rise" and
+    "raise" stay two."""
+    from assistant.evidence import _words
+
+    assert _words("The zoo apologised.") == _words("The zoo apologized.")
+    assert _words("organisations analysed") == _words("organizations analyzed")
+    assert _words("rise") != _words("raise")
