@@ -62,8 +62,11 @@ _ASKS = [
               r"large|high|deep|heavy)\b|"
               + _what("death toll|toll|population|score|tally|turnout|temperature|total|"
                       "number|size|limit|height|depth|length|distance|weight|capacity|"
-                      "attendance|speed|vote")),
-    ("date", r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\bwhich (?:date|day|year|"
+                      "attendance|speed|vote|vote count|count")),
+    # "when" that asks opens the question or a clause ("..., when is the next one?"); "what
+    # were they waiting for when he told them ...?" asks for no date
+    ("date", r"(?:^|[.?!,;:]\s*|\b(?:and|or|but)\s+)when\b|\bwhat (?:date|day|year|month|time)\b|"
+             r"\bwhich (?:date|day|year|"
              r"month)\b|\bon what day\b"),
     ("place", r"\bwhere\b|" + _which("which|what|this") + r"(?:country|city|state|nation|region|town|"
               r"island|continent|county|province|capital|venue|stadium|location|place|cities|"

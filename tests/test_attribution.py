@@ -270,6 +270,8 @@ def test_quoted_and_said_by_name_the_speaker(question, speaker):
     ("Which country will next abolish the death penalty?", "place"),
     ("When will the ban start, and how much will the fines be?", "date"),
     ("By what vote did the court uphold the ban when it ruled?", "count"),
+    ("What were officers waiting for when the chief told them to stay?", "other"),
+    ("After the storm, when will the roads reopen?", "date"),
 ])
 def test_the_first_asking_phrase_decides_the_kind(question, kind):
     assert wanted(question).kind == kind
