@@ -153,7 +153,7 @@ _PARTICIPLE = re.compile(r"^[A-Z][a-z]{3,}ing$|^[A-Z][a-z]{4,}ed$")
 
 def person_names(sentence: str) -> list[str]:
     """Person-like names (two or more capitalised words, not an organisation or a place
-    word), in order, less a possessive's "'s". A participle that opens the sentence is
+    word, no possessive inside: "Frank's Red Hot"), in order, less a possessive's "'s". A participle that opens the sentence is
     left out ("Following Russia’s invasion" names no one)."""
     out = []
     for m in _PERSON.finditer(sentence):
@@ -164,6 +164,8 @@ def person_names(sentence: str) -> list[str]:
             words, opens = words[1:], False
         if words:
             words[-1] = re.sub(r"[’']s$", "", words[-1])  # "Boris Johnson’s government"
+        if any(re.search(r"[’']s$", w) for w in words[:-1]):
+            continue  # "Frank’s Red Hot": someone's thing, no one's name
         if len(words) >= 2 and not _NOT_PERSON.search(" ".join(words)):
             out.append(" ".join(words))
     return out

@@ -505,3 +505,14 @@ def test_a_bodys_spokesperson_is_the_spokesperson_a_sentence_names():
     q = analyse("What did Nordline's spokesperson say about the delays?")
     assert is_speaker(q, "the spokesperson")
     assert not is_speaker(analyse("What did Nordline's harbour office say?"), "the office")
+
+
+def test_a_name_with_a_possessive_inside_is_a_things_not_a_persons():
+    """"he said" after "a gallon of Frank's Red Hot" is still the man named before it."""
+    from assistant.attribution import person_names
+
+    assert person_names("A gallon of Frank’s Red Hot and Boris Johnson’s car.") == ["Boris Johnson"]
+    text = ("“It hurt,” Jason Roe said.\n\n"
+            "In the fridge is a gallon of Frank's Red Hot.\n\n"
+            "\"Hot peppers give you a high,\" he said.")
+    assert _speakers_of(text)["\"Hot peppers give you a high,\" he said."] == "Jason Roe"
