@@ -85,7 +85,10 @@ _NOT_PERSON = re.compile(r"\b(?:Inc|Corp|Company|Group|Agency|Department|Ministr
                          r"Street|Avenue|Road|City|County|State|States|House|Court|Senate|"
                          r"Congress|Parliament|Bank|Airlines?|Day|Week|Month|Year|Republic|"
                          r"Kingdom|Office|Service|Administration|Organization|Foundation|"
-                         r"Institute|Center|Centre|Museum|Hospital|Club|League|Cup|Games)\b")
+                         r"Institute|Center|Centre|Museum|Hospital|Club|League|Cup|Games|"
+                         # a publication's or a broadcaster's ("Time Magazine told ...")
+                         r"Magazine|Journal|Tribune|Herald|Gazette|Telegraph|Chronicle|Daily|"
+                         r"Weekly|Press|Radio|Television|Network|Channel|Studios?|Records)\b")
 # words that open a sentence and are no speaker on their own ("In said ...": a mis-read)
 _SENTENCE_START = {"in", "on", "at", "but", "and", "as", "after", "when", "while", "this",
                    "that", "it", "for", "if", "so", "meanwhile", "still"}

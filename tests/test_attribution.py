@@ -516,3 +516,9 @@ def test_a_name_with_a_possessive_inside_is_a_things_not_a_persons():
             "In the fridge is a gallon of Frank's Red Hot.\n\n"
             "\"Hot peppers give you a high,\" he said.")
     assert _speakers_of(text)["\"Hot peppers give you a high,\" he said."] == "Jason Roe"
+
+
+def test_a_publication_is_no_person_for_he():
+    text = ("Ann Roe met the editors. Time Magazine named her person of the year.\n\n"
+            "“The fight is here,” she told the visitors.")
+    assert _speakers_of(text)["“The fight is here,” she told the visitors."] == "Ann Roe"
