@@ -65,7 +65,9 @@ _ASKS = [
                       "attendance|speed|vote|vote count|count")),
     # "when" that asks opens the question or a clause ("..., when is the next one?"); "what
     # were they waiting for when he told them ...?" asks for no date
-    ("date", r"(?:^|[.?!,;:]\s*|\b(?:and|or|but)\s+)when\b|\bwhat (?:date|day|year|month|time)\b|"
+    ("date", r"(?:^\W*(?:so|and|but|then|exactly)?\s*|[.?!,;:]\s*|\b(?:and|or|but)\s+|\b(?:tell me|"
+             r"know|say|said|ask|asked|wonder|remember)\s+)when\b|"
+             r"\bwhat (?:date|day|year|month|time)\b|"
              r"\bwhich (?:date|day|year|"
              r"month)\b|\bon what day\b"),
     ("place", r"\bwhere\b|" + _which("which|what|this") + r"(?:country|city|state|nation|region|town|"
@@ -179,7 +181,7 @@ def asked_thing(question: str) -> str | None:
     for word in m.group(1).split():
         low = word.lower()
         if re.fullmatch(rf"{_AUX}|{_MODAL}", low) or (word.islower() and low in STOPWORDS) \
-                or low.endswith("ed") \
+                or (low.endswith("ed") and len(low) > 4) \
                 or low in _IRREGULAR_PAST:
             break
         if not low.endswith("ly"):
@@ -203,14 +205,16 @@ def common_words(texts: list[str]) -> frozenset[str]:
 
 
 def _names(text: str, common: frozenset[str] = frozenset()) -> list[re.Match]:
-    """Capitalised names, less a sentence's first word when it is a stopword or a `common`
-    word, and less calendar words."""
+    """Capitalised names, less a sentence's first words when they are stopwords, or the
+    whole when it is one `common` word, and less calendar words."""
     out = []
     for m in _NAME.finditer(text):
         words = m.group().split()
         if m.start() == 0 or text[:m.start()].rstrip().endswith(("“", "\"", "‘", "(")):
-            while words and (words[0].lower() in STOPWORDS or words[0].lower() in common):
+            while words and words[0].lower() in STOPWORDS:
                 words = words[1:]
+            if len(words) == 1 and words[0].lower() in common:
+                words = []  # "Companies split ...", but "Bill Gates" stays a name
         if words and not all(w.lower().strip(".") in CALENDAR_WORDS for w in words):
             out.append(m)
     return out

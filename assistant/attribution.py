@@ -156,7 +156,7 @@ _PARTICIPLE = re.compile(r"^[A-Z][a-z]{3,}ing$|^[A-Z][a-z]{4,}ed$")
 
 def person_names(sentence: str) -> list[str]:
     """Person-like names (two or more capitalised words, not an organisation or a place
-    word, no possessive inside: "Frank's Red Hot"), in order, less a possessive's "'s". A participle that opens the sentence is
+    word), in order, each ending at a possessive ("Putin's Russia": Putin). A participle that opens the sentence is
     left out ("Following Russia’s invasion" names no one)."""
     out = []
     for m in _PERSON.finditer(sentence):
@@ -165,10 +165,12 @@ def person_names(sentence: str) -> list[str]:
         while words and (words[0].lower() in _SENTENCE_START
                          or (opens and _PARTICIPLE.match(words[0]))):
             words, opens = words[1:], False
-        if words:
-            words[-1] = re.sub(r"[’']s$", "", words[-1])  # "Boris Johnson’s government"
-        if any(re.search(r"[’']s$", w) for w in words[:-1]):
-            continue  # "Frank’s Red Hot": someone's thing, no one's name
+        # a possessive ends the name: "Boris Johnson’s government", "Vladimir Putin’s
+        # Russia"; "Frank’s Red Hot" is then one word, no person
+        owner = next((i for i, w in enumerate(words) if re.search(r"[’']s$", w)), None)
+        if owner is not None:
+            words = words[:owner + 1]
+            words[-1] = re.sub(r"[’']s$", "", words[-1])
         if len(words) >= 2 and not _NOT_PERSON.search(" ".join(words)):
             out.append(" ".join(words))
     return out
@@ -266,7 +268,9 @@ def speaking_part(speaker: str) -> str:
 
 
 _SUBJECT = re.compile(rf"^(?:The\s+)?([{_UPPER}][\w’'&\-]*(?:\s+[{_UPPER}][\w’'&\-]*){{0,3}})"
-                      rf"(?:[’']s)?\s+(?:has\s+|had\s+|was\s+|is\s+)?[{_LOWER}]")
+                      rf"\s+(?:has\s+|had\s+|was\s+|is\s+)?[{_LOWER}]")
+# a capitalised word inside a sentence: after a word or a comma, not after a full stop
+_INSIDE = re.compile(rf"[\w,;:]\s+([{_UPPER}][\w’'&\-]*)")
 # a body called by what it is ("the team said"): the body named last
 _COLLECTIVE = re.compile(r"^(?i:the)\s+(?:team|club|company|firm|agency|ministry|department|"
                          r"government|airline|carrier|league|union|group|organi[sz]ation|"
@@ -275,12 +279,13 @@ _COLLECTIVE = re.compile(r"^(?i:the)\s+(?:team|club|company|firm|agency|ministry
 _BODY_NAME = re.compile(rf"\b[{_UPPER}][\w’'&\-]*(?:\s+(?:of\s+(?:the\s+)?)?[{_UPPER}][\w’'&\-]*)*")
 
 
-def _body_named(sentence: str, people: set[str], text: str) -> str | None:
+def _body_named(sentence: str, people: set[str], proper: set[str]) -> str | None:
     """The body a sentence names that a later "it said" may be: the last name with an
     organisation's word ("Frontier Airlines"), else a name that is the sentence's subject
     and no person ("Frontier suffered delays"): not a person's name, nor a word of the names
     of `people` (those named or speaking so far: "Lavrov was quoted"); one word only where
-    `text` also writes it capitalised inside a sentence (a name, not "Critics were ...")."""
+    it is among the words the text writes capitalised inside a sentence (`proper`: a name,
+    not "Critics were ...")."""
     bodies = [m.group() for m in _BODY_NAME.finditer(sentence) if organisation(m.group())]
     if bodies:  # less a sentence's first word before "of" ("Shares of the X Company")
         last = re.sub(r"^[\w’'\-]+\s+of\s+(?:the\s+)?", "", bodies[-1]) \
@@ -288,11 +293,11 @@ def _body_named(sentence: str, people: set[str], text: str) -> str | None:
         return last if organisation(last) else bodies[-1]
     opening = sentence.lstrip(" “\"‘")
     m = _SUBJECT.match(opening)
-    if m and m.group(1).split()[0].lower() not in _SENTENCE_START | STOPWORDS \
-            and (opening.startswith("The ") or not person_names(m.group(1))) \
-            and not set(m.group(1).split()) & people and (
-                " " in m.group(1) or re.search(rf"[\w,;:]\s+{re.escape(m.group(1))}\b", text)):
-        return m.group(1)  # (a name after "The" is no person's)
+    name = re.sub(r"[’']s$", "", m.group(1)) if m else ""  # "Frontier’s shares fell"
+    if name and name.split()[0].lower() not in _SENTENCE_START | STOPWORDS \
+            and (opening.startswith("The ") or not person_names(name)) \
+            and not set(name.split()) & people and (" " in name or name in proper):
+        return name  # (a name after "The" is no person's)
     return None
 
 
@@ -313,6 +318,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
     last_body: tuple[str, tuple[int, int]] | None = None  # for "it said"
     people_words: set[str] = set()
     surnames: set[str] = set()  # of the people named so far
+    proper = {m.group(1) for m in _INSIDE.finditer(text)}  # (for `_body_named`)
     previous: Speech | None = None
     inside = _inside_quotation(text, spans)
     roles = _Roles()
@@ -357,20 +363,22 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         # the person named last: by a full name, or by the surname of one named before
         # ("Soon after, Kryst built a blog, White Collar Glam. ¶ For her last question,
         # Kryst was asked ... ¶ “...,” she said.")
-        named = [(bare.rfind(p), p) for p in people] + [
-            (m.start(), m.group()) for m in _CAPITALISED.finditer(bare) if m.group() in surnames]
+        full = [(bare.rfind(p), bare.rfind(p) + len(p), p) for p in people]
+        named = [(end, p) for _, end, p in full] + [
+            (m.end(), m.group()) for m in _CAPITALISED.finditer(bare) if m.group() in surnames
+            and not any(s <= m.start() < e for s, e, _ in full)]
         if speaking:
             last_person = (speaking, span)  # "Kartapolov said ...": the one speaking
         elif named:
             last_person = (max(named)[1], span)
         for person in people + ([speaking] if speaking else []):
             surnames.add(person.split()[-1])
-        if speech.speaker and not organisation(speech.speaker):
-            people_words.update(speaking_part(speech.speaker).split())
+        if speaking:  # (not a body resolved for "it said" or "the team said")
+            people_words.update(speaking.split())
         people_words.update(w for name in people if not name.startswith("The ")
                             for w in name.split())
         body = speech.speaker if speech.named_in == span and speech.speaker \
-            and organisation(speech.speaker) else _body_named(bare, people_words, text)
+            and organisation(speech.speaker) else _body_named(bare, people_words, proper)
         if body:
             last_body = (body, span)
     # a quotation's sentences before the one that names its speaker: theirs, not the

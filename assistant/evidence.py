@@ -52,8 +52,10 @@ class Candidate:
     text: str
     previous: tuple[int, int] | None = None  # the sentence before, in any paragraph
     previous_text: str = ""
-    # `previous` where it is of the same paragraph; for the speaker's quotation that opens a
-    # paragraph, also where it ends the paragraph before and names them (`_named_before`)
+    # `previous` where it is of the same paragraph; where it ends the paragraph before, only
+    # when this sentence is read with it: the speaker's quotation that opens a paragraph
+    # after the sentence naming them (`_named_before`), or a description of the thing
+    # asked about after the sentence naming it (`refers_back`)
     lead_in: tuple[int, int] | None = None
     use_lead_in: bool = False  # quote it too: this sentence leans on it
     speech: Speech = field(default_factory=Speech)  # who speaks in it, if anyone
@@ -272,8 +274,8 @@ def _spelt_otherwise(surname: str, given: set[str], text: str) -> bool:
     only a long surname, and only after the given name."""
     if len(surname) < 6:
         return False
-    for m in re.finditer(r"\b([A-Z][\w'’\-]+)\s+([A-Z][\w'’\-]{4,})\b", text):
-        first, last = m.group(1).lower(), m.group(2).lower()
+    for m in re.finditer(r"\b([A-Z][\w'’\-]+)\s+(?=([A-Z][\w'’\-]{4,})\b)", text):
+        first, last = m.group(1).lower(), re.sub(r"['’]s$", "", m.group(2).lower())
         if first in given and last[0] == surname[0] and _one_edit(last, surname):
             return True
     return False
@@ -353,7 +355,7 @@ def missing_rare_term(question: Question, passages: str, idf: dict[str, float],
                 and not (t in unseen and _stem(t) in ASKING_VERBS)), default=0.0)
 
 
-RELATED_PREFIX = 7  # letters a lower-case word shares with its relative ("bioethic-ist/-s")
+RELATED_PREFIX = 8  # letters a lower-case word shares with its relative ("bioethic-ist/-s")
 # a hyphenated word's first part that only modifies the rest ("co-writing": writing)
 _MODIFIER_PARTS = frozenset("co re ex non pre post anti pro self semi multi".split())
 
@@ -495,22 +497,28 @@ _ATTRIBUTION_ONLY = re.compile(rf"^[^“”\"]{{0,120}}\b{SPEECH_VERBS}\b[^“�
 def _reference(thing: str) -> re.Pattern:
     """"the (up to four words) thing", in its singular or plural."""
     one = thing[:-3] + "y" if thing.endswith("ies") else thing[:-1] \
-        if thing.endswith("s") and not thing.endswith("ss") else thing
+        if thing.endswith("s") and not thing.endswith(("ss", "us", "is", "ews")) else thing
     forms = "|".join(map(re.escape, {one, one + "s", one + "es", one[:-1] + "ies", thing}))
     return re.compile(rf"\b(?:the|this|that|these|those)\s+(?:[\w’'-]+\s+){{0,4}}?(?:{forms})\b",
                       re.IGNORECASE)
+
+
+_NAMED_KINDS = frozenset({"person", "place", "organisation", "name", "other"})
 
 
 def refers_back(question: Question, cand: Candidate,
                 common: frozenset[str] = frozenset()) -> bool:
     """Whether the sentence calls the thing asked about by a description ("Which show...?":
     "the wildly popular South Korean show is green lit") and the sentence before, in any
-    paragraph, holds a new value of the kind asked for (the show's name): the reader needs
-    both. Only the quote grows; the score stays the sentence's own (reading the two
-    together let weak pairs crowd out the sentence that answers, on the choosing data)."""
+    paragraph, holds a new name of the kind asked for (the show's): the reader needs both.
+    Only where a name is asked for ("what was the death toll" wants a figure, and "the
+    death toll rose to 50" has it). The pair is quoted, and read for the speaker and its
+    neighbours' `near`, together; its terms, names and answer stay the sentence's own
+    (reading those from both let weak pairs crowd out the sentence that answers, on the
+    choosing data)."""
     want = question.wants
     if cand.previous is None or cand.use_lead_in or not want.thing \
-            or not _reference(want.thing).search(cand.text):
+            or want.kind not in _NAMED_KINDS or not _reference(want.thing).search(cand.text):
         return False
     kind = want.kind if want.kind not in ("other", "organisation") else "name"
     return answer_score(replace(want, kind=kind), cand.previous_text, common) > 0
@@ -518,7 +526,9 @@ def refers_back(question: Question, cand: Candidate,
 
 # a sentence that announces words it does not hold: "Cruise replied emphatically.", "She
 # told reporters:"
-_ANNOUNCES_WORDS = re.compile(rf"^[^“”\"]{{0,200}}\b{SPEECH_VERBS}(?:\s+[\w’'-]+){{0,3}}\s*[.:]$")
+_ANNOUNCES_WORDS = re.compile(
+    rf"^[^“”\"]{{0,200}}\b{SPEECH_VERBS}(?:\s+[\w’'-]+ly|\s+(?:to\s+)?(?:reporters|the\s+\w+)|"
+    rf"\s+in\s+a\s+statement|\s+on\s+\w+day)*\s*(?:\.|:)$")
 
 
 def needs_lead_in(question: Question, cand: Candidate) -> bool:
@@ -538,8 +548,8 @@ def needs_lead_in(question: Question, cand: Candidate) -> bool:
 
 def _near(cands: list[Candidate]) -> None:
     """Each sentence's `near`: how much of the question its neighbours (the sentences just
-    before and after it, in its paragraph) cover: an answer often sits next to the
-    sentence that restates the question."""
+    before and after it, in its paragraph, or its lead-in where it is read with one) cover:
+    an answer often sits next to the sentence that restates the question."""
     at = {(c.article_id, c.start): c for c in cands}
     after = {(c.article_id, c.lead_in[0]): c for c in cands if c.lead_in}
     for c in cands:

@@ -127,7 +127,8 @@ def analyse(text: str) -> Question:
     words_wanted = m is not None
     # "According to X, why ...": X's words; "how many ..., according to X": a figure whose
     # source X is (the sentence with the figure need not name them)
-    m = m or (_SPEAKER_ALT.search(text) if wanted(text).kind == "other" else None)
+    wants = wanted(text)
+    m = m or (_SPEAKER_ALT.search(text) if wants.kind == "other" else None)
     if m:
         # the topic after the speaker is cut off; not at "of" ("the mayor of X")
         named = m.groupdict().get("by") or m.group("who")
@@ -142,6 +143,6 @@ def analyse(text: str) -> Question:
     focus = focus_of(text)
     return Question(text=text, terms=tuple(terms(text)), names=tuple(names_and_numbers(text)),
                     speaker=speaker, kind=kind,
-                    wants=wanted(text) if speaker is None or not words_wanted
+                    wants=wants if speaker is None or not words_wanted
                     else Wanted("other", frozenset()),
                     focus=focus, focus_terms=tuple(terms(focus)))

@@ -1,6 +1,6 @@
 """Measure extractive answers on news-5k, with the naive baseline beside them.
 
-    python bench/answers.py --index DIR [--limit N] [--split fresh|report|tune|all]
+    python bench/answers.py --index DIR [--limit N] [--split fresh|report|tune|tune2|all]
 
 Dev set (bench/devset-answers.jsonl, devset-nearmiss.jsonl, written by reading news-5k
 articles): the must-quote sentence among the top-3 quotes, by question kind, and near-miss

@@ -398,3 +398,29 @@ def test_a_british_spelling_is_the_american_word():
     assert _words("The zoo apologised.") == _words("The zoo apologized.")
     assert _words("organisations analysed") == _words("organizations analyzed")
     assert _words("rise") != _words("raise")
+
+
+def test_a_figure_question_and_reported_speech_take_no_lead_in(encoder):
+    """"What was the death toll?": "The death toll rose to 50." answers alone, whatever
+    the sentence before holds; "Roe said it would work." announces no words of the next."""
+    from assistant.evidence import Candidate, score
+    from assistant.question import analyse
+
+    def read(question: str, lead: str, text: str) -> Candidate:
+        body = f"{lead} {text}"
+        cand = Candidate(0, "a1", len(lead) + 1, len(body), text, previous=(0, len(lead)),
+                         previous_text=lead, lead_in=(0, len(lead)))
+        score(analyse(question), [cand], encoder.encode)
+        return cand
+
+    assert not read("What was the death toll of the storm?", "In 2019 a storm hit Harbourtown.",
+                    "The death toll rose to 50.").use_lead_in
+    assert not read("How did Ann Roe answer?", "Ann Roe said it would work.",
+                    "“No, it is not going to happen.”").use_lead_in
+
+
+def test_a_name_of_common_words_opening_a_sentence_is_still_a_name():
+    from assistant.answer_types import answer_score, common_words, wanted
+
+    common = common_words(["a bill to tax the gates"])
+    assert answer_score(wanted("Who founded the company?"), "Bill Gates founded it.", common) == 1

@@ -522,3 +522,22 @@ def test_a_publication_is_no_person_for_he():
     text = ("Ann Roe met the editors. Time Magazine named her person of the year.\n\n"
             "“The fight is here,” she told the visitors.")
     assert _speakers_of(text)["“The fight is here,” she told the visitors."] == "Ann Roe"
+
+
+def test_a_full_name_is_not_outrun_by_its_own_surname():
+    text = "Jane Roe arrived. Jane Roe spoke to the crowd. “Fine,” she said."
+    assert _speakers_of(text)["“Fine,” she said."] == "Jane Roe"
+
+
+def test_a_possessive_ends_a_persons_name():
+    from assistant.attribution import person_names
+
+    assert person_names("Vladimir Putin’s Russia met Frank’s Red Hot.") == ["Vladimir Putin"]
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Can you tell me when the plant opened?", "date"),
+    ("So when did the plant open?", "date"),
+])
+def test_when_after_a_lead_word_still_asks_for_a_date(question, kind):
+    assert wanted(question).kind == kind
