@@ -438,9 +438,10 @@ def missing_evidence(question: Question, hits: list[Hit],
     """What the question requires that the retrieved passages lack (1.0 each):
     - `missing_year`: a year past the corpus's last date, or one no passage holds (in its
       text or title, or as its article's year or the year after);
-    - `missing_name`: a name whose words no one of the top NAME_PASSAGES passages holds
-      together ("Sun Country" is not held by a passage with "sun" and another with
-      "country"), and that no article read whole (`WHOLE_ARTICLES`) holds as a phrase.
+    - `missing_name`: a name whose words (a people's name as its country's: `_name_held`)
+      no one of the top NAME_PASSAGES passages holds together ("Sun Country" is not held by
+      a passage with "sun" and another with "country"), and that no article read whole
+      (`WHOLE_ARTICLES`) holds as a phrase.
     NAME_PASSAGES (5, of 3-8 tried) and "every word of the name, in one passage" (against
     "in any of them", "as a phrase", "its last word" or "any word") were chosen on the tune
     halves: the even quiz questions and the tune half of bench/devset-nearmiss.jsonl; the
@@ -459,11 +460,26 @@ def missing_evidence(question: Question, hits: list[Hit],
     missing_name = 0.0
     for name in required_names(question.text):
         needed = _required(name, question.speaker)
-        if needed and not any(all(w in words for w in needed) for words in passages) \
+        if needed and not any(all(_name_held(w, words) for w in needed) for words in passages) \
                 and not any(_phrase(name, question.speaker).search(text) for text in read):
             missing_name = 1.0
             break
     return {"missing_year": missing_year, "missing_name": missing_name}
+
+
+_DEMONYM = re.compile(r"(?:an|ese?|ish)$")  # (as the stemmer leaves them: "japanes")
+
+
+def _name_held(word: str, words: set[str]) -> bool:
+    """A name's word as a passage holds it: as it is, or, for a people's name, as its
+    country's ("Australian": "Australia", "Japanese": "Japan"), which shares all but its
+    last three letters (at least four)."""
+    if word in words:
+        return True
+    if not _DEMONYM.search(word) or len(word) < 6:
+        return False
+    root = word[:max(4, len(word) - 3)]
+    return any(w.startswith(root) for w in words)
 
 
 @functools.lru_cache(maxsize=256)

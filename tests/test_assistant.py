@@ -424,3 +424,14 @@ def test_a_name_of_common_words_opening_a_sentence_is_still_a_name():
 
     common = common_words(["a bill to tax the gates"])
     assert answer_score(wanted("Who founded the company?"), "Bill Gates founded it.", common) == 1
+
+
+def test_a_peoples_name_is_held_by_its_countrys():
+    """"his Australian restaurant" where the article says "in Australia": the name is
+    there; a name that is no people's must be held as it is."""
+    from assistant.evidence import _name_held, _words
+
+    assert _name_held("australian", _words("A restaurant in Melbourne, Australia."))
+    assert _name_held("japanes", _words("He flew to Japan."))
+    assert not _name_held("australian", _words("A restaurant in Melbourne."))
+    assert not _name_held("sunbury", _words("The sun rose over Sunderland."))
