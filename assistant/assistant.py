@@ -11,7 +11,8 @@ from embeddings.errors import BadInputError
 from embeddings.readers.common import valid_text
 
 from .answer import Answer, Quote, Source
-from .evidence import Candidate, candidates, missing_evidence, passage_evidence, score
+from .evidence import Candidate, candidates, score
+from .missing import missing_evidence, passage_evidence
 from .question import analyse
 
 MAX_QUOTES = 3

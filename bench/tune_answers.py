@@ -46,7 +46,8 @@ def _holds(answer: str, text: str, sentence: bool) -> bool:
 
 
 def collect(index, assistant, items, sentence: bool = False):
-    from assistant.evidence import candidates, passage_evidence, score
+    from assistant.evidence import candidates, score
+    from assistant.missing import passage_evidence
     from assistant.question import analyse
     from embeddings.evaluation import normalise_url
 

@@ -118,7 +118,8 @@ def test_similar_wire_sentences_with_different_numbers_are_not_merged(tmp_path, 
 
 
 def test_hyphenated_question_terms_match_the_words_of_a_sentence():
-    from assistant.evidence import missing_rare_term, term_coverage
+    from assistant.evidence import term_coverage
+    from assistant.missing import missing_rare_term
     from assistant.question import analyse
 
     q = analyse("A British-Belgian teenager flew solo around the world")
@@ -349,7 +350,7 @@ def test_an_acronym_holds_the_words_of_the_question_it_stands_for():
 def test_a_rare_word_held_as_its_relative_is_not_missing():
     """"bioethicist" where the passage says "bioethics professor", "co-writing" where it
     says "writing": the word is there; a name is held only as it is written."""
-    from assistant.evidence import missing_rare_term
+    from assistant.missing import missing_rare_term
     from assistant.question import analyse
 
     idf = {"bioethicist": 11.0, "co-writing": 9.0, "bioethicsville": 11.0}
@@ -429,7 +430,8 @@ def test_a_name_of_common_words_opening_a_sentence_is_still_a_name():
 def test_a_peoples_name_is_held_by_its_countrys():
     """"his Australian restaurant" where the article says "in Australia": the name is
     there; a name that is no people's must be held as it is."""
-    from assistant.evidence import _name_held, _words
+    from assistant.evidence import _words
+    from assistant.missing import _name_held
 
     assert _name_held("australian", _words("A restaurant in Melbourne, Australia."))
     assert _name_held("japanes", _words("He flew to Japan."))

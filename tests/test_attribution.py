@@ -114,7 +114,7 @@ def _hit(title: str, text: str, published: str = "2022-05-01"):
 def test_missing_evidence(question, year, name):
     from datetime import date
 
-    from assistant.evidence import missing_evidence
+    from assistant.missing import missing_evidence
     from assistant.question import analyse
 
     hits = [_hit("Vingegaard wins the Tour de France",
@@ -228,7 +228,7 @@ def test_a_noun_that_names_a_quantity_asks_for_one(question, kind):
 def test_a_name_must_be_held_together_by_one_passage():
     from datetime import date
 
-    from assistant.evidence import missing_evidence
+    from assistant.missing import missing_evidence
     from assistant.question import analyse
 
     hits = [_hit("Airline merger", "Spirit Airlines agreed to merge with Frontier Airlines."),
@@ -280,7 +280,7 @@ def test_the_first_asking_phrase_decides_the_kind(question, kind):
 def test_a_speaker_is_required_by_surname_alone():
     from datetime import date
 
-    from assistant.evidence import missing_evidence
+    from assistant.missing import missing_evidence
     from assistant.question import analyse
 
     hits = [_hit("Record auction", "“We are proud of the record,” Iannone said of the auction."),
@@ -397,7 +397,7 @@ def test_the_speakers_own_name_leads_their_keys(question, surname):
 def test_an_article_read_whole_holds_a_name_as_a_phrase_not_as_scattered_words():
     from datetime import date
 
-    from assistant.evidence import missing_evidence
+    from assistant.missing import missing_evidence
     from assistant.question import analyse
     from embeddings import Article, Hit
 
