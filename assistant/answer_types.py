@@ -246,9 +246,16 @@ def answer_score(want: Wanted, text: str, common: frozenset[str] = frozenset()) 
     return best
 
 
+def noun_forms(noun: str) -> str:
+    """A pattern of a noun in its singular and plural ("city", "cities"; "show", "shows")."""
+    one = noun[:-3] + "y" if noun.endswith("ies") else noun[:-1] \
+        if noun.endswith("s") and not noun.endswith(("ss", "us", "is", "ews")) else noun
+    return "|".join(map(re.escape, sorted({one, one + "s", one + "es", one[:-1] + "ies", noun})))
+
+
 @functools.lru_cache(maxsize=64)
 def _thing_then_name(thing: str) -> re.Pattern:
-    return re.compile(rf"\b(?i:{re.escape(thing)})s?\s+([A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*)")
+    return re.compile(rf"\b(?i:{noun_forms(thing)})\s+([A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*)")
 
 
 def _named_as_thing(want: Wanted, text: str) -> bool:

@@ -15,10 +15,11 @@ from embeddings import Article, Hit
 from embeddings.query import STOPWORDS
 from embeddings.sentences import Sentences
 
-from .answer_types import answer_score, common_words
+from .answer_types import answer_score, common_words, noun_forms
 from .attribution import SPEECH_VERBS, Speech, attribute, speaking_part
 from .mentions import TITLES as ROLE_WORDS
 from .question import TITLES, Question
+from .words import WORD, has_term, words_of
 
 _SPEECH = re.compile(
     r"\b(?:said|says|saying|told|tells|quoted|quoting|added|adds|stated|states|declared|"
@@ -26,7 +27,6 @@ _SPEECH = re.compile(
     r"explained|announced|remarked|replied|responded|stressed|according to|statement)\b",
     re.IGNORECASE)
 _QUOTE_MARK = re.compile(r"[\"“”«»]")
-_WORD = re.compile(r"[\w'’]+")
 _NAME = re.compile(r"\b[A-Z][a-z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)*")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
                      r"dozen|hundred|thousand|million|billion|trillion)s?\b", re.IGNORECASE)
@@ -142,7 +142,7 @@ def _add(out: list[Candidate], seen: set[tuple[str, int]], rank: int, article_id
     for i, (s, e) in enumerate(spans):
         if s < start or e > end or (article_id, s) in seen:
             continue
-        if e - s > MAX_SENTENCE_CHARS or not _WORD.search(body[s:e]):
+        if e - s > MAX_SENTENCE_CHARS or not WORD.search(body[s:e]):
             continue
         seen.add((article_id, s))
         prev = spans[i - 1] if i else before
@@ -150,37 +150,6 @@ def _add(out: list[Candidate], seen: set[tuple[str, int]], rank: int, article_id
                              previous_text=body[prev[0]:prev[1]] if prev else "",
                              lead_in=prev if prev and "\n\n" not in body[prev[1]:s] else None,
                              speech=speakers[i]))
-
-
-@functools.lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("english")
-
-
-# a British spelling read as the American one ("apologised", "apologized")
-_BRITISH = re.compile(r"(?<=\w{3})(?:is(?=e[ds]?$|ing$|ations?$)|ys(?=e[ds]?$|ing$))")
-
-
-@functools.lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return _stemmer().stemWord(_BRITISH.sub(lambda m: m.group().replace("s", "z"), word))
-
-
-def _words(text: str) -> set[str]:
-    return {_stem(w.lower().replace("’", "'")) for w in _WORD.findall(text)}
-
-
-@functools.lru_cache(maxsize=4096)
-def _term_parts(term: str) -> frozenset[str]:
-    return frozenset(_words(term))  # a question's terms are tried against every sentence
-
-
-def _has_term(term: str, words: set[str]) -> bool:
-    """A term is in the text when all its parts are: "british-belgian" is two words there."""
-    parts = _term_parts(term)
-    return bool(parts) and parts <= words
 
 
 _ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
@@ -196,7 +165,7 @@ def _acronyms(question: str) -> dict[str, frozenset[str]]:
     for n in range(3, 7):
         for i in range(len(words) - n + 1):
             run = words[i:i + n]
-            out.setdefault("".join(w[0] for w in run).upper(), frozenset(_words(" ".join(run))))
+            out.setdefault("".join(w[0] for w in run).upper(), frozenset(words_of(" ".join(run))))
     return out
 
 
@@ -207,7 +176,7 @@ def term_coverage(question: Question, text: str, idf: dict[str, float] | None = 
     terms = question.terms if terms is None else terms
     if not terms:
         return 0.0
-    words = _words(text)
+    words = words_of(text)
     acronyms = _acronyms(question.text)
     for acronym in set(_ACRONYM.findall(text)) & acronyms.keys():
         words = words | acronyms[acronym]  # "COLA" holds "cost-of-living adjustment"
@@ -215,7 +184,7 @@ def term_coverage(question: Question, text: str, idf: dict[str, float] | None = 
     for term in terms:
         weight = idf.get(term, 1.0) if idf else 1.0
         total += weight
-        if _has_term(term, words):
+        if has_term(term, words):
             got += weight
     return got / total if total else 0.0
 
@@ -298,12 +267,12 @@ def is_speaker(question: Question, speaker: str) -> bool:
     speaker = speaking_part(speaker)
     if names_speaker(question.speaker_keys, speaker):
         return True
-    role = [w for w in _WORD.findall(question.speaker.lower()) if w not in STOPWORDS]
+    role = [w for w in WORD.findall(question.speaker.lower()) if w not in STOPWORDS]
     # a person's role after a body's name ("Buyk's spokesperson"): "the spokesperson"
-    after = _WORD.findall(re.split(r"['’]s\s+", question.speaker.lower())[-1])
+    after = WORD.findall(re.split(r"['’]s\s+", question.speaker.lower())[-1])
     if after and all(w in ROLE_WORDS for w in after):
         role = after
-    said = set(_WORD.findall(speaker.lower()))
+    said = set(WORD.findall(speaker.lower()))
     return bool(role) and all(w in said for w in role)
 
 
@@ -346,11 +315,8 @@ _ATTRIBUTION_ONLY = re.compile(rf"^[^“”\"]{{0,120}}\b{SPEECH_VERBS}\b[^“�
 @functools.lru_cache(maxsize=64)
 def _reference(thing: str) -> re.Pattern:
     """"the (up to four words) thing", in its singular or plural."""
-    one = thing[:-3] + "y" if thing.endswith("ies") else thing[:-1] \
-        if thing.endswith("s") and not thing.endswith(("ss", "us", "is", "ews")) else thing
-    forms = "|".join(map(re.escape, {one, one + "s", one + "es", one[:-1] + "ies", thing}))
-    return re.compile(rf"\b(?:the|this|that|these|those)\s+(?:[\w’'-]+\s+){{0,4}}?(?:{forms})\b",
-                      re.IGNORECASE)
+    return re.compile(rf"\b(?:the|this|that|these|those)\s+(?:[\w’'-]+\s+){{0,4}}?"
+                      rf"(?:{noun_forms(thing)})\b", re.IGNORECASE)
 
 
 _NAMED_KINDS = frozenset({"person", "place", "organisation", "name", "other"})

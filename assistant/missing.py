@@ -16,14 +16,15 @@ from embeddings import Hit
 from embeddings.query import STOPWORDS
 
 from .answer_types import CALENDAR_WORDS
-from .evidence import _WORD, _has_term, _stem, _words, read_whole
+from .evidence import read_whole
 from .question import TITLES, Question
+from .words import WORD, has_term, stem, words_of
 
 
 # Verbs that put a question to the articles rather than say what it is about ("what did
 # they find", "how will it be used", "what did she tell"): general English, in the forms
-# `_stem` gives them.
-ASKING_VERBS = frozenset(_stem(w) for w in """
+# `stem` gives them.
+ASKING_VERBS = frozenset(stem(w) for w in """
 find use say tell explain describe mention mean know happen cause reveal report claim
 think believe expect suggest show note state argue call ask answer respond reply discuss
 learn want need plan hope decide""".split())
@@ -39,11 +40,11 @@ def missing_rare_term(question: Question, passages: str, idf: dict[str, float],
     "what did they find" into "not found" wherever no article says "find". Names, numbers
     and other content words the index lacks still count. A lower-case word the passages
     hold as a relative (`_related_held`: "bioethicist", "bioethics") is held."""
-    words = _words(passages)
+    words = words_of(passages)
     prefixes = {w[:RELATED_PREFIX] for w in words if len(w) >= RELATED_PREFIX}
-    return max((idf.get(t, 0.0) for t in question.terms if not _has_term(t, words)
+    return max((idf.get(t, 0.0) for t in question.terms if not has_term(t, words)
                 and not (_written_lower(t, question.text) and _related_held(t, words, prefixes))
-                and not (t in unseen and _stem(t) in ASKING_VERBS)), default=0.0)
+                and not (t in unseen and stem(t) in ASKING_VERBS)), default=0.0)
 
 
 RELATED_PREFIX = 8  # letters a lower-case word shares with its relative ("bioethic-ist/-s")
@@ -65,9 +66,10 @@ def _related_held(term: str, words: set[str], prefixes: set[str]) -> bool:
         return False
     parts = term.split("-")
     if len(parts) > 1 and parts[0] in _MODIFIER_PARTS:
-        return all(_stem(p) in words for p in parts[1:] if p)
-    stem = _stem(term)
-    return "-" not in term and len(stem) >= RELATED_PREFIX and stem[:RELATED_PREFIX] in prefixes
+        return all(stem(p) in words for p in parts[1:] if p)
+    stemmed = stem(term)
+    return "-" not in term and len(stemmed) >= RELATED_PREFIX \
+        and stemmed[:RELATED_PREFIX] in prefixes
 
 
 EVIDENCE_PASSAGES = 3  # the passages whose closeness decides whether the question is answered
@@ -105,7 +107,7 @@ def required_names(text: str) -> list[str]:
 def _name_words(name: str) -> list[str]:
     """The words of a name that must appear: not titles, months or days, not short
     acronyms (US, UK: often spelt otherwise), no possessive."""
-    words = [re.sub(r"[’']s$", "", w) for w in _WORD.findall(name)
+    words = [re.sub(r"[’']s$", "", w) for w in WORD.findall(name)
              if w.lower() not in TITLES and w.lower() not in STOPWORDS
              and w.lower().strip(".") not in CALENDAR_WORDS]
     # the lowercase part of a hyphenated word is no name ("OnStar-equipped": "OnStar");
@@ -118,7 +120,7 @@ def _name_words(name: str) -> list[str]:
 def _required(name: str, speaker: str | None = None) -> list[str]:
     """The words of a name as `_words` spells a passage's; of the speaker's name, only the
     surname: after its first mention an article names a speaker by it ("Iannone said")."""
-    words = [_stem(w.lower().replace("’", "'")) for w in _name_words(name)]
+    words = [stem(w.lower().replace("’", "'")) for w in _name_words(name)]
     if speaker and words and name in speaker:
         return words[-1:]
     return words
@@ -146,7 +148,7 @@ def missing_evidence(question: Question, hits: list[Hit],
         if (last is not None and year > last.year) or not held:
             missing_year = 1.0
             break
-    passages = [_words(f"{h.article.title} {h.text}") for h in hits[:NAME_PASSAGES]]
+    passages = [words_of(f"{h.article.title} {h.text}") for h in hits[:NAME_PASSAGES]]
     read = [f"{a.title}\n{a.body}" for _, a in read_whole(hits)]
     missing_name = 0.0
     for name in required_names(question.text):

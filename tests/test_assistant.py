@@ -152,10 +152,10 @@ def test_the_stemmer_in_use_stems_as_the_reference_snowball_english(words):
     snowballstemmer's own Python English stemmer, which the evidence weights were fitted with."""
     from snowballstemmer.english_stemmer import EnglishStemmer
 
-    from assistant.evidence import _stemmer
+    from assistant.words import stemmer
 
     reference = EnglishStemmer()
-    assert [_stemmer().stemWord(w) for w in words] == [reference.stemWord(w) for w in words]
+    assert [stemmer().stemWord(w) for w in words] == [reference.stemWord(w) for w in words]
 
 
 def _candidate(body: str, span: tuple[int, int], total: float,
@@ -394,7 +394,7 @@ def test_a_new_name_right_after_the_thing_asked_about_answers(question, sentence
 def test_a_british_spelling_is_the_american_word():
     """"apologised" in the question, "apologized" in the article: one word; "rise" and
     "raise" stay two."""
-    from assistant.evidence import _words
+    from assistant.words import words_of as _words
 
     assert _words("The zoo apologised.") == _words("The zoo apologized.")
     assert _words("organisations analysed") == _words("organizations analyzed")
@@ -430,7 +430,7 @@ def test_a_name_of_common_words_opening_a_sentence_is_still_a_name():
 def test_a_peoples_name_is_held_by_its_countrys():
     """"his Australian restaurant" where the article says "in Australia": the name is
     there; a name that is no people's must be held as it is."""
-    from assistant.evidence import _words
+    from assistant.words import words_of as _words
     from assistant.missing import _name_held
 
     assert _name_held("australian", _words("A restaurant in Melbourne, Australia."))
