@@ -156,8 +156,8 @@ _PARTICIPLE = re.compile(r"^[A-Z][a-z]{3,}ing$|^[A-Z][a-z]{4,}ed$")
 
 def person_names(sentence: str) -> list[str]:
     """Person-like names (two or more capitalised words, not an organisation or a place
-    word), in order, each ending at a possessive ("Putin's Russia": Putin). A participle that opens the sentence is
-    left out ("Following Russia’s invasion" names no one)."""
+    word), in order, each ending at a possessive ("Putin's Russia": Putin). A participle
+    that opens the sentence is left out ("Following Russia’s invasion" names no one)."""
     out = []
     for m in _PERSON.finditer(sentence):
         words = m.group(1).split()
