@@ -36,9 +36,9 @@ MIN_ANSWERS = {"said": 65, "figure": 45, "other": 50}
 MIN_ANSWERS_TOTAL = 160
 MIN_NEARMISS = 65
 CHANGES = ("entity", "year", "detail")
-# fresh: written after the rules, never tuned on; tune2: written later still, by readers
-# who never saw the rules, and tuned on since (issue 11's fifth session)
-SPLITS = ("tune", "report", "fresh", "tune2")
+# fresh: written after the rules, never tuned on; tune2 and tune3: written later still, by
+# readers who never saw the rules, and tuned on since (issue 11's fifth and sixth sessions)
+SPLITS = ("tune", "report", "fresh", "tune2", "tune3")
 AS_OF_SLACK = timedelta(days=14)  # as_of: the publish date or a few days after
 
 # Words whose trailing full stop does not end a sentence (titles, months, states, "U.S.").
@@ -149,8 +149,8 @@ def check_row(row: dict, what: str, field: str, allowed, url_field: str,
 
 
 def check_splits(rows: list[dict], key: str, errors: list[str], label: str) -> Counter:
-    """Every row is tune, report, fresh or tune2, and each group (kind or change) is split
-    in halves between tune and report (fresh and tune2: sets written after the rules were)."""
+    """Every row is of one of SPLITS, and each group (kind or change) is split in halves
+    between tune and report (the others: sets written after the rules were)."""
     counts = Counter((r.get(key), r.get("split")) for r in rows)
     for r in rows:
         if r.get("split") not in SPLITS:

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NEWS5K = Path(os.environ.get("NEWSDESK_NEWS5K", ROOT.parent / "shared" / "data" / "news-5k"))
 UNANSWERABLE = ROOT / "bench" / "unanswerable.jsonl"  # the set the found rule was tuned on
 HELD_OUT = ROOT / "bench" / "unanswerable-heldout.jsonl"  # never used to choose it
-DEV_ANSWERS = ROOT / "bench" / "devset-answers.jsonl"  # issue 11: tune, report, fresh, tune2
+DEV_ANSWERS = ROOT / "bench" / "devset-answers.jsonl"  # issue 11: tune, report, fresh, tune2, tune3
 DEV_NEAR_MISS = ROOT / "bench" / "devset-nearmiss.jsonl"
 
 

@@ -127,8 +127,8 @@ def fit(objective, w):
 
 def _splits(value: str) -> list[str]:
     splits = value.split(",")
-    if not set(splits) <= {"tune", "report", "tune2"}:
-        raise argparse.ArgumentTypeError("parts to fit on: tune, report, tune2 (never fresh)")
+    if not set(splits) <= {"tune", "report", "tune2", "tune3"}:
+        raise argparse.ArgumentTypeError("parts to fit on: tune, report, tune2, tune3 (never fresh)")
     return splits
 
 
@@ -137,7 +137,7 @@ def main() -> None:
     parser.add_argument("--index", required=True)
     parser.add_argument("--cache", help="keep the collected features in this JSON file")
     parser.add_argument("--dev-splits", default="tune", type=_splits,
-                        help="the dev set parts to fit on, comma-separated: tune, report, tune2 "
+                        help="the dev set parts to fit on, comma-separated: tune, report, tune2, tune3 "
                         "(default: tune; the fresh part is never fitted on)")
     args = parser.parse_args()
     data = news5k_or_exit()
