@@ -50,6 +50,14 @@ _CALLING = r"(?:called|calls|described|describes|labell?ed|termed|dubbed)"
 # and translator Shara Atashi.", "said Karen Meech of the University of Hawaii")
 _AFTER_VERB = (rf"(?:[\w’'.\-]+\s+){{0,6}}{_NAME}"
                r"(?=\s*(?:[,.;:!?(—–]|$|\s+(?:of|from|at|who|in|on|to|during)\b))")
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # and the accented letters of names ("Pörtner")
+_PERSON_RUN = (rf"[{_UPPER}][{_LOWER}][\w’'\-]+(?:\s+[{_UPPER}]\.)?"
+               rf"(?:\s+[{_UPPER}][{_LOWER}][\w’'\-]+)+")
+# "..., Jane Roe, communications director at the council told reporters": a person's name,
+# then a role the text leaves without its closing comma (a person only: see `_speakers_in`)
+_NAME_THEN_ROLE = re.compile(rf"(?:^|[,;:]\s+)(?P<who>{_PERSON_RUN}),\s+"
+                             r"(?!(?:has|had|have|also|later|then|previously|who)\b)"
+                             rf"[a-z][^,“”\"]{{1,80}}?\s+{SPEECH_VERBS}\b")
 _PATTERNS = [
     # "...," the coach Jane Roe said / "...," she said
     re.compile(rf"{_CLOSE}(?P<who>{_WHO})(?:,[^,]{{1,80}}?,?)?\s+(?:also\s+|later\s+|then\s+)?"
@@ -62,8 +70,11 @@ _PATTERNS = [
                rf"quoted\b"),
     # According to Jane Roe, ...
     re.compile(rf"\b[Aa]ccording to (?P<who>{_ROLE}\s+{_NAME}|{_NAME}|{_ROLE})"),
+    _NAME_THEN_ROLE,
     # Roe said ... / The agency's chair Jane Roe told reporters ... / In a statement, Roe said
-    re.compile(rf"(?:^|[,;:]\s+|\band\s+|\bbut\s+)(?P<who>{_WHO})(?:,[^,]{{1,80}},)?\s+"
+    # / The nominee in Wyoming, Chuck Gray, has said (the role's name beside it: `aside`)
+    re.compile(rf"(?:^|[,;:]\s+|\band\s+|\bbut\s+)(?P<who>{_WHO})"
+               rf"(?:,(?P<aside>[^,]{{1,80}}),)?\s+"
                rf"(?:also\s+|later\s+|then\s+|previously\s+|has\s+|had\s+|have\s+)?{SPEECH_VERBS}\b"),
     # Roe called the plan "a disaster" / described it as "..." (only with the quotation: "a
     # group called X" names, it does not speak)
@@ -76,9 +87,6 @@ _QUOTE_MARK = re.compile(r"[“”\"]")
 _BREAK = re.compile(r"\n\s*\n")
 _IT_SAID = re.compile(rf"\b(?:it|It)\s+(?:also\s+|later\s+)?{SPEECH_VERBS}\b")
 _PRONOUNS = {"he", "she", "they", "we", "i"}
-_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # and the accented letters of names ("Pörtner")
-_PERSON_RUN = (rf"[{_UPPER}][{_LOWER}][\w’'\-]+(?:\s+[{_UPPER}]\.)?"
-               rf"(?:\s+[{_UPPER}][{_LOWER}][\w’'\-]+)+")
 _PERSON = re.compile(rf"\b({_PERSON_RUN})\b")
 _NOT_PERSON = re.compile(r"\b(?:Inc|Corp|Company|Group|Agency|Department|Ministry|Council|"
                          r"Committee|Association|University|Party|Union|News|Times|Post|"
@@ -113,33 +121,45 @@ class Speech:
 _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]|[“\"][^”\"]*$")
 
 
-def _unquoted(sentence: str) -> str:
+def _unquoted(sentence: str, goes_on: bool = False) -> str:
     """The sentence with the words inside its quotation marks blanked (letters become
     "x"; offsets and punctuation stay): a verb of speech inside a quotation is not the
-    reporter's attribution."""
+    reporter's attribution. Where the sentence `goes_on` with a quotation opened before
+    it, its words up to the first mark are quoted ones, and that mark closes them, even a
+    straight one ("...protected," Roe said)."""
     def blank(m: re.Match) -> str:
         quoted = m.group()
         closed = len(quoted) > 1 and quoted[-1] in "”\""
         inner = quoted[1:-1] if closed else quoted[1:]
         return quoted[0] + re.sub(r"\w", "x", inner) + (quoted[-1] if closed else "")
 
-    return _QUOTED.sub(blank, sentence)
+    head = ""
+    if goes_on and (first := _QUOTE_MARK.search(sentence)) and first.group() != "“":
+        head = re.sub(r"\w", "x", sentence[:first.start()]) + first.group()
+        sentence = sentence[first.end():]
+    return head + _QUOTED.sub(blank, sentence)
 
 
 _ANY_SPEECH = re.compile(rf"\b{SPEECH_VERBS}\b|\b[Aa]ccording to\b|\bquot|\b{_CALLING}\b")
 
 
-def _speakers_in(sentence: str) -> list[str]:
-    """Everyone the sentence says is speaking ("Putin ... said ..., the Kremlin said")."""
+def _speakers_in(sentence: str, goes_on: bool = False) -> list[str]:
+    """Everyone the sentence says is speaking ("Putin ... said ..., the Kremlin said").
+    A role with the person's name after it ("The nominee in Wyoming, Chuck Gray, said")
+    is the role and the name. `goes_on`: see `_unquoted`."""
     if not _ANY_SPEECH.search(sentence):  # most sentences: no verb of speech at all
         return []
-    sentence = _unquoted(sentence)
+    sentence = _unquoted(sentence, goes_on)
     found: list[str] = []
     for pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
             who = m.group("who").strip(" ,.")
-            if who.split()[0].lower() in _SENTENCE_START and len(who.split()) == 1:
+            if who.split()[0].lower() in _SENTENCE_START and len(who.split()) == 1 \
+                    or (pattern is _NAME_THEN_ROLE and not person_names(who)):
                 continue
+            named = person_names(m.groupdict().get("aside") or "")
+            if named and re.match(_ROLE, who) and named[0] not in who:
+                who = f"{who} {named[0]}"
             if who not in found:
                 found.append(who)
     return found
@@ -316,6 +336,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
     out: list[Speech] = []
     last_person: tuple[str, tuple[int, int]] | None = None
     last_body: tuple[str, tuple[int, int]] | None = None  # for "it said"
+    last_speaking: tuple[str, tuple[int, int]] | None = None  # a one-word speaker after it
     people_words: set[str] = set()
     surnames: set[str] = set()  # of the people named so far
     proper = {m.group(1) for m in _INSIDE.finditer(text)}  # (for `_body_named`)
@@ -326,8 +347,8 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         sentence = text[span[0]:span[1]]
         if len(sentence) > MAX_READ_CHARS:  # no sentence: a table, a code dump, one giant word
             sentence = ""
-        bare = _unquoted(sentence)
-        found = _speakers_in(sentence)
+        bare = _unquoted(sentence, inside[i])
+        found = _speakers_in(sentence, inside[i])
         if found:
             who, also = found[0], tuple(w for w in found[1:] if w.lower() not in _PRONOUNS)
             if who.lower() in _PRONOUNS:
@@ -348,8 +369,10 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
                 speech = Speech(described, span, True, also)
         elif _IT_SAID.search(bare):
             # "it said": the body named last, where a sentence named one ("Frontier
-            # suffered delays ... ¶ “...,” it said"); else some body, unsaid which
-            speech = Speech(*last_body, True) if last_body else Speech(None, None, True)
+            # suffered delays ... ¶ “...,” it said"), or the one-word speaker after it
+            # ("Foxconn said ... ¶ “...,” it said"); else some body, unsaid which
+            it = last_speaking or last_body
+            speech = Speech(*it, True) if it else Speech(None, None, True)
         elif previous is not None and previous.speaker and (
                 inside[i] or _QUOTE_OPEN.match(sentence)):
             speech = Speech(previous.speaker, previous.named_in)  # the quotation goes on
@@ -360,6 +383,10 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         people = person_names(bare)  # a name inside a quotation is not who "he" is
         roles.sentences.append(bare)
         speaking = _person_speaking(speech.speaker) if speech.named_in == span else None
+        # a one-word speaker that names no person named before ("Foxconn said"): for a
+        # later "it said", a body (as much as a person, for "he said")
+        speaking_body = speaking is not None and speaking == speech.speaker \
+            and " " not in speaking and speaking not in surnames
         # the person named last: by a full name, or by the surname of one named before
         # ("Soon after, Kryst built a blog, White Collar Glam. ¶ For her last question,
         # Kryst was asked ... ¶ “...,” she said.")
@@ -381,6 +408,10 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
             and organisation(speech.speaker) else _body_named(bare, people_words, proper)
         if body:
             last_body = (body, span)
+        if speaking_body:
+            last_speaking = (speaking, span)
+        elif body:
+            last_speaking = None
     # a quotation's sentences before the one that names its speaker: theirs, not the
     # speaker of the words before the quotation (which they took only as going on)
     for i in range(len(spans) - 2, -1, -1):

@@ -32,11 +32,15 @@ _REPORTING = (
 _SPEAKER = re.compile(
     r"\b(?:what|how|why|whom?)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.{1,80}?)\s+"
     rf"{_REPORTING}\b", re.IGNORECASE)
+# reporting verbs as often nouns ("the big reveal", "a formal request")
+_AS_OFTEN_NOUNS = frozenset("""reveal request order answer demand promise pledge call comment
+reply joke tweet claim note""".split())
 # what someone's words are called: "what was X's reaction", "what reason did X give"
 _UTTERANCE = (r"(?:reaction|response|reply|answer|explanation|message|warning|view|views|"
               r"position|stance|assessment|advice|argument|comment|comments|statement|verdict|"
               r"prediction|criticism|complaint|promise|plea|appeal|account|description|"
-              r"reason|excuse|assurance|justification|defen[cs]e|opinion|take|remarks?|words)")
+              r"reason|excuse|assurance|justification|defen[cs]e|opinion|take|remarks?|words|"
+              r"concerns?|worry|worries|fears?|hopes?|doubts?)")
 # a speaker is a noun phrase: never another clause ("the cause of the fire and what was ...")
 _WHO = r"(?P<who>(?:(?!\b(?:what|and|or|which|who)\b)[^,;?])+?)"
 _SPEAKER_POSSESSIVE = re.compile(
@@ -45,7 +49,8 @@ _SPEAKER_POSSESSIVE = re.compile(
 _SPEAKER_GAVE = re.compile(
     r"\bwhat\s+(?:\w+\s+)?" + _UTTERANCE + r"\s+(?:did|does|do|has|have|had)\s+" + _WHO + r"\s+"
     r"(?:give|gave|offer|offered|issue|issued|provide|provided|deliver|delivered|"
-    r"make|made|cite|cited|have|had)\b", re.IGNORECASE)
+    r"make|made|cite|cited|have|had|raise|raised|express|expressed|voice|voiced|share|shared)\b",
+    re.IGNORECASE)
 # "what was X quoted as saying", "what was said by X"
 _SPEAKER_QUOTED = re.compile(
     r"\bwhat\s+(?:was|were|is|has been)\s+" + _WHO + r"\s+quoted\s+as\b|\bsaid\s+by\s+"
@@ -134,10 +139,17 @@ def analyse(text: str) -> Question:
         named = m.groupdict().get("by") or m.group("who")
         who = re.split(r"\s+(?:about|on|regarding|concerning|in|at|to|after|before)\s+",
                        named.strip(" ?.,"))[0]
-        # "what ... gets the blame": a reporting word after an article is a noun, no verb
+        # "what ... gets the blame": a reporting word after an article is a noun, no verb;
+        # so is one of those as often nouns after an article and a word, inside the words
+        # ("why did X put off the big reveal"; not "what did the spokesman call it")
+        after = text[m.end("who"):].split()[:1] if "who" in m.groupdict() and m.group("who") \
+            else []
         if who and who.lower() not in STOPWORDS and len(who) <= 80 \
                 and not re.search(r"\b(?:the|a|an|who|that|which)$", named.strip(" ?.,"),
-                                  re.IGNORECASE):
+                                  re.IGNORECASE) \
+                and not (after and after[0].lower() in _AS_OFTEN_NOUNS
+                         and re.search(r"\w(?<!\bof)\s+(?:the|a|an)\s+[\w’'-]+$",
+                                       named.strip(" ?.,"), re.IGNORECASE)):
             speaker = who
     kind = next((name for name, pattern in _TYPES if pattern.search(text)), "other")
     focus = focus_of(text)

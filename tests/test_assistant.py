@@ -321,6 +321,9 @@ def test_a_reporting_word_after_an_article_is_no_speakers_verb():
 
     assert analyse("What is the compound in bread that gets the blame for it?").speaker is None
     assert analyse("What did the team's coach say about the loss?").speaker == "the team's coach"
+    # a reporting word as often a noun, after an article and a word inside the question
+    assert analyse("Why did the singer put off the big reveal she teased?").speaker is None
+    assert analyse("What did the spokesman call the decision?").speaker == "the spokesman"
 
 
 def test_a_speaker_is_known_by_a_surname_spelt_one_letter_otherwise_after_their_given_name():

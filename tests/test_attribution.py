@@ -184,6 +184,8 @@ def test_whose_words_a_question_asks_for(question, speaker, surname):
     ("What has Tesla posted in quarterly profit?", None),
     ("What message did the flag send?", None),
     ("According to the report, what caused the crash?", None),
+    ("What worry did Ana Roe of Open Net raise about the apps?", "Ana Roe of Open Net"),
+    ("What concerns did the mayor express about the plan?", "the mayor"),
 ])
 def test_other_ways_of_asking_for_someones_words(question, speaker):
     from assistant.question import analyse
@@ -466,6 +468,40 @@ def test_it_said_is_the_body_named_last():
     assert speakers["“We are sorry,” it said."] == "Baltic Ferry Company"
     unnamed = "Critics were not convinced.\n\n“We had a power cut,” it said."
     assert _speakers_of(unnamed)["“We had a power cut,” it said."] is None
+
+
+def test_it_said_after_a_one_word_speaker_is_that_speaker():
+    """"Velko said ... ¶ “...,” it said": the one-word speaker named since the last body
+    (a name no person was named by), not the holiday named before it."""
+    text = ("Workers had to stay through the Spring Festival holiday.\n\n"
+            "In a statement Thursday, Velko said it understood the concerns.\n\n"
+            "“We apologize for an input error,” it said.")
+    assert _speakers_of(text)["“We apologize for an input error,” it said."] == "Velko"
+    person = ("Ivo Dane spoke first. Dane said the plan would fail.\n\n"
+              "“We apologize,” it said.")
+    assert _speakers_of(person)["“We apologize,” it said."] is None
+
+
+def test_a_role_with_the_persons_name_beside_it_and_a_name_before_a_role():
+    """"The nominee in Ohio, Ann Roe, has said ...": the role and the name; "..., Ann Roe,
+    communications director at the council told ...": Roe, not the role after her name."""
+    speakers = _speakers_of(
+        "The Republican nominee in Ohio, Ann Roe, has said that the vote was “rigged.”\n\n"
+        "“The tide rises 2 meters,” depending on the hour, Jane Gardner, communications "
+        "director at the Climate Board told reporters.")
+    assert speakers["The Republican nominee in Ohio, Ann Roe, has said that the vote was "
+                    "“rigged.”"] == "The Republican nominee in Ohio Ann Roe"
+    assert speakers["“The tide rises 2 meters,” depending on the hour, Jane Gardner, "
+                    "communications director at the Climate Board told reporters."] \
+        == "Jane Gardner"
+
+
+def test_a_quotation_closed_by_a_straight_mark_after_a_curly_one_names_its_speaker():
+    """A quotation opened with “ in one sentence and closed with " in the next: the next
+    one's name after the close is the speaker of both, not words inside a new quotation."""
+    text = ("“All parties must respect the law. Civilians must be protected,\" Fabrizio "
+            "Carboni, the regional director, said in a statement.")
+    assert list(_speakers_of(text).values()) == ["Fabrizio Carboni"] * 2
 
 
 def test_she_is_the_person_named_last_by_surname_too():
