@@ -49,7 +49,8 @@ _CALLING = r"(?:called|calls|described|describes|labell?ed|termed|dubbed)"
 # after "said": any role words, then the name that ends the phrase ("said Wales-based writer
 # and translator Shara Atashi.", "said Karen Meech of the University of Hawaii")
 _AFTER_VERB = (rf"(?:[\w’'.\-]+\s+){{0,6}}{_NAME}"
-               r"(?=\s*(?:[,.;:!?(—–]|$|\s+(?:of|from|at|who|in|on|to|during)\b))")
+               r"(?=\s*(?:[,.;:!?(—–]|$|\s+(?:of|from|at|who|in|on|to|during|after|before|when|"
+               r"while|as)\b))")
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # and the accented letters of names ("Pörtner")
 _PERSON_RUN = (rf"[{_UPPER}][{_LOWER}][\w’'\-]+(?:\s+[{_UPPER}]\.)?"
                rf"(?:\s+[{_UPPER}][{_LOWER}][\w’'\-]+)+")
@@ -87,6 +88,7 @@ _QUOTE_MARK = re.compile(r"[“”\"]")
 _BREAK = re.compile(r"\n\s*\n")
 _IT_SAID = re.compile(rf"\b(?:it|It)\s+(?:also\s+|later\s+)?{SPEECH_VERBS}\b")
 _PRONOUNS = {"he", "she", "they", "we", "i"}
+_PRONOUN_SUBJECT = re.compile(r"^[\s“\"‘]*(?:He|She)\s")
 _PERSON = re.compile(rf"\b({_PERSON_RUN})\b")
 _NOT_PERSON = re.compile(r"\b(?:Inc|Corp|Company|Group|Agency|Department|Ministry|Council|"
                          r"Committee|Association|University|Party|Union|News|Times|Post|"
@@ -396,7 +398,9 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
             and not any(s <= m.start() < e for s, e, _ in full)]
         if speaking:
             last_person = (speaking, span)  # "Kartapolov said ...": the one speaking
-        elif named:
+        elif named and not (last_person and _PRONOUN_SUBJECT.match(bare)):
+            # (a sentence whose subject is "he" or "she" goes on about the person named
+            # last; those it names are others: "He thanked Biden ... ¶ “...,” he said.")
             last_person = (max(named)[1], span)
         for person in people + ([speaking] if speaking else []):
             surnames.add(person.split()[-1])

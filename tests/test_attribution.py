@@ -504,6 +504,19 @@ def test_a_quotation_closed_by_a_straight_mark_after_a_curly_one_names_its_speak
     assert list(_speakers_of(text).values()) == ["Fabrizio Carboni"] * 2
 
 
+def test_a_name_after_said_then_when_and_a_pronoun_subject_keep_the_speaker():
+    """"said Kishida after the first case": Kishida, and the quotation that follows his; a
+    sentence whose subject is "he" goes on about him, so the people it names do not take
+    over "he said"."""
+    speakers = _speakers_of(
+        "“We must act,” said Ota Kishi after the first case was found. “Better too much.”\n\n"
+        "“We are proud,” said Jon Ferro, the union's president.\n\n"
+        "He thanked Ida Bram and the officials for the deal.\n\n"
+        "“Everybody pulled together,” he said.")
+    assert speakers["“Better too much.”"] == "Ota Kishi"
+    assert speakers["“Everybody pulled together,” he said."] == "Jon Ferro"
+
+
 def test_she_is_the_person_named_last_by_surname_too():
     """"she said" is the last person named: by a full name, or by the surname of a person
     named before (a blog's three capitalised words named in between are no later)."""
