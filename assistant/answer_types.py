@@ -22,7 +22,9 @@ from embeddings.timeframe import MONTHS, WEEKDAYS
 # that names a quantity and ends the phrase after "what": determiners and possessives, then
 # at most one other word ("interest", "death") before it
 _AUX = r"(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)"
-_DETERMINERS = r"(?:the|a|an|its|their|his|her|this|that|these|those|our|your|[\w’'-]+['’]s)"
+# (a possessive may follow a name's other words: "Anna Hall's")
+_DETERMINERS = (r"(?:the|a|an|its|their|his|her|this|that|these|those|our|your|"
+                r"(?:[A-Z][\w’'-]*\s+){0,3}[\w’'-]+['’]s)")
 _PHRASE_ENDS = (rf"(?=\s*(?:[?,.;]|$)|\s+(?:of|in|for|at|on|from|to|by|during|after|before|"
                 rf"when|that|{_AUX})\b)")
 
@@ -40,6 +42,10 @@ def _which(words: str) -> str:
             rf"(?:\s+(?!{_AUX}\b)[\w’'-]+){{0,3}}?\s+")
 
 
+# where a question word that asks stands: opening the question or a clause, or after a verb
+# of knowing or saying ("tell me when")
+_CLAUSE_START = (r"(?:^\W*(?:so|and|but|then|exactly)?\s*|[.?!,;:]\s*|\b(?:and|or|but)\s+|"
+                 r"\b(?:tell me|know|say|said|ask|asked|wonder|remember)\s+)")
 # the kinds, most specific first: the first whose pattern the question matches wins
 _ASKS = [
     ("comparison", r"\bby how (?:much|many)\b|\bhow much (?:more|less|higher|lower|bigger|"
@@ -65,8 +71,7 @@ _ASKS = [
                       "attendance|speed|vote|vote count|count")),
     # "when" that asks opens the question or a clause ("..., when is the next one?"); "what
     # were they waiting for when he told them ...?" asks for no date
-    ("date", r"(?:^\W*(?:so|and|but|then|exactly)?\s*|[.?!,;:]\s*|\b(?:and|or|but)\s+|\b(?:tell me|"
-             r"know|say|said|ask|asked|wonder|remember)\s+)when\b|"
+    ("date", _CLAUSE_START + r"when\b|"
              r"\bwhat (?:date|day|year|month|time)\b|"
              r"\bwhich (?:date|day|year|"
              r"month)\b|\bon what day\b"),
@@ -74,7 +79,9 @@ _ASKS = [
               r"island|continent|county|province|capital|venue|stadium|location|place|cities|"
               r"countries|counties)(?:s|es)?\b|"
               r"\bin what (?:country|city|state)\b"),
-    ("person", r"\bwho(?:m|se)?\b|" + _which("which|what|this") + r"(?:person|man|woman|player|athlete|"
+    # "who" that asks opens the question or a clause, like "when" ("what should people who
+    # are exposed do?" asks for no person)
+    ("person", _CLAUSE_START + r"who(?:m|se)?\b|\b(?:to|by|with|for|from|of)\s+whom\b|" + _which("which|what|this") + r"(?:person|man|woman|player|athlete|"
                r"politician|leader|actor|actress|singer|rapper|star|official|judge|senator|"
                r"governor|candidate|director|author|artist|musician|comedian|coach|ceo|"
                r"billionaire|celebrity|lawmaker|president|minister|journalist|scientist|men|women|"

@@ -69,6 +69,11 @@ def test_attribution_reads_any_text(text):
     ("What penalty did the club face?", "penalty"),
     ("When does the ban take effect?", "date"),
     ("What did the minister say about the ban?", "other"),
+    # a possessive after a name's other words; "who" inside a clause is no question word
+    ("What was Ann Lee's final points total in the race?", "count"),
+    ("What should people who are exposed do after a week?", "other"),
+    ("The man was arrested on Monday. Who is he?", "person"),
+    ("To whom did she give the award?", "person"),
 ])
 def test_what_a_question_asks_for(question, kind):
     assert wanted(question).kind == kind
