@@ -48,8 +48,9 @@ def missing_rare_term(question: Question, passages: str, idf: dict[str, float],
 
 
 RELATED_PREFIX = 8  # letters a lower-case word shares with its relative ("bioethic-ist/-s")
-# a hyphenated word's first part that only modifies the rest ("co-writing": writing)
-_MODIFIER_PARTS = frozenset("co re ex non pre post anti pro self semi multi".split())
+# a hyphenated word's first part that only modifies the rest ("co-writing": writing, "mid-2020":
+# 2020)
+_MODIFIER_PARTS = frozenset("co re ex non pre post anti pro self semi multi mid".split())
 
 
 def _written_lower(term: str, text: str) -> bool:

@@ -361,6 +361,11 @@ def test_a_rare_word_held_as_its_relative_is_not_missing():
     assert missing_rare_term(analyse("What did the bioethicist say?"), passage, idf) == 0.0
     assert missing_rare_term(analyse("Who is co-writing the film?"), passage, idf) == 0.0
     assert missing_rare_term(analyse("What did Bioethicsville say?"), passage, idf) == 11.0
+    # "mid-2020" is held by 2020, "mid-2021" is not
+    idf = {"mid-2020": 9.0, "mid-2021": 9.0}
+    dated = "Prices rose after June 2020."
+    assert missing_rare_term(analyse("How much did prices rise since mid-2020?"), dated, idf) == 0
+    assert missing_rare_term(analyse("How much did prices rise since mid-2021?"), dated, idf) == 9
 
 
 def test_words_announced_by_the_sentence_before_are_quoted_with_it(encoder):
