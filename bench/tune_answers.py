@@ -29,12 +29,13 @@ from bench.common import (DEV_ANSWERS, UNANSWERABLE, gold_bodies,  # noqa: E402
 
 EMBED_AT_MOST = 64  # sentences embedded a question: evidence.EMBED_AT_MOST (16), with room to spare
 FEATURES = ("similarity", "coverage", "names", "kind", "rank_prior", "speaker", "answer",
-            "focus", "focus_similarity", "near")
+            "focus", "focus_similarity", "near", "unfinished")
 GRID = {"similarity": [0.3, 0.4, 0.5, 0.6, 0.8], "coverage": [0.1, 0.2, 0.3, 0.4, 0.6],
         "names": [0.0, 0.1, 0.15, 0.25, 0.4], "kind": [0.0, 0.04, 0.08, 0.15, 0.25],
         "rank": [0.0, 0.05, 0.1, 0.2, 0.3], "speaker": [0.5],
         "answer": [0.0, 0.05, 0.1, 0.15, 0.25, 0.4], "focus": [0.0, 0.1, 0.2, 0.4],
-        "focus_similarity": [0.0, 0.2, 0.4, 0.6], "near": [0.0, 0.05, 0.1, 0.2]}
+        "focus_similarity": [0.0, 0.2, 0.4, 0.6], "near": [0.0, 0.05, 0.1, 0.2],
+        "unfinished": [0.0, -0.1, -0.2]}
 
 
 def _holds(answer: str, text: str, sentence: bool) -> bool:

@@ -445,3 +445,19 @@ def test_a_peoples_name_is_held_by_its_countrys():
     assert _name_held("japanes", _words("He flew to Japan."))
     assert not _name_held("australian", _words("A restaurant in Melbourne."))
     assert not _name_held("sunbury", _words("The sun rose over Sunderland."))
+
+
+def test_a_line_no_sentence_ends_is_scored_below_the_same_words_as_a_sentence(encoder):
+    """A headline, a link to another story or a caption in the body ("Wade overturned:
+    What we know") is no sentence of the story: it ranks behind the same words ended as
+    one."""
+    from assistant.evidence import candidates, score
+    from assistant.question import analyse
+    from embeddings import Hit
+
+    body = "Court overturns the ruling: what we know\n\nCourt overturns the ruling: what we know."
+    hit = Hit(1, Article(id="a1", title="t", body=body), 0, len(body), body, 1.0)
+    headline, sentence = candidates([hit])
+    score(analyse("What did the court overturn?"), [headline, sentence], encoder.encode)
+    assert headline.scores["unfinished"] == 1.0 and sentence.scores["unfinished"] == 0.0
+    assert sentence.score > headline.score
