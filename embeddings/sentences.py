@@ -137,11 +137,43 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# where the splitter takes an abbreviation for a sentence's end: a title ("...approach. |
+# Sen. | Josh Hawley said", "...fine. Rep. | Ilhan Omar spoke") and "versus" ("Roe v. | Wade")
+_TITLE_END = re.compile(
+    r"(?:^|(?<=\s))(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Lt|Gen|Col|Sgt|Capt|Cpl|Adm|Maj|Prof|Rev|St|"
+    r"Supt|Det|Atty|Insp|Cmdr|Hon|Fr|Pres)\.$")
+_VERSUS_END = re.compile(r"\s(?:v|vs)\.$")
+
+
+def _join_abbreviations(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The splitter's spans, less its cuts after an abbreviation: the words after "v." go
+    on the same sentence; a title goes with the name after it, a sentence of its own
+    before it ending at its last full stop."""
+    out: list[tuple[int, int]] = []
+    carry: int | None = None  # where a title cut off the span before begins
+    for i, (s, e) in enumerate(spans):
+        if carry is not None:
+            s, carry = carry, None
+        elif out and _VERSUS_END.search(paragraph[out[-1][0]:out[-1][1]].rstrip()):
+            s = out.pop()[0]
+        text = paragraph[s:e].rstrip()
+        title = _TITLE_END.search(text)
+        if title and (title.start() == 0 or text[:title.start()].rstrip().endswith(
+                (".", "!", "?", "”", '"'))) and i < len(spans) - 1:
+            carry = s + title.start()
+            if title.start() == 0:
+                continue
+            e = s + len(text[:title.start()].rstrip())
+        out.append((s, e))
+    return out
+
+
 def _paragraph_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The sentences of the paragraph text[start:end], as offsets into `text`."""
     paragraph = text[start:end]
     spans = []
-    for s, e in _merge_open_quotes(paragraph, _blingfire_spans(paragraph)):
+    for s, e in _merge_open_quotes(paragraph, _join_abbreviations(
+            paragraph, _blingfire_spans(paragraph))):
         s, e = _trim(text, start + s, start + e)
         if e > s:
             spans.append((s, e))

@@ -55,6 +55,14 @@ def test_quotation_spanning_sentences_stays_whole():
     assert body[spans[1][0]:spans[1][1]] == "Next one."
 
 
+def test_a_title_or_versus_the_splitter_cuts_after_stays_with_the_words_after_it():
+    body = ("Critics have hedged. Sen. Josh Hawley, who wrote a bill, said he would be fine."
+            "\n\nLt. Jason Borneo agreed. Roe v. Wade overturned. Yes. Sen.")
+    assert [body[s:e] for s, e in sentence_spans(body)] == [
+        "Critics have hedged.", "Sen. Josh Hawley, who wrote a bill, said he would be fine.",
+        "Lt. Jason Borneo agreed.", "Roe v. Wade overturned.", "Yes.", "Sen."]
+
+
 def test_sentences_never_cross_paragraphs():
     body = "First paragraph without a full stop\n\nSecond paragraph. Two sentences."
     texts = [body[s:e] for s, e in sentence_spans(body)]
