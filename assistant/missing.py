@@ -44,7 +44,18 @@ def missing_rare_term(question: Question, passages: str, idf: dict[str, float],
     prefixes = {w[:RELATED_PREFIX] for w in words if len(w) >= RELATED_PREFIX}
     return max((idf.get(t, 0.0) for t in question.terms if not has_term(t, words)
                 and not (_written_lower(t, question.text) and _related_held(t, words, prefixes))
-                and not (t in unseen and stem(t) in ASKING_VERBS)), default=0.0)
+                and not (t in unseen and stem(t) in ASKING_VERBS)
+                and not _quarter_held(t, words)), default=0.0)
+
+
+_QUARTER = re.compile(r"q([1-4])")
+_ORDINALS = ("first", "second", "third", "fourth")
+
+
+def _quarter_held(term: str, words: set[str]) -> bool:
+    """A quarter's short form ("Q3") held as words: "the third quarter"."""
+    m = _QUARTER.fullmatch(term)
+    return m is not None and {stem(_ORDINALS[int(m.group(1)) - 1]), stem("quarter")} <= words
 
 
 RELATED_PREFIX = 8  # letters a lower-case word shares with its relative ("bioethic-ist/-s")

@@ -361,6 +361,11 @@ def test_a_rare_word_held_as_its_relative_is_not_missing():
     assert missing_rare_term(analyse("What did the bioethicist say?"), passage, idf) == 0.0
     assert missing_rare_term(analyse("Who is co-writing the film?"), passage, idf) == 0.0
     assert missing_rare_term(analyse("What did Bioethicsville say?"), passage, idf) == 11.0
+    # a quarter's short form by its words
+    idf = {"q3": 9.0}
+    said = "Sales rose in the third quarter."
+    assert missing_rare_term(analyse("What did she say about Q3 sales?"), said, idf) == 0
+    assert missing_rare_term(analyse("What did she say about Q3 sales?"), "Sales rose.", idf) == 9
     # "mid-2020" is held by 2020, "mid-2021" is not
     idf = {"mid-2020": 9.0, "mid-2021": 9.0}
     dated = "Prices rose after June 2020."
