@@ -128,7 +128,8 @@ class Assistant:
         articles = {h.article.id: h.article for h in hits}
         copies = {h.article.id: h.copies for h in hits if h.copies}
         bodies = {aid: a.body for aid, a in articles.items()}
-        chosen = self._choose(cands, bodies) if self._answers(answer.evidence) else []
+        chosen = self._choose(cands, bodies, q.speaker is not None) \
+            if self._answers(answer.evidence) else []
         if not chosen:
             answer.see_also = self._sources(self._distinct_articles(hits)[:3], articles, copies)
             return answer
@@ -142,8 +143,11 @@ class Assistant:
                 and (evidence["passage_similarity"] >= PASSAGE_SIMILARITY
                      or evidence["best_sentence"] >= STRONG_SENTENCE))
 
-    def _choose(self, cands: list[Candidate], bodies: dict[str, str]) -> list[list[Candidate]]:
-        """Groups of near-identical sentences (wire copies), best first, at most MAX_QUOTES."""
+    def _choose(self, cands: list[Candidate], bodies: dict[str, str],
+                words_asked: bool = False) -> list[list[Candidate]]:
+        """Groups of near-identical sentences (wire copies), best first, at most MAX_QUOTES;
+        where someone's words are asked for (`words_asked`), a quote of theirs goes on with
+        the sentence after it that is theirs too (`_words_go_on`)."""
         ranked = sorted(cands, key=lambda c: -c.score)
         if not ranked:
             return []
@@ -163,7 +167,32 @@ class Assistant:
             elif not self._joined(cand, groups, bodies) and len(groups) < MAX_QUOTES \
                     and not self._overlaps(cand, groups):
                 groups.append((words, [cand]))
-        return self._with_top_passage(ranked, [g for _, g in groups])
+        chosen = self._with_top_passage(ranked, [g for _, g in groups])
+        return self._words_go_on(chosen, cands, bodies) if words_asked else chosen
+
+    @staticmethod
+    def _words_go_on(groups: list[list[Candidate]], cands: list[Candidate],
+                     bodies: dict[str, str]) -> list[list[Candidate]]:
+        """A quote of the asked speaker's words goes on to the next sentence of its paragraph
+        where that sentence is the same speaker's words and no other quote: "“Because this
+        virus is an unknown ...,” said Kishida. “In a crisis, it's better to do too much.”"
+        (Chosen on the old dev halves, tune2, tune3 and the even quiz: must-quote 0.792 ->
+        0.794, one tune3 question; 11 of 403 dev answers changed, the rest unchanged.)"""
+        after = {(c.article_id, c.previous[0]): c for c in cands if c.previous}
+        quoted = {(c.article_id, c.start) for g in groups for c in g}
+        out = []
+        for group in groups:
+            lead = group[0]
+            nxt = after.get((lead.article_id, lead.start))
+            if len(group) == 1 and nxt is not None and (nxt.article_id, nxt.start) not in quoted \
+                    and lead.scores.get("speaker") == 1.0 and nxt.speech.speaker \
+                    and nxt.speech.speaker == lead.speech.speaker \
+                    and "\n" not in bodies[lead.article_id][lead.end:nxt.start]:
+                quoted.add((nxt.article_id, nxt.start))
+                group = [replace(lead, end=nxt.end,
+                                 text=bodies[lead.article_id][lead.start:nxt.end])]
+            out.append(group)
+        return out
 
     def _joined(self, cand: Candidate, groups: list[tuple[frozenset[str], list[Candidate]]],
                 bodies: dict[str, str]) -> bool:

@@ -466,3 +466,25 @@ def test_a_line_no_sentence_ends_is_scored_below_the_same_words_as_a_sentence(en
     score(analyse("What did the court overturn?"), [headline, sentence], encoder.encode)
     assert headline.scores["unfinished"] == 1.0 and sentence.scores["unfinished"] == 0.0
     assert sentence.score > headline.score
+
+
+def test_the_speakers_words_go_on_into_the_next_sentence_of_theirs(encoder):
+    """A quote of the asked speaker's words takes the next sentence of the paragraph that
+    is theirs too (the quotation goes on), but not a sentence of someone else's."""
+    from assistant.evidence import candidates, score
+    from assistant.question import analyse
+    from embeddings import Hit
+
+    body = ("“Because this virus is unknown we must use all our resources,” said Ota Kishi "
+            "after the first case. “We hope to see tourists again by the spring.” Critics "
+            "said the ban was too harsh. “It is a disaster,” said Ivo Dane.")
+    hit = Hit(1, Article(id="a1", title="t", body=body), 0, len(body), body, 1.0)
+    cands = candidates([hit])
+    score(analyse("How did Ota Kishi justify the border closure?"), cands, encoder.encode)
+    first, _, critics, dane = cands
+    (quote,), = Assistant._words_go_on([[first]], cands, {"a1": body})
+    assert body[quote.start:quote.end] == quote.text
+    assert quote.text.startswith("“Because") and quote.text.endswith("by the spring.”")
+    # someone else's words, or words already quoted, do not go on with it
+    assert Assistant._words_go_on([[critics]], cands, {"a1": body}) == [[critics]]
+    assert Assistant._words_go_on([[first], [cands[1]]], cands, {"a1": body})[0] == [first]
