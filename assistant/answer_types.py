@@ -108,8 +108,9 @@ _VALUE = {
     "percent": re.compile(rf"\b{_NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b)|"
                           rf"\b(?:half|a third|a quarter|two-thirds|three-quarters|majority|"
                           rf"one in {_NUM})\b", re.IGNORECASE),
-    "duration": re.compile(rf"\b{_NUM}[\s-]+(?:seconds?|minutes?|hours?|days?|weeks?|months?|"
-                           rf"years?|decades?|centuries)\b|\blife (?:sentence|in prison)\b",
+    "duration": re.compile(rf"\b(?:{_NUM}|an?)[\s-]+(?:seconds?|minutes?|hours?|days?|weeks?|"
+                           rf"months?|years?|decades?|century|centuries)\b|"
+                           rf"\blife (?:sentence|in prison)\b",
                            re.IGNORECASE),
     "count": re.compile(rf"\b{_NUM}\b", re.IGNORECASE),
     "date": re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|"

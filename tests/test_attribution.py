@@ -93,6 +93,9 @@ def test_what_a_question_asks_for(question, kind):
     ("Who won the Australian Open?", "Rafael Nadal won the title after five sets.", 1.0),
     ("Who won the Australian Open?", "The Australian Open final was an epic.", 0.0),
     ("By how much did prices rise?", "Prices rose from 3% to 5% in May.", 1.0),
+    # a duration of one unit, said with "a"
+    ("How long is the singer barred from the awards?", "The academy banned him for a decade.",
+     1.0),
 ])
 def test_a_new_value_of_the_kind_asked_for(question, sentence, score):
     assert answer_score(wanted(question), sentence) == score
