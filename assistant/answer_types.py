@@ -22,9 +22,10 @@ from embeddings.timeframe import MONTHS, WEEKDAYS
 # that names a quantity and ends the phrase after "what": determiners and possessives, then
 # at most one other word ("interest", "death") before it
 _AUX = r"(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could)"
-# (a possessive may follow a name's other words: "Anna Hall's")
+# (a possessive may follow a name's other words, capitalised and without an apostrophe:
+# "Anna Hall's"; one way only to read them, or a run of possessives backtracks for seconds)
 _DETERMINERS = (r"(?:the|a|an|its|their|his|her|this|that|these|those|our|your|"
-                r"(?:[A-Z][\w’'-]*\s+){0,3}[\w’'-]+['’]s)")
+                r"(?:(?-i:[A-Z])[\w-]*\s+){0,3}[\w’'-]+['’]s)")
 _PHRASE_ENDS = (rf"(?=\s*(?:[?,.;]|$)|\s+(?:of|in|for|at|on|from|to|by|during|after|before|"
                 rf"when|that|{_AUX})\b)")
 
@@ -79,9 +80,9 @@ _ASKS = [
               r"island|continent|county|province|capital|venue|stadium|location|place|cities|"
               r"countries|counties)(?:s|es)?\b|"
               r"\bin what (?:country|city|state)\b"),
-    # "who" that asks opens the question or a clause, like "when" ("what should people who
-    # are exposed do?" asks for no person)
-    ("person", _CLAUSE_START + r"who(?:m|se)?\b|\b(?:to|by|with|for|from|of)\s+whom\b|" + _which("which|what|this") + r"(?:person|man|woman|player|athlete|"
+    # "who" asks for a person unless another question word asked before it ("what should
+    # people who are exposed do?" asks for no person; "name the player who scored" does)
+    ("person", r"^(?:(?!\b(?:what|which|how|where|when|why)\b).)*\bwho(?:m|se)?\b|" + _which("which|what|this") + r"(?:person|man|woman|player|athlete|"
                r"politician|leader|actor|actress|singer|rapper|star|official|judge|senator|"
                r"governor|candidate|director|author|artist|musician|comedian|coach|ceo|"
                r"billionaire|celebrity|lawmaker|president|minister|journalist|scientist|men|women|"

@@ -178,20 +178,17 @@ class Assistant:
         virus is an unknown ...,” said Kishida. “In a crisis, it's better to do too much.”"
         (Chosen on the old dev halves, tune2, tune3 and the even quiz: must-quote 0.792 ->
         0.794, one tune3 question; 11 of 403 dev answers changed, the rest unchanged.)"""
-        after = {(c.article_id, c.previous[0]): c for c in cands if c.previous}
-        quoted = {(c.article_id, c.start) for g in groups for c in g}
-        out = []
-        for group in groups:
+        after = {(c.article_id, c.previous[1]): c for c in cands if c.previous}
+        out = [list(g) for g in groups]
+        for i, group in enumerate(out):
             lead = group[0]
-            nxt = after.get((lead.article_id, lead.start))
-            if len(group) == 1 and nxt is not None and (nxt.article_id, nxt.start) not in quoted \
-                    and lead.scores.get("speaker") == 1.0 and nxt.speech.speaker \
-                    and nxt.speech.speaker == lead.speech.speaker \
-                    and "\n" not in bodies[lead.article_id][lead.end:nxt.start]:
-                quoted.add((nxt.article_id, nxt.start))
-                group = [replace(lead, end=nxt.end,
-                                 text=bodies[lead.article_id][lead.start:nxt.end])]
-            out.append(group)
+            nxt = after.get((lead.article_id, lead.end))  # (after a quote joined already too)
+            if len(group) == 1 and nxt is not None and lead.scores.get("speaker") == 1.0 \
+                    and nxt.speech.speaker and nxt.speech.speaker == lead.speech.speaker \
+                    and "\n" not in bodies[lead.article_id][lead.end:nxt.start] \
+                    and not Assistant._overlaps(nxt, [(None, g) for g in out[:i] + out[i + 1:]]):
+                out[i] = [replace(lead, end=nxt.end,
+                                  text=bodies[lead.article_id][lead.start:nxt.end])]
         return out
 
     def _joined(self, cand: Candidate, groups: list[tuple[frozenset[str], list[Candidate]]],

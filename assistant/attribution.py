@@ -57,7 +57,9 @@ _PERSON_RUN = (rf"[{_UPPER}][{_LOWER}][\w’'\-]+(?:\s+[{_UPPER}]\.)?"
 # "..., Jane Roe, communications director at the council told reporters": a person's name,
 # then a role the text leaves without its closing comma (a person only: see `_speakers_in`)
 _NAME_THEN_ROLE = re.compile(rf"(?:^|[,;:]\s+)(?P<who>{_PERSON_RUN}),\s+"
-                             r"(?!(?:has|had|have|also|later|then|previously|who)\b)"
+                             r"(?!(?:has|had|have|also|later|then|previously|who|whose|which|"
+                             r"that|most|many|some|all|few|several|both|other|others|they|we|"
+                             r"he|she|it)\b)"
                              rf"[a-z][^,“”\"]{{1,80}}?\s+{SPEECH_VERBS}\b")
 _PATTERNS = [
     # "...," the coach Jane Roe said / "...," she said
@@ -88,7 +90,7 @@ _QUOTE_MARK = re.compile(r"[“”\"]")
 _BREAK = re.compile(r"\n\s*\n")
 _IT_SAID = re.compile(rf"\b(?:it|It)\s+(?:also\s+|later\s+)?{SPEECH_VERBS}\b")
 _PRONOUNS = {"he", "she", "they", "we", "i"}
-_PRONOUN_SUBJECT = re.compile(r"^[\s“\"‘]*(?:He|She)\s")
+_PRONOUN_SUBJECT = re.compile(r"^[\s“\"‘]*(He|She)\s")
 _PERSON = re.compile(rf"\b({_PERSON_RUN})\b")
 _NOT_PERSON = re.compile(r"\b(?:Inc|Corp|Company|Group|Agency|Department|Ministry|Council|"
                          r"Committee|Association|University|Party|Union|News|Times|Post|"
@@ -136,7 +138,8 @@ def _unquoted(sentence: str, goes_on: bool = False) -> str:
         return quoted[0] + re.sub(r"\w", "x", inner) + (quoted[-1] if closed else "")
 
     head = ""
-    if goes_on and (first := _QUOTE_MARK.search(sentence)) and first.group() != "“":
+    if goes_on and not _QUOTE_OPEN.match(sentence) \
+            and (first := _QUOTE_MARK.search(sentence)) and first.group() != "“":
         head = re.sub(r"\w", "x", sentence[:first.start()]) + first.group()
         sentence = sentence[first.end():]
     return head + _QUOTED.sub(blank, sentence)
@@ -159,9 +162,10 @@ def _speakers_in(sentence: str, goes_on: bool = False) -> list[str]:
             if who.split()[0].lower() in _SENTENCE_START and len(who.split()) == 1 \
                     or (pattern is _NAME_THEN_ROLE and not person_names(who)):
                 continue
-            named = person_names(m.groupdict().get("aside") or "")
-            if named and re.match(_ROLE, who) and named[0] not in who:
-                who = f"{who} {named[0]}"
+            aside = (m.groupdict().get("aside") or "").strip()
+            if aside and person_names(aside) == [aside] and re.match(_ROLE, who) \
+                    and aside not in who:
+                who = f"{who} {aside}"
             if who not in found:
                 found.append(who)
     return found
@@ -337,6 +341,10 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
     is that speaker's from its start."""
     out: list[Speech] = []
     last_person: tuple[str, tuple[int, int]] | None = None
+    # the person named last, where a sentence about `last_person` ("He thanked Biden")
+    # named someone else; and that sentence's pronoun: only the other one may be them
+    last_named: tuple[str, tuple[int, int]] | None = None
+    kept_for: str | None = None
     last_body: tuple[str, tuple[int, int]] | None = None  # for "it said"
     last_speaking: tuple[str, tuple[int, int]] | None = None  # a one-word speaker after it
     people_words: set[str] = set()
@@ -359,7 +367,8 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
                 pronoun = re.search(rf"\b{re.escape(who)}\b", bare)
                 before = person_names(bare[:pronoun.start()]) if pronoun else []
                 here = (before[-1], span) if before else None
-                resolved = (here or last_person) if who.lower() in ("he", "she") else (
+                person = last_named if kept_for and who.lower() != kept_for else last_person
+                resolved = (here or person) if who.lower() in ("he", "she") else (
                     (previous.speaker, previous.named_in) if previous and previous.speaker
                     else None)
                 speech = Speech(resolved[0], resolved[1], True, also) if resolved else Speech(
@@ -385,10 +394,11 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         people = person_names(bare)  # a name inside a quotation is not who "he" is
         roles.sentences.append(bare)
         speaking = _person_speaking(speech.speaker) if speech.named_in == span else None
-        # a one-word speaker that names no person named before ("Foxconn said"): for a
+        # a one-word speaker that names no person named before, a name the text writes
+        # capitalised inside a sentence too ("Foxconn said"; not "Analysts said"): for a
         # later "it said", a body (as much as a person, for "he said")
         speaking_body = speaking is not None and speaking == speech.speaker \
-            and " " not in speaking and speaking not in surnames
+            and " " not in speaking and speaking not in surnames and speaking in proper
         # the person named last: by a full name, or by the surname of one named before
         # ("Soon after, Kryst built a blog, White Collar Glam. ¶ For her last question,
         # Kryst was asked ... ¶ “...,” she said.")
@@ -396,12 +406,17 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         named = [(end, p) for _, end, p in full] + [
             (m.end(), m.group()) for m in _CAPITALISED.finditer(bare) if m.group() in surnames
             and not any(s <= m.start() < e for s, e, _ in full)]
+        subject = _PRONOUN_SUBJECT.match(bare)
         if speaking:
-            last_person = (speaking, span)  # "Kartapolov said ...": the one speaking
-        elif named and not (last_person and _PRONOUN_SUBJECT.match(bare)):
-            # (a sentence whose subject is "he" or "she" goes on about the person named
-            # last; those it names are others: "He thanked Biden ... ¶ “...,” he said.")
-            last_person = (max(named)[1], span)
+            last_person, last_named, kept_for = (speaking, span), None, None  # the one speaking
+        elif named and last_person and subject:
+            # a sentence whose subject is "he" or "she" goes on about the person named last;
+            # those it names are others, for the other pronoun only ("He thanked Biden ...
+            # ¶ “...,” he said.": not Biden; "He named his successor, Ida Bram. “...,” she
+            # said": Bram)
+            last_named, kept_for = (max(named)[1], span), subject.group(1).lower()
+        elif named:
+            last_person, last_named, kept_for = (max(named)[1], span), None, None
         for person in people + ([speaking] if speaking else []):
             surnames.add(person.split()[-1])
         if speaking:  # (not a body resolved for "it said" or "the team said")

@@ -32,9 +32,10 @@ _REPORTING = (
 _SPEAKER = re.compile(
     r"\b(?:what|how|why|whom?)\s+(?:did|does|do|has|have|had|is|was)\s+(?P<who>.{1,80}?)\s+"
     rf"{_REPORTING}\b", re.IGNORECASE)
+_PREPOSITION = r"(?:of|at|in|on|for|from|with|by|to|about|over|under|near)"
 # reporting verbs as often nouns ("the big reveal", "a formal request")
 _AS_OFTEN_NOUNS = frozenset("""reveal request order answer demand promise pledge call comment
-reply joke tweet claim note""".split())
+reply joke tweet claim""".split())
 # what someone's words are called: "what was X's reaction", "what reason did X give"
 _UTTERANCE = (r"(?:reaction|response|reply|answer|explanation|message|warning|view|views|"
               r"position|stance|assessment|advice|argument|comment|comments|statement|verdict|"
@@ -142,14 +143,15 @@ def analyse(text: str) -> Question:
         # "what ... gets the blame": a reporting word after an article is a noun, no verb;
         # so is one of those as often nouns after an article and a word, inside the words
         # ("why did X put off the big reveal"; not "what did the spokesman call it")
-        after = text[m.end("who"):].split()[:1] if "who" in m.groupdict() and m.group("who") \
-            else []
+        after = re.findall(r"^\s*([\w’'-]+)", text[m.end("who"):]) \
+            if "who" in m.groupdict() and m.group("who") else []
         if who and who.lower() not in STOPWORDS and len(who) <= 80 \
                 and not re.search(r"\b(?:the|a|an|who|that|which)$", named.strip(" ?.,"),
                                   re.IGNORECASE) \
                 and not (after and after[0].lower() in _AS_OFTEN_NOUNS
-                         and re.search(r"\w(?<!\bof)\s+(?:the|a|an)\s+[\w’'-]+$",
-                                       named.strip(" ?.,"), re.IGNORECASE)):
+                         and re.search(r"\w\s+(?:the|a|an)\s+[\w’'-]+$", named.strip(" ?.,"))
+                         and not re.search(rf"\b{_PREPOSITION}\s+(?:the|a|an)\s+[\w’'-]+$",
+                                           named.strip(" ?.,"), re.IGNORECASE)):
             speaker = who
     kind = next((name for name, pattern in _TYPES if pattern.search(text)), "other")
     focus = focus_of(text)

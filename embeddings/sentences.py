@@ -148,7 +148,8 @@ _VERSUS_END = re.compile(r"\s(?:v|vs)\.$")
 def _join_abbreviations(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The splitter's spans, less its cuts after an abbreviation: the words after "v." go
     on the same sentence; a title goes with the name after it, a sentence of its own
-    before it ending at its last full stop."""
+    before it ending at its last full stop. (A cut inside a sentence, "backed by U.S. Sen. |
+    Ann Roe", and a title the splitter leaves inside the span before, stay as they are.)"""
     out: list[tuple[int, int]] = []
     carry: int | None = None  # where a title cut off the span before begins
     for i, (s, e) in enumerate(spans):
@@ -156,14 +157,16 @@ def _join_abbreviations(paragraph: str, spans: list[tuple[int, int]]) -> list[tu
             s, carry = carry, None
         elif out and _VERSUS_END.search(paragraph[out[-1][0]:out[-1][1]].rstrip()):
             s = out.pop()[0]
-        text = paragraph[s:e].rstrip()
+        raw = paragraph[s:e]
+        lead = len(raw) - len(raw.lstrip())  # (the regex fallback's spans start at a space)
+        text = raw.strip()
         title = _TITLE_END.search(text)
         if title and (title.start() == 0 or text[:title.start()].rstrip().endswith(
                 (".", "!", "?", "”", '"'))) and i < len(spans) - 1:
-            carry = s + title.start()
+            carry = s + lead + title.start()
             if title.start() == 0:
                 continue
-            e = s + len(text[:title.start()].rstrip())
+            e = s + lead + len(text[:title.start()].rstrip())
         out.append((s, e))
     return out
 

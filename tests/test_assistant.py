@@ -1,6 +1,7 @@
 """Extractive answers: the right sentences, verbatim, attributed, and 'not found' when so."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -488,3 +489,14 @@ def test_the_speakers_words_go_on_into_the_next_sentence_of_theirs(encoder):
     # someone else's words, or words already quoted, do not go on with it
     assert Assistant._words_go_on([[critics]], cands, {"a1": body}) == [[critics]]
     assert Assistant._words_go_on([[first], [cands[1]]], cands, {"a1": body})[0] == [first]
+    # a quote already joined over two sentences goes on from its end, and the asked
+    # speaker's words stop at someone else's
+    other = ("“We must act now,” said Ota Kishi. “We closed the border for a reason,” he "
+             "said. “We will open it in spring,” he added. Ivo Dane said it was a disaster.")
+    hit = Hit(1, Article(id="a2", title="t", body=other), 0, len(other), other, 1.0)
+    said = candidates([hit])
+    score(analyse("How did Ota Kishi justify the border closure?"), said, encoder.encode)
+    kishi, _, third, dane = said
+    assert third.speech.speaker == kishi.speech.speaker != dane.speech.speaker
+    joined = replace(kishi, end=third.end, text=other[kishi.start:third.end])
+    assert Assistant._words_go_on([[joined]], said, {"a2": other}) == [[joined]]

@@ -74,6 +74,8 @@ def test_attribution_reads_any_text(text):
     ("What should people who are exposed do after a week?", "other"),
     ("The man was arrested on Monday. Who is he?", "person"),
     ("To whom did she give the award?", "person"),
+    ("Name the player who scored the goal.", "person"),
+    ("In whose honour was the bridge named?", "person"),
 ])
 def test_what_a_question_asks_for(question, kind):
     assert wanted(question).kind == kind
@@ -362,6 +364,10 @@ def test_a_run_of_spaces_in_a_sentence_reads_quickly_and_names_no_one():
     assert len(attribute(text, sentence_spans(text))) >= 1  # (once minutes of backtracking)
 
 
+def test_a_run_of_possessives_in_a_question_reads_quickly():
+    assert wanted("what " + "x's " * 40 + "zz?").kind == "other"  # (once seconds of backtracking)
+
+
 def test_who_a_description_names_and_who_is_a_person():
     from assistant.attribution import person_names
 
@@ -502,6 +508,25 @@ def test_a_role_with_the_persons_name_beside_it_and_a_name_before_a_role():
     assert speakers["“The tide rises 2 meters,” depending on the hour, Jane Gardner, "
                     "communications director at the Climate Board told reporters."] \
         == "Jane Gardner"
+
+
+def test_readings_that_keep_the_speaker_they_had():
+    """A quotation reopened with a straight mark in a new paragraph is still the speaker's;
+    "it said" is no capitalised common noun that spoke ("Analysts said"); a sentence about
+    "he" leaves the person it names to "she"; a role's name beside it only where it is a
+    name alone; a name after a preposition and a quantifier's role are no name and role."""
+    reopened = _speakers_of('Ann Lee leads the team.\n\n"We will win.\n\n"More work is '
+                            'ahead," she said.')
+    assert reopened['"We will win.'] == reopened['"More work is ahead," she said.'] == "Ann Lee"
+    analysts = "Apple unveiled a phone. Analysts said demand is strong.\n\n“We won,” it said."
+    assert _speakers_of(analysts)["“We won,” it said."] != "Analysts"
+    she = _speakers_of("Ivo Dane spoke first.\n\nHe introduced his successor, Ida Bram.\n\n"
+                       "“I am honoured,” she said.")
+    assert she["“I am honoured,” she said."] == "Ida Bram"
+    assert list(_speakers_of("The company, led by Jane Roe, said it would.").values()) == [
+        "The company"]
+    assert list(_speakers_of("Unlike Joe Biden, most Republicans said no.").values()) == [
+        "most Republicans"]
 
 
 def test_a_quotation_closed_by_a_straight_mark_after_a_curly_one_names_its_speaker():

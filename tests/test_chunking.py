@@ -63,6 +63,15 @@ def test_a_title_or_versus_the_splitter_cuts_after_stays_with_the_words_after_it
         "Lt. Jason Borneo agreed.", "Roe v. Wade overturned.", "Yes.", "Sen."]
 
 
+def test_a_title_cut_off_by_the_fallback_splitter_stays_with_the_name_after_it():
+    from embeddings.sentences import _FALLBACK, _join_abbreviations
+
+    paragraph = "It was over. Sen. Ann Roe said so."
+    spans = [(m.start(), m.end()) for m in _FALLBACK.finditer(paragraph)]
+    assert [paragraph[s:e] for s, e in _join_abbreviations(paragraph, spans)] == [
+        "It was over.", "Sen. Ann Roe said so."]
+
+
 def test_sentences_never_cross_paragraphs():
     body = "First paragraph without a full stop\n\nSecond paragraph. Two sentences."
     texts = [body[s:e] for s, e in sentence_spans(body)]
