@@ -500,3 +500,27 @@ def test_the_speakers_words_go_on_into_the_next_sentence_of_theirs(encoder):
     assert third.speech.speaker == kishi.speech.speaker != dane.speech.speaker
     joined = replace(kishi, end=third.end, text=other[kishi.start:third.end])
     assert Assistant._words_go_on([[joined]], said, {"a2": other}) == [[joined]]
+
+
+def test_whole_articles_add_every_sentence_of_the_top_article(shared_index):
+    from assistant.evidence import candidates
+
+    hits = shared_index.search("What did Lavrov say?")
+    top = hits[0].article
+    few, whole = candidates(hits, 0), candidates(hits, 1)
+    assert len(whole) > len(few)
+    starts = {c.start for c in whole if c.article_id == top.id}
+    from embeddings.sentences import sentence_spans
+    assert {s for s, _ in sentence_spans(top.body)} - starts <= {
+        s for s, e in sentence_spans(top.body) if e - s > 1200}
+    for c in whole:  # every candidate is its body's own text
+        assert c.text == {h.article.id: h.article for h in hits}[c.article_id].body[c.start:c.end]
+    # a sentence no retrieved passage holds ranks OUTSIDE_RANK hits behind its article's
+    # first passage (at most as far back as the last hit)
+    from assistant.evidence import OUTSIDE_RANK
+
+    inside = {(c.article_id, c.start) for c in few}
+    outside = [c for c in whole if (c.article_id, c.start) not in inside]
+    first = next(i for i, h in enumerate(hits) if h.article.id == top.id)
+    assert outside and all(c.hit_rank == min(first + OUTSIDE_RANK, len(hits)) for c in outside)
+    assert all(c.hit_rank < len(hits) for c in whole if (c.article_id, c.start) in inside)

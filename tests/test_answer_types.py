@@ -1,0 +1,102 @@
+"""Answer types: what kind of value a question asks for, and whether a sentence holds a new one."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer_types import answer_score, wanted
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("What well-known company announced a stock split?", "organisation"),
+    ("In which US city is the menorah located?", "place"),
+    ("Which tennis star won the title?", "person"),
+    ("How many Republicans supported the bill?", "count"),
+    ("How much could the minimum wage rise to?", "money"),
+    ("What share of voters backed the plan?", "percent"),
+    ("By how much did prices rise?", "comparison"),
+    ("How long will the ban last?", "duration"),
+    ("What penalty did the club face?", "penalty"),
+    ("When does the ban take effect?", "date"),
+    ("What did the minister say about the ban?", "other"),
+    # a possessive after a name's other words; "who" inside a clause is no question word
+    ("What was Ann Lee's final points total in the race?", "count"),
+    ("What should people who are exposed do after a week?", "other"),
+    ("The man was arrested on Monday. Who is he?", "person"),
+    ("To whom did she give the award?", "person"),
+    ("Name the player who scored the goal.", "person"),
+    ("In whose honour was the bridge named?", "person"),
+])
+def test_what_a_question_asks_for(question, kind):
+    assert wanted(question).kind == kind
+
+
+
+@pytest.mark.parametrize("question, sentence, score", [
+    # the sentence that repeats the question holds nothing new; the answer does
+    ("Which company announced a 20-for-1 stock split?",
+     "The company announced Wednesday a 20-for-1 stock split.", 0.0),
+    ("Which company announced a 20-for-1 stock split?",
+     "If the split were to happen today, Amazon’s stock would be worth $139.", 1.0),
+    ("How many Republicans supported the bill?",
+     "The Senate passed the bill with 12 Republicans joining Democrats.", 1.0),
+    ("How much could the minimum wage rise to?", "The council could raise it to $22 an hour.",
+     1.0),
+    ("How much could the minimum wage rise to?", "The governor signed the law on Monday.", 0.0),
+    ("Who won the Australian Open?", "Rafael Nadal won the title after five sets.", 1.0),
+    ("Who won the Australian Open?", "The Australian Open final was an epic.", 0.0),
+    ("By how much did prices rise?", "Prices rose from 3% to 5% in May.", 1.0),
+    # a duration of one unit, said with "a"
+    ("How long is the singer barred from the awards?", "The academy banned him for a decade.",
+     1.0),
+])
+def test_a_new_value_of_the_kind_asked_for(question, sentence, score):
+    assert answer_score(wanted(question), sentence) == score
+
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("What was the death toll from the storm?", "count"),
+    ("What is the population of the town?", "count"),
+    ("What interest rate did the bank set?", "percent"),
+    ("What immediate pay raise did the deal offer?", "percent"),
+    ("What was the total cost of the bridge?", "money"),
+    ("What is the firm's annual revenue?", "money"),
+    ("What did the firm say about prices?", "other"),  # a word between asks nothing
+    ("What was the reason for the delay?", "other"),
+    # the noun must end the phrase, and the words before it be no verbs
+    ("What caused the loss of power?", "other"),
+    ("What is the debt ceiling debate about?", "other"),
+    ("What is the speed camera policy?", "other"),
+])
+def test_a_noun_that_names_a_quantity_asks_for_one(question, kind):
+    from assistant.answer_types import wanted
+
+    assert wanted(question).kind == kind
+
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which singer was asked where she grew up?", "person"),
+    ("Who cast the deciding vote when the court ruled in March?", "person"),
+    ("Which country will next abolish the death penalty?", "place"),
+    ("When will the ban start, and how much will the fines be?", "date"),
+    ("By what vote did the court uphold the ban when it ruled?", "count"),
+    ("What were officers waiting for when the chief told them to stay?", "other"),
+    ("After the storm, when will the roads reopen?", "date"),
+])
+def test_the_first_asking_phrase_decides_the_kind(question, kind):
+    assert wanted(question).kind == kind
+
+
+
+def test_a_run_of_possessives_in_a_question_reads_quickly():
+    assert wanted("what " + "x's " * 40 + "zz?").kind == "other"  # (once seconds of backtracking)
+
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Can you tell me when the plant opened?", "date"),
+    ("So when did the plant open?", "date"),
+])
+def test_when_after_a_lead_word_still_asks_for_a_date(question, kind):
+    assert wanted(question).kind == kind

@@ -1,0 +1,92 @@
+"""Missing evidence: years and names a question requires that the passages do not hold."""
+from __future__ import annotations
+
+import pytest
+
+
+def _hit(title: str, text: str, published: str = "2022-05-01"):
+    from datetime import date
+
+    from embeddings import Article, Hit
+
+    article = Article(title=title, url="https://m.example/1", body=text,
+                      published=date.fromisoformat(published))
+    return Hit(1, article, 0, len(text), text, 1.0, {})
+
+
+
+@pytest.mark.parametrize("question, year, name", [
+    ("Who won the Tour de France in 2022?", 0.0, 0.0),
+    ("Who won the Tour de France in 2031?", 1.0, 0.0),  # past the corpus's last date
+    ("Who won the Tour de France in 2015?", 1.0, 0.0),  # no passage holds that year
+    ("What did Jonas Vingegaard say after the Tour de France?", 0.0, 0.0),
+    ("What did Tadej Pogacar say after the Tour de France?", 0.0, 1.0),  # a swapped name
+    ("Approximately how many riders started the Tour de France?", 0.0, 0.0),
+])
+def test_missing_evidence(question, year, name):
+    from datetime import date
+
+    from assistant.missing import missing_evidence
+    from assistant.question import analyse
+
+    hits = [_hit("Vingegaard wins the Tour de France",
+                 "Jonas Vingegaard won the 2022 Tour de France on Sunday, 176 riders started.")]
+    found = missing_evidence(analyse(question), hits, (date(2012, 1, 1), date(2026, 6, 1)))
+    assert (found["missing_year"], found["missing_name"]) == (year, name)
+
+
+
+def test_a_name_must_be_held_together_by_one_passage():
+    from datetime import date
+
+    from assistant.missing import missing_evidence
+    from assistant.question import analyse
+
+    hits = [_hit("Airline merger", "Spirit Airlines agreed to merge with Frontier Airlines."),
+            _hit("Flights", "The sun rose as the last flights landed."),
+            _hit("Delays", "Flights across the country were delayed.")]
+    span = (date(2012, 1, 1), date(2026, 6, 1))
+    swapped = missing_evidence(analyse("How much was the merger with Sun Country worth?"), hits, span)
+    held = missing_evidence(analyse("How much was the merger with Frontier Airlines worth?"), hits,
+                            span)
+    assert swapped["missing_name"] == 1.0 and held["missing_name"] == 0.0
+
+
+
+def test_a_speaker_is_required_by_surname_alone():
+    from datetime import date
+
+    from assistant.missing import missing_evidence
+    from assistant.question import analyse
+
+    hits = [_hit("Record auction", "“We are proud of the record,” Iannone said of the auction."),
+            _hit("Lunch", "The charity lunch raised money for the shelter.")]
+    span = (date(2012, 1, 1), date(2026, 6, 1))
+    said = missing_evidence(analyse("What did CEO Jamie Iannone say about the auction?"), hits,
+                            span)
+    other = missing_evidence(analyse("What did CEO Jamie Quinn say about the auction?"), hits,
+                             span)
+    assert said["missing_name"] == 0.0 and other["missing_name"] == 1.0
+
+
+
+def test_an_article_read_whole_holds_a_name_as_a_phrase_not_as_scattered_words():
+    from datetime import date
+
+    from assistant.missing import missing_evidence
+    from assistant.question import analyse
+    from embeddings import Article, Hit
+
+    body = ("Bakers met in a tent on Tuesday. The first round went well.\n\n"
+            "Later the judges praised Mira Castell, who ran the tent's kitchen. A star rose "
+            "over the tent and a baker laughed.")
+    article = Article(title="Bake-off returns", url="https://m.example/b", body=body,
+                      published=date(2022, 5, 1))
+    hits = [Hit(1, article, 0, 58, body[:58], 1.0, {})]  # the passage: the first paragraph
+    span = (date(2012, 1, 1), date(2026, 6, 1))
+    named = missing_evidence(analyse("What did the judges say about Mira Castell?"), hits, span)
+    scattered = missing_evidence(analyse("Who was named Star Baker in the tent?"), hits, span)
+    hyphened = missing_evidence(analyse("How many Castell-trained bakers were there?"), hits,
+                                span)
+    assert named["missing_name"] == 0.0 and hyphened["missing_name"] == 0.0
+    assert scattered["missing_name"] == 1.0
