@@ -82,7 +82,8 @@ _ASKS = [
               r"\bin what (?:country|city|state)\b"),
     # "who" asks for a person unless another question word asked before it ("what should
     # people who are exposed do?" asks for no person; "name the player who scored" does)
-    ("person", r"^(?:(?!\b(?:what|which|how|where|when|why)\b).)*\bwho(?:m|se)?\b|" + _which("which|what|this") + r"(?:person|man|woman|player|athlete|"
+    ("person", r"^(?:(?!\b(?:what|which|how|where|when|why)\b).)*\bwho(?:m|se)?\b|"
+               + _which("which|what|this") + r"(?:person|man|woman|player|athlete|"
                r"politician|leader|actor|actress|singer|rapper|star|official|judge|senator|"
                r"governor|candidate|director|author|artist|musician|comedian|coach|ceo|"
                r"billionaire|celebrity|lawmaker|president|minister|journalist|scientist|men|women|"

@@ -128,8 +128,7 @@ class Assistant:
         articles = {h.article.id: h.article for h in hits}
         copies = {h.article.id: h.copies for h in hits if h.copies}
         bodies = {aid: a.body for aid, a in articles.items()}
-        chosen = self._choose(cands, bodies, q.speaker is not None) \
-            if self._answers(answer.evidence) else []
+        chosen = self._choose(cands, bodies) if self._answers(answer.evidence) else []
         if not chosen:
             answer.see_also = self._sources(self._distinct_articles(hits)[:3], articles, copies)
             return answer
@@ -143,11 +142,10 @@ class Assistant:
                 and (evidence["passage_similarity"] >= PASSAGE_SIMILARITY
                      or evidence["best_sentence"] >= STRONG_SENTENCE))
 
-    def _choose(self, cands: list[Candidate], bodies: dict[str, str],
-                words_asked: bool = False) -> list[list[Candidate]]:
+    def _choose(self, cands: list[Candidate], bodies: dict[str, str]) -> list[list[Candidate]]:
         """Groups of near-identical sentences (wire copies), best first, at most MAX_QUOTES;
-        where someone's words are asked for (`words_asked`), a quote of theirs goes on with
-        the sentence after it that is theirs too (`_words_go_on`)."""
+        a quote of the asked speaker's words goes on with the sentence after it that is
+        theirs too (`_words_go_on`)."""
         ranked = sorted(cands, key=lambda c: -c.score)
         if not ranked:
             return []
@@ -168,7 +166,7 @@ class Assistant:
                     and not self._overlaps(cand, groups):
                 groups.append((words, [cand]))
         chosen = self._with_top_passage(ranked, [g for _, g in groups])
-        return self._words_go_on(chosen, cands, bodies) if words_asked else chosen
+        return self._words_go_on(chosen, cands, bodies)
 
     @staticmethod
     def _words_go_on(groups: list[list[Candidate]], cands: list[Candidate],
@@ -176,6 +174,7 @@ class Assistant:
         """A quote of the asked speaker's words goes on to the next sentence of its paragraph
         where that sentence is the same speaker's words and no other quote: "“Because this
         virus is an unknown ...,” said Kishida. “In a crisis, it's better to do too much.”"
+        Only a question asking for someone's words scores a sentence as theirs ("speaker").
         (Chosen on the old dev halves, tune2, tune3 and the even quiz: must-quote 0.792 ->
         0.794, one tune3 question; 11 of 403 dev answers changed, the rest unchanged.)"""
         after = {(c.article_id, c.previous[1]): c for c in cands if c.previous}

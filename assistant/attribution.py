@@ -148,13 +148,14 @@ def _unquoted(sentence: str, goes_on: bool = False) -> str:
 _ANY_SPEECH = re.compile(rf"\b{SPEECH_VERBS}\b|\b[Aa]ccording to\b|\bquot|\b{_CALLING}\b")
 
 
-def _speakers_in(sentence: str, goes_on: bool = False) -> list[str]:
+def _speakers_in(sentence: str, bare: str | None = None) -> list[str]:
     """Everyone the sentence says is speaking ("Putin ... said ..., the Kremlin said").
     A role with the person's name after it ("The nominee in Wyoming, Chuck Gray, said")
-    is the role and the name. `goes_on`: see `_unquoted`."""
+    is the role and the name. `bare`: the sentence `_unquoted` already, where the caller
+    has it."""
     if not _ANY_SPEECH.search(sentence):  # most sentences: no verb of speech at all
         return []
-    sentence = _unquoted(sentence, goes_on)
+    sentence = _unquoted(sentence) if bare is None else bare
     found: list[str] = []
     for pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
@@ -305,6 +306,9 @@ _COLLECTIVE = re.compile(r"^(?i:the)\s+(?:team|club|company|firm|agency|ministry
 _BODY_NAME = re.compile(rf"\b[{_UPPER}][\w’'&\-]*(?:\s+(?:of\s+(?:the\s+)?)?[{_UPPER}][\w’'&\-]*)*")
 
 
+_NO_BODY_START = _SENTENCE_START | STOPWORDS
+
+
 def _body_named(sentence: str, people: set[str], proper: set[str]) -> str | None:
     """The body a sentence names that a later "it said" may be: the last name with an
     organisation's word ("Frontier Airlines"), else a name that is the sentence's subject
@@ -320,7 +324,7 @@ def _body_named(sentence: str, people: set[str], proper: set[str]) -> str | None
     opening = sentence.lstrip(" “\"‘")
     m = _SUBJECT.match(opening)
     name = re.sub(r"[’']s$", "", m.group(1)) if m else ""  # "Frontier’s shares fell"
-    if name and name.split()[0].lower() not in _SENTENCE_START | STOPWORDS \
+    if name and name.split()[0].lower() not in _NO_BODY_START \
             and (opening.startswith("The ") or not person_names(name)) \
             and not set(name.split()) & people and (" " in name or name in proper):
         return name  # (a name after "The" is no person's)
@@ -358,7 +362,7 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         if len(sentence) > MAX_READ_CHARS:  # no sentence: a table, a code dump, one giant word
             sentence = ""
         bare = _unquoted(sentence, inside[i])
-        found = _speakers_in(sentence, inside[i])
+        found = _speakers_in(sentence, bare)
         if found:
             who, also = found[0], tuple(w for w in found[1:] if w.lower() not in _PRONOUNS)
             if who.lower() in _PRONOUNS:

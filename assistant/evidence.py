@@ -174,13 +174,22 @@ def term_coverage(question: Question, text: str, idf: dict[str, float] | None = 
                   terms: tuple[str, ...] | None = None) -> float:
     """Share of the question's terms (or of `terms`) that the text contains, weighted by
     rarity (idf)."""
-    terms = question.terms if terms is None else terms
-    if not terms:
-        return 0.0
+    return _coverage(question.terms if terms is None else terms, _text_words(question, text),
+                     idf)
+
+
+def _text_words(question: Question, text: str) -> set[str]:
+    """The stems of a text's words, and the question's words its acronyms stand for."""
     words = words_of(text)
     acronyms = _acronyms(question.text)
     for acronym in set(_ACRONYM.findall(text)) & acronyms.keys():
         words = words | acronyms[acronym]  # "COLA" holds "cost-of-living adjustment"
+    return words
+
+
+def _coverage(terms: tuple[str, ...], words: set[str], idf: dict[str, float] | None) -> float:
+    if not terms:
+        return 0.0
     total = got = 0.0
     for term in terms:
         weight = idf.get(term, 1.0) if idf else 1.0
@@ -416,8 +425,10 @@ class EvidenceWeights:
 def _words_read(question: Question, text: str, idf: dict[str, float] | None) -> dict[str, float]:
     """The features of the words a sentence is quoted with: the question's terms, names
     and focus terms they hold."""
-    return {"coverage": term_coverage(question, text, idf), "names": names_share(question, text),
-            "focus": term_coverage(question, text, idf, question.focus_terms)}
+    words = _text_words(question, text)  # (once for both coverages)
+    return {"coverage": _coverage(question.terms, words, idf),
+            "names": names_share(question, text),
+            "focus": _coverage(question.focus_terms, words, idf)}
 
 
 def score(question: Question, cands: list[Candidate], encode, idf: dict[str, float] | None = None,

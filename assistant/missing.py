@@ -130,7 +130,7 @@ def _name_words(name: str) -> list[str]:
 
 
 def _required(name: str, speaker: str | None = None) -> list[str]:
-    """The words of a name as `_words` spells a passage's; of the speaker's name, only the
+    """The words of a name as `words_of` spells a passage's; of the speaker's name, only the
     surname: after its first mention an article names a speaker by it ("Iannone said")."""
     words = [stem(w.lower().replace("’", "'")) for w in _name_words(name)]
     if speaker and words and name in speaker:

@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (DEV_ANSWERS, DEV_NEAR_MISS, HELD_OUT, UNANSWERABLE,  # noqa: E402
-                          gold_bodies, holds_sentence, news5k_or_exit, read_jsonl)
+from bench.common import (DEV_ANSWERS, DEV_NEAR_MISS, DEV_SPLITS, HELD_OUT,  # noqa: E402
+                          UNANSWERABLE, gold_bodies, holds_sentence, news5k_or_exit, read_jsonl)
 
 
 def naive_quotes(retriever, question: str) -> list[tuple[str, str]]:
@@ -70,7 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", required=True)
     parser.add_argument("--limit", type=int)
-    parser.add_argument("--split", default="fresh", choices=["fresh", "report", "tune", "tune2", "tune3", "all"],
+    parser.add_argument("--split", default="fresh", choices=[*DEV_SPLITS, "all"],
                         help="the dev set part to report (default: fresh, written after the "
                         "rules and never tuned on)")
     args = parser.parse_args()

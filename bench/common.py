@@ -13,6 +13,10 @@ UNANSWERABLE = ROOT / "bench" / "unanswerable.jsonl"  # the set the found rule w
 HELD_OUT = ROOT / "bench" / "unanswerable-heldout.jsonl"  # never used to choose it
 DEV_ANSWERS = ROOT / "bench" / "devset-answers.jsonl"  # issue 11: tune, report, fresh, tune2, tune3
 DEV_NEAR_MISS = ROOT / "bench" / "devset-nearmiss.jsonl"
+# the dev set's parts; every one but "fresh" may be tuned on (check_devset.py, which imports
+# nothing of the project, keeps its own list)
+DEV_SPLITS = ("tune", "report", "fresh", "tune2", "tune3")
+TUNABLE_SPLITS = tuple(s for s in DEV_SPLITS if s != "fresh")
 
 
 def news5k_or_exit() -> Path:

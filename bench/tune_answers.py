@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (DEV_ANSWERS, UNANSWERABLE, gold_bodies,  # noqa: E402
+from bench.common import (DEV_ANSWERS, TUNABLE_SPLITS, UNANSWERABLE, gold_bodies,  # noqa: E402
                           holds_sentence, news5k_or_exit, read_jsonl)
 
 EMBED_AT_MOST = 64  # sentences embedded a question: evidence.EMBED_AT_MOST (16), with room to spare
@@ -128,8 +128,9 @@ def fit(objective, w):
 
 def _splits(value: str) -> list[str]:
     splits = value.split(",")
-    if not set(splits) <= {"tune", "report", "tune2", "tune3"}:
-        raise argparse.ArgumentTypeError("parts to fit on: tune, report, tune2, tune3 (never fresh)")
+    if not set(splits) <= set(TUNABLE_SPLITS):
+        raise argparse.ArgumentTypeError(
+            f"parts to fit on: {', '.join(TUNABLE_SPLITS)} (never fresh)")
     return splits
 
 
