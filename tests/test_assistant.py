@@ -210,6 +210,27 @@ def test_a_quotation_quoted_with_its_lead_in_is_read_with_it(encoder):
     assert cand.scores["coverage"] > 0.5
 
 
+def test_a_sentence_is_read_with_its_articles_title(encoder):
+    """A question's term that the sentence lacks and its article's title holds counts in
+    part: the crew's commander answers "who commands the Kestrel mission" in an article
+    titled with the mission, though the sentence never names it again."""
+    from assistant.evidence import TITLE_SHARE, Candidate, score
+    from assistant.question import analyse
+    from assistant.words import words_of
+
+    text = "The crew of four flies under the command of pilot Ana Ruiz."
+    question = analyse("Who commands the Kestrel mission?")
+    titled, untitled = (
+        Candidate(0, "a1", 0, len(text), text,
+                  title_words=frozenset(words_of(title)))
+        for title in ("Kestrel mission heads to orbit", "A crew heads to orbit"))
+    score(question, [titled, untitled], encoder.encode)
+    assert 0 < TITLE_SHARE < 1
+    assert titled.scores["coverage"] > untitled.scores["coverage"] > 0
+    assert titled.scores["focus"] > untitled.scores["focus"]
+    assert titled.scores["coverage"] < 1.0  # a title's term counts less than the sentence's
+
+
 def test_a_quote_is_not_extended_over_words_another_quote_holds(shared_index):
     """The sentence between two chosen quotes, the second quoted with it as its lead-in,
     joins neither: its words are quoted once."""
