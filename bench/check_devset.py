@@ -36,9 +36,10 @@ MIN_ANSWERS = {"said": 65, "figure": 45, "other": 50}
 MIN_ANSWERS_TOTAL = 160
 MIN_NEARMISS = 65
 CHANGES = ("entity", "year", "detail")
-# fresh: written after the rules, never tuned on; tune2 and tune3: written later still, by
-# readers who never saw the rules, and tuned on since (issue 11's fifth and sixth sessions)
-SPLITS = ("tune", "report", "fresh", "tune2", "tune3")
+# fresh: written after the rules, never tuned on; tune2, tune3 and tune4: written later
+# still, by readers who never saw the rules, and tuned on since (issue 11's fifth, sixth and
+# seventh sessions)
+SPLITS = ("tune", "report", "fresh", "tune2", "tune3", "tune4")
 AS_OF_SLACK = timedelta(days=14)  # as_of: the publish date or a few days after
 
 # Words whose trailing full stop does not end a sentence (titles, months, states, "U.S.").

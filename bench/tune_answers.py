@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--index", required=True)
     parser.add_argument("--cache", help="keep the collected features in this JSON file")
     parser.add_argument("--dev-splits", default="tune", type=_splits,
-                        help="the dev set parts to fit on, comma-separated: tune, report, tune2, tune3 "
+                        help="the dev set parts to fit on, comma-separated: tune, report, tune2, tune3, tune4 "
                         "(default: tune; the fresh part is never fitted on)")
     args = parser.parse_args()
     data = news5k_or_exit()
