@@ -1,7 +1,8 @@
 """What a question requires that the retrieved passages lack: the evidence that decides
 whether the articles answer it at all ("not found"), apart from how well a sentence answers.
 
-- a rare question word no top passage, nor article read whole, holds (`missing_rare_term`);
+- a rare question word no top passage, nor article read whole, holds (`missing_rare_term`;
+  an acronym the question writes is held by the words it stands for);
 - a year past the corpus, or one no passage holds, and a name no passage holds
   (`missing_evidence`);
 - how near the top passages come in meaning (`passage_evidence`).
@@ -39,13 +40,41 @@ def missing_rare_term(question: Question, passages: str, idf: dict[str, float],
     there is and grows with the index, so indexing unrelated articles would otherwise turn
     "what did they find" into "not found" wherever no article says "find". Names, numbers
     and other content words the index lacks still count. A lower-case word the passages
-    hold as a relative (`_related_held`: "bioethicist", "bioethics") is held."""
+    hold as a relative (`_related_held`: "bioethicist", "bioethics") is held, and so is an
+    acronym they spell out ("LSE": "the London School of Economics"; `_initials`)."""
     words = words_of(passages)
     prefixes = {w[:RELATED_PREFIX] for w in words if len(w) >= RELATED_PREFIX}
-    return max((idf.get(t, 0.0) for t in question.terms if not has_term(t, words)
-                and not (_written_lower(t, question.text) and _related_held(t, words, prefixes))
-                and not (t in unseen and stem(t) in ASKING_VERBS)
-                and not _quarter_held(t, words)), default=0.0)
+    missing = [t for t in question.terms if not has_term(t, words)
+               and not (_written_lower(t, question.text) and _related_held(t, words, prefixes))
+               and not (t in unseen and stem(t) in ASKING_VERBS)
+               and not _quarter_held(t, words)]
+    if any(_written_as_acronym(t, question.text) for t in missing):
+        spelt = _initials(passages)
+        missing = [t for t in missing if not (_written_as_acronym(t, question.text) and t in spelt)]
+    return max((idf.get(t, 0.0) for t in missing), default=0.0)
+
+
+def _written_as_acronym(term: str, text: str) -> bool:
+    """Whether the question writes the term in capitals, 2-6 letters: an acronym ("LSE")."""
+    return 2 <= len(term) <= 6 and term.isalpha() \
+        and re.search(rf"\b{term.upper()}\b", text) is not None
+
+
+# a run of capitalised words, with the small words a body's name holds between them
+_NAME_RUN = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:(?:of|for|and|the|de|on)\s+)*[A-Z][\w’'\-]*)+")
+_SMALL = frozenset("of for and the de on".split())
+
+
+def _initials(text: str) -> set[str]:
+    """The acronyms a text spells out: the initials, lower case, of every run of 2-6
+    capitalised words in it ("London School of Economics": lse, lso, se, ...)."""
+    out: set[str] = set()
+    for m in _NAME_RUN.finditer(text):
+        words = [w for w in re.findall(r"[\w’'\-]+", m.group()) if w not in _SMALL]
+        for i in range(len(words)):
+            for j in range(i + 2, min(len(words), i + 6) + 1):
+                out.add("".join(w[0] for w in words[i:j]).lower())
+    return out
 
 
 _QUARTER = re.compile(r"q([1-4])")
@@ -100,7 +129,8 @@ def passage_evidence(question: Question, hits: list[Hit], idf: dict[str, float],
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_CAPITALISED = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:of|de|the|and)?\s*[A-Z][\w’'\-]*)*")
+# (not a capital inside a word: "iPhone" names no "Phone")
+_CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w’'\-]*(?:\s+(?:of|de|the|and)?\s*[A-Z][\w’'\-]*)*")
 NAME_PASSAGES = 5  # a name the question requires must be in one of these (tuned, see below)
 
 

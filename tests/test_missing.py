@@ -90,3 +90,35 @@ def test_an_article_read_whole_holds_a_name_as_a_phrase_not_as_scattered_words()
                                 span)
     assert named["missing_name"] == 0.0 and hyphened["missing_name"] == 0.0
     assert scattered["missing_name"] == 1.0
+
+
+def test_a_capital_inside_a_word_is_no_name_the_passages_must_hold():
+    """"iPhone" names no "Phone": a passage about the iPhone plant holds every name asked."""
+    from datetime import date
+
+    from assistant.missing import missing_evidence, required_names
+    from assistant.question import analyse
+
+    question = "How did the company explain the dispute at its Marlow iPhone plant?"
+    assert required_names(question) == ["Marlow"]
+    hits = [_hit("Workers protest at Marlow plant",
+                 "Workers at the Marlow plant, which makes iPhones, protested on Tuesday.")]
+    assert missing_evidence(analyse(question), hits,
+                            (date(2012, 1, 1), date(2026, 6, 1)))["missing_name"] == 0.0
+
+
+@pytest.mark.parametrize("passages, held", [
+    ("Nadia Brook, a professor at the Hollis School of Design, said the vote was close.", True),
+    ("Nadia Brook, a professor at the Hollis Institute, said the vote was close.", False),
+    ("Nadia Brook, a professor, said the hollis school of design vote was close.", False),
+])
+def test_an_acronym_is_held_by_the_words_it_stands_for(passages, held):
+    """A question's acronym ("HSD") that the passages spell out, capitalised ("the Hollis
+    School of Design"), is held; initials of other words, or of words not written as a
+    name, are not."""
+    from assistant.missing import missing_rare_term
+    from assistant.question import analyse
+
+    question = analyse("Why did HSD professor Nadia Brook say the vote was close?")
+    idf = {"hsd": 11.0}
+    assert (missing_rare_term(question, passages, idf) == 0.0) is held
