@@ -134,15 +134,27 @@ _CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w’'\-]*(?:\s+(?:of|de|the|and)?\s*[A
 NAME_PASSAGES = 5  # a name the question requires must be in one of these (tuned, see below)
 
 
+_POSSESSIVE_END = re.compile(r"(?<=['’]s)\s+")
+_JOINING = re.compile(r"(?:(?:of|de|the|and)\s+)+")
+
+
 def required_names(text: str) -> list[str]:
-    """The capitalised names in a question, less a lone capitalised word that only
-    starts a sentence ("Approximately how many...")."""
+    """The capitalised names in a question. A possessive ends a name ("Biden's January":
+    "Biden's", "January"). A sentence's first word may be capitalised only for starting it:
+    alone it is no name ("Approximately how many..."), nor is it part of one where it is a
+    stopword or a small word joins it to the rest ("Ahead of Biden's": "Biden's")."""
     out = []
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         for m in _CAPITALISED.finditer(sentence):
             at_start = m.start() == 0 or sentence[:m.start()].rstrip().endswith(("“", '"'))
-            if not (at_start and len(m.group().split()) == 1):
-                out.append(m.group())
+            for i, name in enumerate(_POSSESSIVE_END.split(m.group())):
+                starts = at_start and i == 0
+                first, _, rest = name.partition(" ")
+                if starts and rest and (first.lower() in STOPWORDS or _JOINING.match(rest)):
+                    name, starts = _JOINING.sub("", rest, count=1) if _JOINING.match(rest) \
+                        else rest, False
+                if name and not (starts and " " not in name):
+                    out.append(name)
     return out
 
 

@@ -122,3 +122,18 @@ def test_an_acronym_is_held_by_the_words_it_stands_for(passages, held):
     question = analyse("Why did HSD professor Nadia Brook say the vote was close?")
     idf = {"hsd": 11.0}
     assert (missing_rare_term(question, passages, idf) == 0.0) is held
+
+
+@pytest.mark.parametrize("question, names", [
+    ("Ahead of Ann Roe's March visit, what did Tom Lind say?", ["Ann Roe's", "March", "Tom Lind"]),
+    ("Approximately how many riders started?", []),
+    ("The Tour de France ended where?", ["Tour de France"]),
+    ("What did Bank of Marlow say?", ["Bank of Marlow"]),
+    ("Where did Ann Roe's dog go?", ["Ann Roe's"]),
+])
+def test_the_names_a_question_requires(question, names):
+    """A possessive ends a name; a sentence's first word is no part of one where it is a
+    stopword or a small word joins it to the rest ("Ahead of Ann Roe's" is Ann Roe's)."""
+    from assistant.missing import required_names
+
+    assert required_names(question) == names
