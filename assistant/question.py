@@ -9,6 +9,7 @@ from embeddings.query import STOPWORDS, names_and_numbers, terms
 
 from .answer_types import Wanted, wanted
 from .attribution import organisation, person_names
+from .mentions import TITLES as ROLE_WORDS
 
 # reporting verbs, in the forms a question asks with ("what did X say", "how did X react");
 # of those as often nouns ("the note", "Ohio State", "the Post"), only the past tense
@@ -113,7 +114,8 @@ class Question:
         head = re.split(r"\s+(?:of|from|at|with)\s+|,\s*", self.speaker)[0]
         # "the Anti-Defamation League's Yael Eisenstat": the person after the body's name
         own = re.split(r"['’]s\s+", head)[-1]
-        named = person_names(own) or person_names(head) or person_names(self.speaker)
+        named = _named_after_role(self.speaker) or person_names(own) or person_names(head) \
+            or person_names(self.speaker)
         if named:
             person = [w for w in re.findall(r"[\w'’\-]+", named[-1])
                       if w.lower().strip(".") not in SUFFIXES]
@@ -123,6 +125,20 @@ class Question:
             first = first if organisation(self.speaker) else first[::-1]
         rest = [w for w in reversed(words) if w not in first]
         return tuple(w.lower() for w in first + rest)
+
+
+def _named_after_role(speaker: str) -> list[str]:
+    """The name that ends a speaker described by a role before it: "Utah Division of
+    Wildlife Resources spokesperson Faith Jolley" is Faith Jolley, "LA County Sheriff Alex
+    Villanueva" is Alex Villanueva (not the body's name that opens the description)."""
+    words = speaker.split()
+    for i in range(len(words) - 2, -1, -1):
+        if words[i].lower().strip(".,") in ROLE_WORDS:
+            name = words[i + 1:]
+            if all(w[:1].isupper() for w in name):
+                return [" ".join(name)]
+            return []
+    return []
 
 
 def analyse(text: str) -> Question:

@@ -90,6 +90,9 @@ def test_quoted_and_said_by_name_the_speaker(question, speaker):
     ("What did Vance reportedly tell the players?", "vance"),
     ("What did Ann Roe of Goldman Sachs say about rates?", "roe"),
     ("What did agency co-chair Jörg Pähler say about the report?", "pähler"),
+    # a body's name, with an "of" inside it, before the role and the person
+    ("Why did Marlow Division of Parks spokesperson Ida Brook say the lake closed?", "brook"),
+    ("How did Essex County Sheriff Tom Vale defend the search?", "vale"),
 ])
 def test_the_speakers_own_name_leads_their_keys(question, surname):
     from assistant.question import analyse
