@@ -16,7 +16,7 @@ from embeddings.query import STOPWORDS
 from embeddings.sentences import Sentences
 
 from .answer_types import answer_score, common_words, noun_forms
-from .attribution import SPEECH_VERBS, Speech, attribute, speaking_part
+from .attribution import SPEECH_VERBS, Speech, attribute, person_names, speaking_part
 from .mentions import TITLES as ROLE_WORDS
 from .question import TITLES, Question
 from .words import WORD, has_term, words_of
@@ -304,14 +304,17 @@ def is_speaker(question: Question, speaker: str) -> bool:
     return bool(role) and all(w in said for w in role)
 
 
-def speaker_score(question: Question, text: str, speech: Speech | None = None) -> float:
+def speaker_score(question: Question, text: str, speech: Speech | None = None,
+                  holders: frozenset[str] = frozenset()) -> float:
     """+1 for the speaker's own (attributed) words, -1 for someone else's, 0 otherwise.
-    `speech` is who the text around the sentence says is speaking, when it says."""
+    `speech` is who the text around the sentence says is speaking, when it says;
+    `holders`, the surnames of the people in the role asked about (`role_holders`)."""
     keys = question.speaker_keys
     if not keys:
         return 0.0
     if speech is not None and speech.speakers:
-        return 1.0 if any(is_speaker(question, who) for who in speech.speakers) else -1.0
+        return 1.0 if any(is_speaker(question, who) or _surname(who) in holders
+                          for who in speech.speakers) else -1.0
     if speech is not None and speech.explicit:
         return 0.0  # someone speaks ("he said") and the text does not say who
     named = names_speaker(keys, text)
@@ -323,6 +326,21 @@ def speaker_score(question: Question, text: str, speech: Speech | None = None) -
     if _SPEECH.search(text):
         return -1.0  # attributed speech of someone else
     return -0.5
+
+
+def role_holders(question: Question, cands: list[Candidate]) -> frozenset[str]:
+    """Where the question asks for a role, not a person ("the mayor of Rafina"): the
+    surnames of the people the sentences name in that role ("Rafina Mayor Evangelos
+    Bournous said"), whose words are the role's wherever else they speak ("Bournous")."""
+    if not question.speaker or person_names(question.speaker):
+        return frozenset()
+    return frozenset(_surname(name) for cand in cands for who in cand.speech.speakers
+                     if is_speaker(question, who) for name in person_names(who))
+
+
+def _surname(name: str) -> str:
+    words = WORD.findall(speaking_part(name))
+    return words[-1].lower() if words else ""
 
 
 def _named_before(question: Question, cand: Candidate) -> tuple[int, int] | None:
@@ -459,6 +477,7 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
     """
     w = weights
     common = common_words([c.text for c in cands])
+    holders = role_holders(question, cands)
     for cand in cands:
         cand.use_lead_in = needs_lead_in(question, cand)
         s = {**_words_read(question, cand.quoted_text, idf, cand.title_words),
@@ -469,7 +488,7 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
         if refers_back(question, cand, common):
             cand.lead_in, cand.use_lead_in = cand.previous, True
         if question.speaker:
-            s["speaker"] = speaker_score(question, cand.quoted_text, cand.speech)
+            s["speaker"] = speaker_score(question, cand.quoted_text, cand.speech, holders)
             named = _named_before(question, cand) if s["speaker"] == 1.0 \
                 and not cand.use_lead_in else None
             if named:  # the quotation alone does not name its speaker: quoted, and read, with it

@@ -545,3 +545,24 @@ def test_whole_articles_add_every_sentence_of_the_top_article(shared_index):
     first = next(i for i, h in enumerate(hits) if h.article.id == top.id)
     assert outside and all(c.hit_rank == min(first + OUTSIDE_RANK, len(hits)) for c in outside)
     assert all(c.hit_rank < len(hits) for c in whole if (c.article_id, c.start) in inside)
+
+
+def test_a_role_asked_for_is_the_person_the_articles_name_in_it(encoder):
+    """"How did the harbour master of Marlow describe ...": the person a sentence names in
+    that role ("Marlow harbour master Ida Brook said") speaks for it wherever else her words
+    are quoted ("..., Brook said"); someone else's words stay someone else's."""
+    from assistant.attribution import Speech
+    from assistant.evidence import Candidate, role_holders, score
+    from assistant.question import analyse
+
+    question = analyse("How did the harbour master of Marlow describe the storm?")
+    texts = [("Marlow harbour master Ida Brook said boats stayed moored.",
+              "Marlow harbour master Ida Brook"),
+             ("“The waves were higher than any I have seen,” Brook said.", "Brook"),
+             ("“It was a quiet night,” Tom Vale said.", "Tom Vale")]
+    cands = [Candidate(0, "a1", 0, len(text), text, speech=Speech(who, explicit=True))
+             for text, who in texts]
+    assert role_holders(question, cands) == {"brook"}
+    score(question, cands, encoder.encode)
+    assert [c.scores["speaker"] for c in cands] == [1.0, 1.0, -1.0]
+    assert role_holders(analyse("How did Ann Lee describe the storm?"), cands) == set()
