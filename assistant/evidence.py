@@ -305,15 +305,17 @@ def is_speaker(question: Question, speaker: str) -> bool:
 
 
 def speaker_score(question: Question, text: str, speech: Speech | None = None,
-                  holders: frozenset[str] = frozenset()) -> float:
+                  holders: frozenset[str] = frozenset(),
+                  all_holders: frozenset[str] = frozenset()) -> float:
     """+1 for the speaker's own (attributed) words, -1 for someone else's, 0 otherwise.
     `speech` is who the text around the sentence says is speaking, when it says;
-    `holders`, the surnames of the people in the role asked about (`role_holders`)."""
+    `holders`, the people its article names in the role asked about, `all_holders` those
+    of every article (`role_holders`)."""
     keys = question.speaker_keys
     if not keys:
         return 0.0
     if speech is not None and speech.speakers:
-        return 1.0 if any(is_speaker(question, who) or _surname(who) in holders
+        return 1.0 if any(is_speaker(question, who) or _holds_role(who, holders, all_holders)
                           for who in speech.speakers) else -1.0
     if speech is not None and speech.explicit:
         return 0.0  # someone speaks ("he said") and the text does not say who
@@ -328,19 +330,48 @@ def speaker_score(question: Question, text: str, speech: Speech | None = None,
     return -0.5
 
 
-def role_holders(question: Question, cands: list[Candidate]) -> frozenset[str]:
-    """Where the question asks for a role, not a person ("the mayor of Rafina"): the
-    surnames of the people the sentences name in that role ("Rafina Mayor Evangelos
-    Bournous said"), whose words are the role's wherever else they speak ("Bournous")."""
-    if not question.speaker or person_names(question.speaker):
-        return frozenset()
-    return frozenset(_surname(name) for cand in cands for who in cand.speech.speakers
-                     if is_speaker(question, who) for name in person_names(who))
+def role_holders(question: Question, cands: list[Candidate]) -> dict[str, frozenset[str]]:
+    """Where the question asks for a role, not a person ("the mayor of Rafina"): by
+    article, the names of the people its sentences name in that role ("Rafina Mayor
+    Evangelos Bournous said"), whose words are the role's wherever else they are quoted
+    (`_holds_role`). The role's words must all be in the name's sentence ("Rafina resident
+    Maria Kostas" is no mayor)."""
+    asked = question.speaker or ""
+    role = {w for w in WORD.findall(asked.lower()) if w in ROLE_WORDS}
+    if not role or person_names(asked) or any(w[:1].isupper() for w in asked.split()
+                                              if w.lower() in role):
+        return {}
+    out: dict[str, set[str]] = {}
+    for cand in cands:
+        for who in cand.speech.speakers:
+            if is_speaker(question, who) and role <= set(WORD.findall(who.lower())):
+                out.setdefault(cand.article_id, set()).update(_people(who))
+    return {article: frozenset(names) for article, names in out.items()}
 
 
-def _surname(name: str) -> str:
-    words = WORD.findall(speaking_part(name))
-    return words[-1].lower() if words else ""
+def _people(who: str) -> list[str]:
+    """The people a speaker's words name, each without the role before it ("Rafina Mayor
+    Evangelos Bournous": "Evangelos Bournous")."""
+    out = []
+    for name in person_names(who):
+        words = name.split()
+        roles = [i for i, w in enumerate(words) if w.lower().strip(".") in ROLE_WORDS]
+        person = words[roles[-1] + 1:] if roles else words
+        if person:
+            out.append(" ".join(person))
+    return out
+
+
+def _holds_role(who: str, here: frozenset[str], anywhere: frozenset[str]) -> bool:
+    """Whether a speaker is one of the role's holders: by the whole name, named so in any
+    article ("Evangelos Bournous"; not "Maria Bournous"), or by the surname alone where
+    the speaker's article names the holder (`here`: "Bournous")."""
+    words = WORD.findall(speaking_part(who))
+    if not words or not anywhere:
+        return False
+    if len(words) == 1:
+        return any(name.split()[-1] == words[0] for name in here)
+    return any(name in anywhere for name in _people(who))
 
 
 def _named_before(question: Question, cand: Candidate) -> tuple[int, int] | None:
@@ -478,6 +509,7 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
     w = weights
     common = common_words([c.text for c in cands])
     holders = role_holders(question, cands)
+    all_holders = frozenset().union(*holders.values())
     for cand in cands:
         cand.use_lead_in = needs_lead_in(question, cand)
         s = {**_words_read(question, cand.quoted_text, idf, cand.title_words),
@@ -488,7 +520,8 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
         if refers_back(question, cand, common):
             cand.lead_in, cand.use_lead_in = cand.previous, True
         if question.speaker:
-            s["speaker"] = speaker_score(question, cand.quoted_text, cand.speech, holders)
+            s["speaker"] = speaker_score(question, cand.quoted_text, cand.speech,
+                                         holders.get(cand.article_id, frozenset()), all_holders)
             named = _named_before(question, cand) if s["speaker"] == 1.0 \
                 and not cand.use_lead_in else None
             if named:  # the quotation alone does not name its speaker: quoted, and read, with it

@@ -55,25 +55,27 @@ def missing_rare_term(question: Question, passages: str, idf: dict[str, float],
 
 
 def _written_as_acronym(term: str, text: str) -> bool:
-    """Whether the question writes the term in capitals, 2-6 letters: an acronym ("LSE")."""
-    return 2 <= len(term) <= 6 and term.isalpha() \
+    """Whether the question writes the term in capitals, 3-6 letters: an acronym ("LSE")."""
+    return 3 <= len(term) <= 6 and term.isalpha() \
         and re.search(rf"\b{term.upper()}\b", text) is not None
 
 
-# a run of capitalised words, with the small words a body's name holds between them
-_NAME_RUN = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:(?:of|for|and|the|de|on)\s+)*[A-Z][\w’'\-]*)+")
+# a run of capitalised words on one line, with the small words a body's name holds between
+# them (the lookbehind: a capital inside a word starts no run)
+_NAME_RUN = re.compile(r"(?<![\w’'\-])[A-Z][\w\-]*"
+                       r"(?:[ \t]+(?:(?:of|for|and|the|de|on)[ \t]+)?[A-Z][\w\-]*)+")
 _SMALL = frozenset("of for and the de on".split())
 
 
 def _initials(text: str) -> set[str]:
-    """The acronyms a text spells out: the initials, lower case, of every run of 2-6
-    capitalised words in it ("London School of Economics": lse, lso, se, ...)."""
+    """The acronyms a text spells out: the initials, lower case, of the first 3-6 words of
+    every run of capitalised words ("London School of Economics": lse; a possessive ends a
+    run: "Marlow's Hollis Institute" spells hi, not mhi)."""
     out: set[str] = set()
     for m in _NAME_RUN.finditer(text):
-        words = [w for w in re.findall(r"[\w’'\-]+", m.group()) if w not in _SMALL]
-        for i in range(len(words)):
-            for j in range(i + 2, min(len(words), i + 6) + 1):
-                out.add("".join(w[0] for w in words[i:j]).lower())
+        words = [w for w in m.group().split() if w.lower() not in _SMALL]
+        for n in range(3, min(len(words), 6) + 1):
+            out.add("".join(w[0] for w in words[:n]).lower())
     return out
 
 
@@ -124,17 +126,18 @@ def passage_evidence(question: Question, hits: list[Hit], idf: dict[str, float],
     top = hits[:EVIDENCE_PASSAGES]
     return {"passage_similarity": max((h.scores.get("dense", 0.0) for h in top), default=0.0),
             "missing_rare_term_idf": missing_rare_term(
-                question, " ".join([f"{h.article.title} {h.text}" for h in top]
+                question, "\n".join([f"{h.article.title}\n{h.text}" for h in top]
                                    + [a.body for _, a in read_whole(hits)]), idf, unseen)}
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # (not a capital inside a word: "iPhone" names no "Phone")
-_CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w’'\-]*(?:\s+(?:of|de|the|and)?\s*[A-Z][\w’'\-]*)*")
+_CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w’'\-]*(?:\s+(?:(?:of|de|the|and)\s+)?[A-Z][\w’'\-]*)*")
 NAME_PASSAGES = 5  # a name the question requires must be in one of these (tuned, see below)
 
 
 _POSSESSIVE_END = re.compile(r"(?<=['’]s)\s+")
+_OWNER = re.compile(r"['’]s$")
 _JOINING = re.compile(r"(?:(?:of|de|the|and)\s+)+")
 
 
@@ -142,18 +145,21 @@ def required_names(text: str) -> list[str]:
     """The capitalised names in a question. A possessive ends a name ("Biden's January":
     "Biden's", "January"). A sentence's first word may be capitalised only for starting it:
     alone it is no name ("Approximately how many..."), nor is it part of one where it is a
-    stopword or a small word joins it to the rest ("Ahead of Biden's": "Biden's")."""
+    stopword or a small word joins it to the rest ("Ahead of Biden's": "Biden's"); an owner
+    that opens it is one ("Biden's January speech": "Biden's", "January")."""
     out = []
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         for m in _CAPITALISED.finditer(sentence):
             at_start = m.start() == 0 or sentence[:m.start()].rstrip().endswith(("“", '"'))
             for i, name in enumerate(_POSSESSIVE_END.split(m.group())):
                 starts = at_start and i == 0
+                if i:
+                    name = _JOINING.sub("", name, count=1) if _JOINING.match(name) else name
                 first, _, rest = name.partition(" ")
                 if starts and rest and (first.lower() in STOPWORDS or _JOINING.match(rest)):
                     name, starts = _JOINING.sub("", rest, count=1) if _JOINING.match(rest) \
                         else rest, False
-                if name and not (starts and " " not in name):
+                if name and not (starts and " " not in name and not _OWNER.search(name)):
                     out.append(name)
     return out
 

@@ -128,16 +128,16 @@ class Question:
 
 
 def _named_after_role(speaker: str) -> list[str]:
-    """The name that ends a speaker described by a role before it: "Utah Division of
-    Wildlife Resources spokesperson Faith Jolley" is Faith Jolley, "LA County Sheriff Alex
-    Villanueva" is Alex Villanueva (not the body's name that opens the description)."""
-    words = speaker.split()
+    """The person whose name ends a speaker described by a role before it: "Utah Division
+    of Wildlife Resources spokesperson Faith Jolley" is Faith Jolley, "LA County Sheriff
+    Alex Villanueva" is Alex Villanueva (not the body's name that opens the description).
+    Only a person's name, before any comma ("Sen. Ann Roe, R-Ohio"; "the Health
+    Department" is a body)."""
+    words = re.split(r",", speaker, maxsplit=1)[0].split()
     for i in range(len(words) - 2, -1, -1):
-        if words[i].lower().strip(".,") in ROLE_WORDS:
-            name = words[i + 1:]
-            if all(w[:1].isupper() for w in name):
-                return [" ".join(name)]
-            return []
+        if words[i].lower().strip(".") in ROLE_WORDS:
+            name = " ".join(words[i + 1:])
+            return [name] if person_names(name) == [name] else []
     return []
 
 

@@ -548,21 +548,29 @@ def test_whole_articles_add_every_sentence_of_the_top_article(shared_index):
 
 
 def test_a_role_asked_for_is_the_person_the_articles_name_in_it(encoder):
-    """"How did the harbour master of Marlow describe ...": the person a sentence names in
-    that role ("Marlow harbour master Ida Brook said") speaks for it wherever else her words
-    are quoted ("..., Brook said"); someone else's words stay someone else's."""
+    """"How did the mayor of Marlow describe ...": the person a sentence names in that role
+    ("Marlow Mayor Ida Brook said") speaks for it wherever else the
+    article quotes her ("..., Brook said"). Someone else's words stay someone else's: another
+    Brook, a Marlow resident, the same surname in another article."""
     from assistant.attribution import Speech
     from assistant.evidence import Candidate, role_holders, score
     from assistant.question import analyse
 
-    question = analyse("How did the harbour master of Marlow describe the storm?")
-    texts = [("Marlow harbour master Ida Brook said boats stayed moored.",
-              "Marlow harbour master Ida Brook"),
-             ("“The waves were higher than any I have seen,” Brook said.", "Brook"),
-             ("“It was a quiet night,” Tom Vale said.", "Tom Vale")]
-    cands = [Candidate(0, "a1", 0, len(text), text, speech=Speech(who, explicit=True))
-             for text, who in texts]
-    assert role_holders(question, cands) == {"brook"}
+    question = analyse("How did the mayor of Marlow describe the storm?")
+    texts = [("a1", "Marlow Mayor Ida Brook said boats stayed moored.", "Marlow Mayor Ida Brook"),
+             ("a1", "“The waves were higher than any I have seen,” Brook said.", "Brook"),
+             ("a1", "“It was a quiet night,” Tom Brook said.", "Tom Brook"),
+             ("a1", "“We lost power,” Marlow resident Ann Vale said.", "Marlow resident Ann Vale"),
+             ("a1", "“It rained,” Vale said.", "Vale"),
+             ("a2", "“The quay held,” Brook said.", "Brook"),
+             ("a2", "“The quay held,” Ida Brook said.", "Ida Brook")]
+    cands = [Candidate(0, article, 0, len(text), text, speech=Speech(who, explicit=True))
+             for article, text, who in texts]
+    assert role_holders(question, cands) == {"a1": {"Ida Brook"}}
     score(question, cands, encoder.encode)
-    assert [c.scores["speaker"] for c in cands] == [1.0, 1.0, -1.0]
-    assert role_holders(analyse("How did Ann Lee describe the storm?"), cands) == set()
+    # (the resident's own sentence names the place the question names: is_speaker's call)
+    assert [c.scores["speaker"] for i, c in enumerate(cands) if i != 3] == \
+        [1.0, 1.0, -1.0, -1.0, -1.0, 1.0]
+    # a person asked for by name, or by one word, has no role to hold
+    assert role_holders(analyse("How did Ann Lee describe the storm?"), cands) == {}
+    assert role_holders(analyse("How did Brook describe the storm?"), cands) == {}

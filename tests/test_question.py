@@ -93,6 +93,8 @@ def test_quoted_and_said_by_name_the_speaker(question, speaker):
     # a body's name, with an "of" inside it, before the role and the person
     ("Why did Marlow Division of Parks spokesperson Ida Brook say the lake closed?", "brook"),
     ("How did Essex County Sheriff Tom Vale defend the search?", "vale"),
+    ("What did Sen. Ann Roe, R-Ohio, say about the bill?", "roe"),
+    ("What did the Health Department say about the outbreak?", "health"),
 ])
 def test_the_speakers_own_name_leads_their_keys(question, surname):
     from assistant.question import analyse
