@@ -55,12 +55,16 @@ _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # and the accented letters of
 _PERSON_RUN = (rf"[{_UPPER}][{_LOWER}][\w’'\-]+(?:\s+[{_UPPER}]\.)?"
                rf"(?:\s+[{_UPPER}][{_LOWER}][\w’'\-]+)+")
 # "..., Jane Roe, communications director at the council told reporters": a person's name,
-# then a role the text leaves without its closing comma (a person only: see `_speakers_in`)
+# then a role the text leaves without its closing comma (a person only: see `_speakers_in`);
+# or a role and what that is ("Jane Roe, president of the guild, the union for its 9,000
+# pilots, said"). (A comma only inside a number: each character is read one way.)
+_ROLE_CHAR = r"(?:[^,“”\"]|,(?=\d))"
 _NAME_THEN_ROLE = re.compile(rf"(?:^|[,;:]\s+)(?P<who>{_PERSON_RUN}),\s+"
                              r"(?!(?:has|had|have|also|later|then|previously|who|whose|which|"
                              r"that|most|many|some|all|few|several|both|other|others|they|we|"
                              r"he|she|it)\b)"
-                             rf"[a-z][^,“”\"]{{1,80}}?\s+{SPEECH_VERBS}\b")
+                             rf"[a-z]{_ROLE_CHAR}{{1,80}}?"
+                             rf"(?:,\s+(?:the|a|an)\s+{_ROLE_CHAR}{{1,80}}?,)?\s+{SPEECH_VERBS}\b")
 _PATTERNS = [
     # "...," the coach Jane Roe said / "...," she said
     re.compile(rf"{_CLOSE}(?P<who>{_WHO})(?:,[^,]{{1,80}}?,?)?\s+(?:also\s+|later\s+|then\s+)?"

@@ -229,6 +229,17 @@ def test_a_role_with_the_persons_name_beside_it_and_a_name_before_a_role():
         == "Jane Gardner"
 
 
+def test_a_name_then_a_role_and_what_that_is():
+    """"Ida Bram, president of the Harbor Guild, the union for its 9,000 pilots, said ...":
+    Bram speaks, not the union the second part describes."""
+    from assistant.attribution import attribute
+    from embeddings.sentences import sentence_spans
+
+    text = ("Ida Bram, president of the Harbor Guild, the union for its 9,000 pilots, said "
+            "the job has become grueling.")
+    assert attribute(text, sentence_spans(text))[0].speaker == "Ida Bram"
+
+
 def test_readings_that_keep_the_speaker_they_had():
     """A quotation reopened with a straight mark in a new paragraph is still the speaker's;
     "it said" is no capitalised common noun that spoke ("Analysts said"); a sentence about
