@@ -17,7 +17,7 @@ from embeddings.sentences import Sentences
 
 from .answer_types import answer_score, common_words, noun_forms
 from .attribution import SPEECH_VERBS, Speech, attribute, person_names, speaking_part
-from .mentions import TITLES as ROLE_WORDS
+from .mentions import TITLES as ROLE_WORDS, after_role
 from .question import TITLES, Question
 from .words import WORD, has_term, words_of
 
@@ -145,7 +145,7 @@ def _add(out: list[Candidate], seen: set[tuple[str, int]], rank: int, article: A
          sentences: Sentences, start: int, end: int, speech: bool) -> None:
     """The sentences of body[start:end] not seen yet, as candidates of rank `rank`."""
     article_id, body = article.id, article.body
-    title = frozenset(words_of(article.title or ""))
+    title = _title_words(article.title or "")
     spans, before = sentences.around(start, end)
     if speech and spans:
         # who speaks: read from the article's start, so that "he said" finds its name
@@ -164,6 +164,12 @@ def _add(out: list[Candidate], seen: set[tuple[str, int]], rank: int, article: A
                              previous_text=body[prev[0]:prev[1]] if prev else "",
                              lead_in=prev if prev and "\n\n" not in body[prev[1]:s] else None,
                              speech=speakers[i], title_words=title))
+
+
+@functools.lru_cache(maxsize=256)
+def _title_words(title: str) -> frozenset[str]:
+    """The stems of a title's words, worked out once for all its hits (`TITLE_SHARE`)."""
+    return frozenset(words_of(title))
 
 
 _ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
@@ -305,17 +311,18 @@ def is_speaker(question: Question, speaker: str) -> bool:
 
 
 def speaker_score(question: Question, text: str, speech: Speech | None = None,
-                  holders: frozenset[str] = frozenset(),
-                  all_holders: frozenset[str] = frozenset()) -> float:
+                  holders: dict[str, frozenset[str]] | None = None,
+                  article_id: str = "") -> float:
     """+1 for the speaker's own (attributed) words, -1 for someone else's, 0 otherwise.
     `speech` is who the text around the sentence says is speaking, when it says;
-    `holders`, the people its article names in the role asked about, `all_holders` those
-    of every article (`role_holders`)."""
+    `holders`, by article, the people named in the role asked about (`role_holders`), and
+    `article_id` the sentence's."""
     keys = question.speaker_keys
     if not keys:
         return 0.0
     if speech is not None and speech.speakers:
-        return 1.0 if any(is_speaker(question, who) or _holds_role(who, holders, all_holders)
+        return 1.0 if any(is_speaker(question, who)
+                          or (holders and _holds_role(who, holders, article_id))
                           for who in speech.speakers) else -1.0
     if speech is not None and speech.explicit:
         return 0.0  # someone speaks ("he said") and the text does not say who
@@ -350,28 +357,21 @@ def role_holders(question: Question, cands: list[Candidate]) -> dict[str, frozen
 
 
 def _people(who: str) -> list[str]:
-    """The people a speaker's words name, each without the role before it ("Rafina Mayor
-    Evangelos Bournous": "Evangelos Bournous")."""
-    out = []
-    for name in person_names(who):
-        words = name.split()
-        roles = [i for i, w in enumerate(words) if w.lower().strip(".") in ROLE_WORDS]
-        person = words[roles[-1] + 1:] if roles else words
-        if person:
-            out.append(" ".join(person))
-    return out
+    """The people a speaker's words name, each without the role before it (`after_role`)."""
+    return [person for name in person_names(who) if (person := after_role(name))]
 
 
-def _holds_role(who: str, here: frozenset[str], anywhere: frozenset[str]) -> bool:
-    """Whether a speaker is one of the role's holders: by the whole name, named so in any
-    article ("Evangelos Bournous"; not "Maria Bournous"), or by the surname alone where
-    the speaker's article names the holder (`here`: "Bournous")."""
+def _holds_role(who: str, holders: dict[str, frozenset[str]], article_id: str) -> bool:
+    """Whether a speaker is one of the role's holders (`role_holders`): by the whole name,
+    named so in any article ("Evangelos Bournous"; not "Maria Bournous"), or by the surname
+    alone where the speaker's article names the holder ("Bournous")."""
     words = WORD.findall(speaking_part(who))
-    if not words or not anywhere:
+    if not words or not holders:
         return False
     if len(words) == 1:
-        return any(name.split()[-1] == words[0] for name in here)
-    return any(name in anywhere for name in _people(who))
+        return any(name.split()[-1] == words[0] for name in holders.get(article_id, ()))
+    people = _people(who)
+    return any(name in people for names in holders.values() for name in names)
 
 
 def _named_before(question: Question, cand: Candidate) -> tuple[int, int] | None:
@@ -509,7 +509,6 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
     w = weights
     common = common_words([c.text for c in cands])
     holders = role_holders(question, cands)
-    all_holders = frozenset().union(*holders.values())
     for cand in cands:
         cand.use_lead_in = needs_lead_in(question, cand)
         s = {**_words_read(question, cand.quoted_text, idf, cand.title_words),
@@ -520,8 +519,8 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
         if refers_back(question, cand, common):
             cand.lead_in, cand.use_lead_in = cand.previous, True
         if question.speaker:
-            s["speaker"] = speaker_score(question, cand.quoted_text, cand.speech,
-                                         holders.get(cand.article_id, frozenset()), all_holders)
+            s["speaker"] = speaker_score(question, cand.quoted_text, cand.speech, holders,
+                                         cand.article_id)
             named = _named_before(question, cand) if s["speaker"] == 1.0 \
                 and not cand.use_lead_in else None
             if named:  # the quotation alone does not name its speaker: quoted, and read, with it

@@ -48,6 +48,17 @@ TITLES = {
     "foreign", "defense", "defence", "health", "finance", "interior", "former",
     "first", "lady", "sir", "dame", "lord", "cardinal", "bishop", "rabbi", "imam", "deputy",
 }
+
+
+def after_role(name: str) -> str:
+    """The words of a name after the last role word in it ("Rafina Mayor Evangelos
+    Bournous": "Evangelos Bournous"); the name itself where it holds none, "" where a role
+    word ends it."""
+    words = name.split()
+    roles = [i for i, w in enumerate(words) if w.lower().strip(".,") in TITLES]
+    return " ".join(words[roles[-1] + 1:]) if roles else name
+
+
 MALE_TITLES, FEMALE_TITLES = {"mr", "king", "prince", "sir", "lord"}, {
     "mrs", "ms", "miss", "queen", "princess", "lady", "dame", "actress", "chairwoman",
     "spokeswoman"}

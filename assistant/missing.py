@@ -48,9 +48,10 @@ def missing_rare_term(question: Question, passages: str, idf: dict[str, float],
                and not (_written_lower(t, question.text) and _related_held(t, words, prefixes))
                and not (t in unseen and stem(t) in ASKING_VERBS)
                and not _quarter_held(t, words)]
-    if any(_written_as_acronym(t, question.text) for t in missing):
-        spelt = _initials(passages)
-        missing = [t for t in missing if not (_written_as_acronym(t, question.text) and t in spelt)]
+    acronyms = {t for t in missing if _written_as_acronym(t, question.text)}
+    if acronyms:
+        spelt = _initials(passages) & acronyms
+        missing = [t for t in missing if t not in spelt]
     return max((idf.get(t, 0.0) for t in missing), default=0.0)
 
 
@@ -138,7 +139,7 @@ NAME_PASSAGES = 5  # a name the question requires must be in one of these (tuned
 
 _POSSESSIVE_END = re.compile(r"(?<=['’]s)\s+")
 _OWNER = re.compile(r"['’]s$")
-_JOINING = re.compile(r"(?:(?:of|de|the|and)\s+)+")
+_JOINING = re.compile(r"^(?:(?:of|de|the|and)\s+)+")  # small words that open a piece
 
 
 def required_names(text: str) -> list[str]:
@@ -154,11 +155,10 @@ def required_names(text: str) -> list[str]:
             for i, name in enumerate(_POSSESSIVE_END.split(m.group())):
                 starts = at_start and i == 0
                 if i:
-                    name = _JOINING.sub("", name, count=1) if _JOINING.match(name) else name
+                    name = _JOINING.sub("", name)
                 first, _, rest = name.partition(" ")
                 if starts and rest and (first.lower() in STOPWORDS or _JOINING.match(rest)):
-                    name, starts = _JOINING.sub("", rest, count=1) if _JOINING.match(rest) \
-                        else rest, False
+                    name, starts = _JOINING.sub("", rest), False
                 if name and not (starts and " " not in name and not _OWNER.search(name)):
                     out.append(name)
     return out

@@ -9,7 +9,7 @@ from embeddings.query import STOPWORDS, names_and_numbers, terms
 
 from .answer_types import Wanted, wanted
 from .attribution import organisation, person_names
-from .mentions import TITLES as ROLE_WORDS
+from .mentions import after_role
 
 # reporting verbs, in the forms a question asks with ("what did X say", "how did X react");
 # of those as often nouns ("the note", "Ohio State", "the Post"), only the past tense
@@ -133,12 +133,9 @@ def _named_after_role(speaker: str) -> list[str]:
     Alex Villanueva" is Alex Villanueva (not the body's name that opens the description).
     Only a person's name, before any comma ("Sen. Ann Roe, R-Ohio"; "the Health
     Department" is a body)."""
-    words = re.split(r",", speaker, maxsplit=1)[0].split()
-    for i in range(len(words) - 2, -1, -1):
-        if words[i].lower().strip(".") in ROLE_WORDS:
-            name = " ".join(words[i + 1:])
-            return [name] if person_names(name) == [name] else []
-    return []
+    head = speaker.split(",", 1)[0].strip()
+    name = after_role(head)
+    return [name] if name and name != head and person_names(name) == [name] else []
 
 
 def analyse(text: str) -> Question:
