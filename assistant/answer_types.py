@@ -230,9 +230,36 @@ def _names(text: str, common: frozenset[str] = frozenset()) -> list[re.Match]:
     return out
 
 
-def answer_score(want: Wanted, text: str, common: frozenset[str] = frozenset()) -> float:
+# the recogniser's labels of the names each kind asks for (see entities.py)
+ENTITY_LABELS = {"person": frozenset({"PERSON"}), "organisation": frozenset({"ORG"}),
+                 "name": frozenset({"WORK_OF_ART", "EVENT", "PRODUCT", "ORG", "LAW"}),
+                 "place": frozenset({"GPE", "LOC", "FAC"})}
+
+
+def answer_score(want: Wanted, text: str, common: frozenset[str] = frozenset(),
+                 entities: tuple[tuple[str, str], ...] | None = None) -> float:
     """1 when the sentence holds a new value of the kind asked for, 0.5 for a looser fit
-    (a new number where an amount is asked, any new name where a person is), else 0."""
+    (a new number where an amount is asked, any new name where a person is), else 0.
+
+    With the sentence's named `entities` (text, label), a name of the kind asked for is
+    the recogniser's: a person, organisation or title is one it labels so (1), any other
+    new name at most a loose fit; a place the words place ("in", "at" before it) is one
+    only where the recogniser also finds a new place in the sentence. (Chosen on the old
+    dev halves, tune2, tune3, tune4 and the even quiz questions, with every sentence
+    read: must-quote 0.820 -> 0.830 for persons, organisations and titles, -> 0.834 with
+    places, no question lost; even quiz containment 0.844 -> 0.859. Places labelled by
+    the recogniser alone, without the words: three "where" questions lost.)"""
+    score = _score_from_words(want, text, common)
+    labels = ENTITY_LABELS.get(want.kind)
+    if entities is None or labels is None:
+        return score
+    named = any(label in labels and _new(name, want) for name, label in entities)
+    if want.kind == "place":
+        return score if named or score < 1.0 else 0.5
+    return 1.0 if named else min(score, 0.5)
+
+
+def _score_from_words(want: Wanted, text: str, common: frozenset[str]) -> float:
     kind = want.kind
     if kind == "other":  # "which rabbi ...?": "Rabbi Lucy Dinner", "the band Blink-182"
         return 1.0 if want.thing and _named_as_thing(want, text) else 0.0

@@ -50,10 +50,14 @@ def _same_sentence(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 class Assistant:
-    def __init__(self, index: Index, k: int = 8, found_threshold: float = FOUND_THRESHOLD):
+    def __init__(self, index: Index, k: int = 8, found_threshold: float = FOUND_THRESHOLD,
+                 entities: bool = True):
+        """`entities`: read the kind of name a sentence holds with the entity recogniser,
+        where it is installed (see `evidence.score`)."""
         self.index = index
         self.k = k
         self.found_threshold = found_threshold
+        self.entities = entities
 
     def search(self, question: str, k: int | None = None, as_of: date | None = None,
                story: Iterable[str] | None = None, **filters) -> list[Hit]:
@@ -119,7 +123,7 @@ class Assistant:
         cands = candidates(hits, speech=q.speaker is not None)
         idf = self.index.term_weights(list(q.terms))
         if cands:
-            score(q, cands, self.index.encoder.encode, idf)
+            score(q, cands, self.index.encoder.encode, idf, read_names=self.entities)
             answer.strength = max(c.score for c in cands)
         unseen = frozenset(self.index.unseen(list(q.terms)))
         answer.evidence = {"best_sentence": answer.strength,

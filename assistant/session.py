@@ -49,7 +49,8 @@ def answerer_for(index: "Index", settings: Settings, backend=None) -> Answerer:
     sources, its backend made here from the settings."""
     from .assistant import Assistant
 
-    assistant = Assistant(index, **({"k": settings.k} if settings.k else {}))
+    assistant = Assistant(index, entities=settings.entities,
+                          **({"k": settings.k} if settings.k else {}))
     if not settings.generate and backend is None:
         return assistant
     from .generation import GenerativeAssistant, backend_from_settings

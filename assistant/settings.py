@@ -31,6 +31,7 @@ ENVIRONMENT: dict[str, str] = {
     "llm_context": "NEWSDESK_LLM_CONTEXT",
     "llm_gguf": "NEWSDESK_LLM_GGUF",
     "rewrite": "NEWSDESK_REWRITE",
+    "entities": "NEWSDESK_ENTITIES",
 }
 # flags that narrow every search (and --all-copies, that shows each wire copy)
 FILTERS = ("outlet", "author", "since", "until", "all_copies")
@@ -57,6 +58,10 @@ class Settings:
     # how the chat rewrites a follow-up: "rules" (measured the better, with generation on
     # too: bench/conversations.py --model) or "model" (prompts/condense.txt, with --generate)
     rewrite: str = "rules"
+    # read the kind of name a sentence holds with the entity recogniser (better quotes for
+    # "who", "where", "which company"); off, a one-shot `ask` of such a question skips
+    # loading it (about 0.85 s)
+    entities: bool = True
     # the command line's question options: the same on every surface
     k: int | None = None
     as_of: date | None = None
@@ -109,6 +114,8 @@ class Settings:
 
 _NUMBERS = {"llm_timeout": float, "llm_context": int}
 _PATHS = ("index", "history", "cache", "prompts")
+_SWITCH = {"on": True, "1": True, "true": True, "yes": True,
+           "off": False, "0": False, "false": False, "no": False}
 
 
 def _parse(name: str, variable: str, raw: str) -> Any:
@@ -131,6 +138,11 @@ def _parse(name: str, variable: str, raw: str) -> Any:
         if value not in REWRITERS:
             raise BadInputError(f"{variable}={value!r}: choose one of {', '.join(REWRITERS)}")
         return value
+    if name == "entities":
+        value = raw.strip().lower()
+        if value not in _SWITCH:
+            raise BadInputError(f"{variable}={value!r}: choose on or off")
+        return _SWITCH[value]
     if name == "encoder":
         from embeddings.encoder import BACKENDS
 

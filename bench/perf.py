@@ -12,6 +12,7 @@
   hour on two cores and would not change a byte;
 - cold `ask` (a new process each time, OS cache warm), median of 5, on the demo index and
   on the news-5k index, beside the bare interpreter start and the old torch encoder path;
+  and of a question asking for a person, with the entity recogniser and without;
 - warm hybrid search p50/p95 over the quiz questions (as `newsdesk eval` times them), beside
   the bare encoder on the same questions (every hybrid search embeds its question first);
 - with --ann, the 1M-passage approximate-search figures of bench/ann_scale.py.
@@ -36,6 +37,9 @@ from bench.common import (NEWS5K, ROOT, news5k_articles, news5k_or_exit,  # noqa
 
 BIN = Path(sys.executable).parent
 QUESTION = "What did Lavrov say?"
+# a question that asks for a person: its answer reads names with the entity recogniser,
+# timed with it (the default) and without it (NEWSDESK_ENTITIES=off)
+WHO_QUESTION = "Who won the election?"
 
 
 def _median_run(argv: list[str], times: int, env: dict | None = None) -> float:
@@ -168,6 +172,12 @@ def cold_ask(index5k: Path | None, work: Path, times: int = 5) -> dict:
            "demo_ask_s": round(_median_run(ask + ["--index", str(demo)], times), 3),
            "demo_ask_torch_encoder_s": round(_median_run(ask + ["--index", str(demo)], 3,
                                                          {"NEWSDESK_ENCODER": "torch"}), 3)}
+    who = [str(BIN / "ask"), WHO_QUESTION]
+    for name, index in (("demo", demo), ("news5k", index5k)):
+        if index:
+            out[f"{name}_who_ask_s"] = round(_median_run(who + ["--index", str(index)], times), 3)
+            out[f"{name}_who_ask_entities_off_s"] = round(_median_run(
+                who + ["--index", str(index)], times, {"NEWSDESK_ENTITIES": "off"}), 3)
     if index5k:
         out["news5k_ask_s"] = round(_median_run(ask + ["--index", str(index5k)], times), 3)
         out["news5k_ask_torch_encoder_s"] = round(_median_run(
