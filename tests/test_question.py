@@ -44,6 +44,9 @@ def test_whose_words_a_question_asks_for(question, speaker, surname):
     ("According to the report, what caused the crash?", None),
     ("What worry did Ana Roe of Open Net raise about the apps?", "Ana Roe of Open Net"),
     ("What concerns did the mayor express about the plan?", "the mayor"),
+    # a passive reporting verb has no speaker for its subject
+    ("What was the vote when the judge was confirmed to the court?", None),
+    ("What was the envoy told about the talks?", None),
 ])
 def test_other_ways_of_asking_for_someones_words(question, speaker):
     from assistant.question import analyse
