@@ -42,6 +42,11 @@ _CONTINUES = re.compile(r"^(?:[\"“]?(?:He|She|They|It|This|That|These|Those|Hi
                         r"But|However|And|Also|Still|Yet|Instead|Meanwhile|The (?:move|decision|"
                         r"statement|comments?|remarks?|letter|plan))\b)")
 MAX_SENTENCE_CHARS = 1200
+# a sentence that is itself a question, outside quotation marks (another story's headline,
+# "How much did Musk pay for Twitter?", or the writer's own) answers none: it is not read.
+# A speaker's question ("“Why now?” she asked.") still is. (No figure of the choosing data
+# changed: a quoting rule, not a fitted one.)
+_ASKS_ITSELF = re.compile(r"\?\s*$")
 _ENDS_SENTENCE = re.compile(r"[.!?…][”\"’')\]]*\s*$")
 
 
@@ -163,7 +168,8 @@ def _add(out: list[Candidate], seen: set[tuple[str, int]], rank: int, article: A
     for i, (s, e) in enumerate(spans):
         if s < start or e > end or (article_id, s) in seen:
             continue
-        if e - s > MAX_SENTENCE_CHARS or not WORD.search(body[s:e]):
+        if e - s > MAX_SENTENCE_CHARS or not WORD.search(body[s:e]) \
+                or _ASKS_ITSELF.search(body[s:e]):
             continue
         seen.add((article_id, s))
         prev = spans[i - 1] if i else before

@@ -574,3 +574,18 @@ def test_a_role_asked_for_is_the_person_the_articles_name_in_it(encoder):
     # a person asked for by name, or by one word, has no role to hold
     assert role_holders(analyse("How did Ann Lee describe the storm?"), cands) == {}
     assert role_holders(analyse("How did Brook describe the storm?"), cands) == {}
+
+
+def test_a_question_in_the_text_is_no_answer_but_a_speakers_question_is_read():
+    """Another story's headline ("Who will buy the ferry line?") or the writer's own
+    question answers nothing; a question in a speaker's words is still their words."""
+    from assistant.evidence import candidates
+    from embeddings import Hit
+
+    body = ("Who will buy the ferry line?\n\nHarbour Holdings bought the ferry line on Monday. "
+            "“Why would we wait?” Ann Roe asked. “Why would we wait?”")
+    hit = Hit(1, Article(id="a1", title="t", body=body), 0, len(body), body, 1.0)
+    read = [c.text for c in candidates([hit])]
+    assert "Who will buy the ferry line?" not in read
+    assert "Harbour Holdings bought the ferry line on Monday." in read
+    assert any(t.startswith("“Why would we wait?”") for t in read)
