@@ -62,12 +62,17 @@ def answerer_for(index: "Index", settings: Settings, backend=None) -> Answerer:
 def start_session(settings: Settings, history: bool = False, warm: bool = False,
                   backend=None) -> Session:
     """Open what the settings name. `warm` readies the index for many questions (the
-    chat); `history` opens the saved conversations; `backend`: as `answerer_for` takes it.
-    Raises `NewsdeskError`s."""
+    chat, a server), and the entity recogniser where the settings use it (so the first
+    question that asks for a name does not wait for it); `history` opens the saved
+    conversations; `backend`: as `answerer_for` takes it. Raises `NewsdeskError`s."""
     index = open_index(settings)
     try:
         if warm:
             index.warm()
+            if settings.entities:
+                from .entities import available
+
+                available()
         answerer = answerer_for(index, settings, backend)
         saved = None
         if history:

@@ -149,3 +149,19 @@ def test_the_assistant_reads_names_as_its_setting_says(shared_index, monkeypatch
         asked.clear()
         answerer_for(shared_index, Settings.load({}, environ)).ask(question)
         assert bool(asked) == reads, environ
+
+
+def test_a_warm_session_loads_the_recogniser_where_the_settings_use_it(shared_index, monkeypatch):
+    """The chat and the servers (warm sessions) load it at start, not on the first question
+    that asks for a name; with NEWSDESK_ENTITIES=off, never."""
+    from assistant.session import start_session
+    from assistant.settings import Settings
+
+    loads: list[bool] = []
+    monkeypatch.setattr(entities_module, "available", lambda: loads.append(True) or True)
+    for environ, loaded in (({"NEWSDESK_ENTITIES": "off"}, []), ({}, [True])):
+        loads.clear()
+        settings = Settings.load({"index": shared_index.path}, environ)
+        session = start_session(settings, warm=True)
+        session.close()
+        assert loads == loaded, environ
