@@ -250,8 +250,14 @@ def answer_score(want: Wanted, text: str, common: frozenset[str] = frozenset(),
     places, no question lost; even quiz containment 0.844 -> 0.859. Places labelled by
     the recogniser alone, without the words: three "where" questions lost.)"""
     score = _score_from_words(want, text, common)
+    return score if entities is None else by_entities(want, score, entities)
+
+
+def by_entities(want: Wanted, score: float, entities: tuple[tuple[str, str], ...]) -> float:
+    """`answer_score` of a sentence whose words scored `score`, read with its named
+    `entities` (the same, for a kind the recogniser does not read)."""
     labels = ENTITY_LABELS.get(want.kind)
-    if entities is None or labels is None:
+    if labels is None:
         return score
     named = any(label in labels and _new(name, want) for name, label in entities)
     if want.kind == "place":

@@ -16,7 +16,7 @@ from embeddings import Article, Hit
 from embeddings.query import STOPWORDS
 from embeddings.sentences import Sentences
 
-from .answer_types import ENTITY_LABELS, answer_score, common_words, noun_forms
+from .answer_types import ENTITY_LABELS, answer_score, by_entities, common_words, noun_forms
 from .attribution import SPEECH_VERBS, Speech, attribute, person_names, speaking_part
 from .entities import entities
 from .mentions import TITLES as ROLE_WORDS, after_role
@@ -512,8 +512,8 @@ def _words_read(question: Question, text: str, idf: dict[str, float] | None,
             "focus": _coverage(question.focus_terms, words, idf, title)}
 
 
-def _read_names(question: Question, cands: list[Candidate], common: frozenset[str],
-                weights: EvidenceWeights, at_most: int = NAMES_READ_AT_MOST) -> None:
+def _read_names(question: Question, cands: list[Candidate], weights: EvidenceWeights,
+                at_most: int = NAMES_READ_AT_MOST) -> None:
     """Where the question asks for a person, place, organisation or title, the sentences
     the features other than similarity rank highest (`at_most`; their answer's kind read
     from the words) are read by the entity recogniser, and their `answer` is the kind of
@@ -527,8 +527,8 @@ def _read_names(question: Question, cands: list[Candidate], common: frozenset[st
     if found is None:
         return
     for cand, names in zip_longest(ranked, found, fillvalue=()):
-        before = cand.scores["answer"]
-        cand.scores["answer"] = answer_score(question.wants, cand.text, common, names)
+        before = cand.scores["answer"]  # read from the words already
+        cand.scores["answer"] = by_entities(question.wants, before, names)
         cand.scores["lexical"] += weights.answer * (cand.scores["answer"] - before)
 
 
@@ -566,7 +566,7 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
     for cand in cands:
         cand.scores["lexical"] = w.lexical(cand.scores)
     if read_names:
-        _read_names(question, cands, common, w)
+        _read_names(question, cands, w)
     ranked = sorted(cands, key=lambda c: -c.scores["lexical"])
     embedded, rest = ranked[:embed_at_most], ranked[embed_at_most:]
     if embedded:

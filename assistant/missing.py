@@ -63,9 +63,9 @@ def _written_as_acronym(term: str, text: str) -> bool:
 
 # a run of capitalised words on one line, with the small words a body's name holds between
 # them (the lookbehind: a capital inside a word starts no run)
+_SMALL = ("of", "for", "and", "the", "de", "on")
 _NAME_RUN = re.compile(r"(?<![\w’'\-])[A-Z][\w\-]*"
-                       r"(?:[ \t]+(?:(?:of|for|and|the|de|on)[ \t]+)?[A-Z][\w\-]*)+")
-_SMALL = frozenset("of for and the de on".split())
+                       rf"(?:[ \t]+(?:(?:{'|'.join(_SMALL)})[ \t]+)?[A-Z][\w\-]*)+")
 
 
 def _initials(text: str) -> set[str]:
