@@ -119,6 +119,12 @@ def test_a_question_asking_for_no_ones_words(question):
     ("What did the Harbour League's Ann Roe warn could happen?",
      "the Harbour League's Ann Roe", "roe"),
     ("According to Ann Roe, why did the plan fail?", "Ann Roe", "roe"),
+    # the body, a role no title list holds, then the person
+    ("According to Harbour State University geologist Ann Roe, what is the risk of a flood?",
+     "Harbour State University geologist Ann Roe", "roe"),
+    # a role word before a body's name is no role of the person's
+    ("What did botanist Ann Roe of Friends for Green Harbours say about the trees?",
+     "botanist Ann Roe of Friends for Green Harbours", "roe"),
 ])
 def test_the_person_after_a_bodys_name_and_the_source_of_a_why(question, speaker, surname):
     from assistant.question import analyse
