@@ -335,6 +335,7 @@ def _body_named(sentence: str, people: set[str], proper: set[str]) -> str | None
     return None
 
 
+_OPENING_WORDS = re.compile(r"[\s“\"‘]+|\b(?:Mr|Mrs|Ms|Dr|Rep|Sen|Gov|Gen|Rev)\b\.?")
 _CAPITALISED = re.compile(rf"(?<![\w’'\-])[{_UPPER}][{_LOWER}][\w’'\-]*")
 ROLE_LOOKBACK = 12  # people named with a role, looked back through for "the coach said"
 MAX_READ_CHARS = 5000  # a longer "sentence" is read as saying nothing
@@ -415,6 +416,14 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
             (m.end(), m.group()) for m in _CAPITALISED.finditer(bare) if m.group() in surnames
             and not any(s <= m.start() < e for s, e, _ in full)]
         subject = _PRONOUN_SUBJECT.match(bare)
+        starts = [(bare.find(p), p) for p in people] + [
+            (m.start(), m.group()) for m in _CAPITALISED.finditer(bare) if m.group() in surnames]
+        opener = min(starts, default=None)
+        # the person the sentence is about, where it opens with them ("Dunn never answered
+        # the letter, but voted to honour Hatchett. ¶ He said ..."): a later "he" is its
+        # subject, not the last name in it
+        named_subject = opener[1] if opener and named and len(named) > 1 \
+            and not _OPENING_WORDS.sub("", bare[:opener[0]]) else None
         if speaking:
             last_person, last_named, kept_for = (speaking, span), None, None  # the one speaking
         elif named and last_person and subject:
@@ -423,6 +432,8 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
             # ¶ “...,” he said.": not Biden; "He named his successor, Ida Bram. “...,” she
             # said": Bram)
             last_named, kept_for = (max(named)[1], span), subject.group(1).lower()
+        elif named_subject:
+            last_person, last_named, kept_for = (named_subject, span), None, None
         elif named:
             last_person, last_named, kept_for = (max(named)[1], span), None, None
         for person in people + ([speaking] if speaking else []):

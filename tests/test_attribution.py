@@ -280,6 +280,20 @@ def test_a_name_after_said_then_when_and_a_pronoun_subject_keep_the_speaker():
     assert speakers["“Everybody pulled together,” he said."] == "Jon Ferro"
 
 
+def test_he_after_a_sentence_that_opens_with_a_person_is_that_person():
+    """A sentence that opens with a person is about them: a later "he said" is theirs, not
+    the other person named at its end."""
+    text = ("“The vote was wrong,” Ann Holt wrote to Rep. Tom Dunn.\n\n"
+            "Dunn never answered the letter but voted this week to honour Joe Hatch.\n\n"
+            "He said the first vote “was rushed.”")
+    assert _speakers_of(text)["He said the first vote “was rushed.”"] == "Dunn"
+    # one who does not open it is not the subject: the last named still is
+    text = ("“The vote was wrong,” Ann Holt wrote to Rep. Tom Dunn.\n\n"
+            "This week, after a letter from Dunn, the House voted to honour Joe Hatch.\n\n"
+            "He said the first vote “was rushed.”")
+    assert _speakers_of(text)["He said the first vote “was rushed.”"] == "Joe Hatch"
+
+
 def test_she_is_the_person_named_last_by_surname_too():
     """"she said" is the last person named: by a full name, or by the surname of a person
     named before (a blog's three capitalised words named in between are no later)."""
