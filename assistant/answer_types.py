@@ -155,6 +155,7 @@ class Wanted:
     kind: str  # one of ASKS' kinds, or "other"
     known: frozenset[str]
     thing: str | None = None  # the noun "which" asks about: "show" in "which popular show"
+    deed: str | None = None  # the stem of the verb whose doer is asked: "own" in "who owned"
 
 
 def wanted(question: str) -> Wanted:
@@ -164,7 +165,8 @@ def wanted(question: str) -> Wanted:
              if (m := pattern.search(question))]
     kind = min(found)[2] if found else "other"
     known = frozenset(w.lower() for w in re.findall(r"[\w'’$£€%.]+", question))
-    return Wanted(kind, known | STOPWORDS, asked_thing(question))
+    return Wanted(kind, known | STOPWORDS, asked_thing(question),
+                  asked_deed(question) if kind in _DOERS else None)
 
 
 _MODAL = r"(?:may|might|must|should|shall)"
@@ -197,6 +199,49 @@ def asked_thing(question: str) -> str | None:
         if not low.endswith("ly"):
             words.append(low)
     return words[-1] if words and words[-1].isalpha() and len(words[-1]) > 2 else None
+
+
+# the kinds of name that can be the doer of a deed ("who owned the team?")
+_DOERS = frozenset({"person", "organisation"})
+# the past participle where it is not the past tense: "who wrote it?", "it was written by"
+_PARTICIPLE = {"wrote": "written", "broke": "broken", "spoke": "spoken", "stole": "stolen",
+               "took": "taken", "gave": "given", "chose": "chosen", "drew": "drawn",
+               "flew": "flown", "grew": "grown", "knew": "known", "saw": "seen",
+               "began": "begun", "threw": "thrown", "wore": "worn", "ran": "run",
+               "ate": "eaten", "drove": "driven", "forgave": "forgiven", "hid": "hidden",
+               "rode": "ridden", "shook": "shaken", "bit": "bitten", "froze": "frozen"}
+# the words after "who" or "which"/"what", where the verb asked about is looked for
+_AFTER_ASKING = re.compile(r"\b(?:who|which|what)\s+((?:[\w’'-]+\s*){1,5})", re.IGNORECASE)
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|got|gets|get)\s+(?:\w+ly\s+)?"
+                      r"([a-z]+)\s+by\s+\S")
+
+
+def asked_deed(question: str) -> str | None:
+    """The stem of the verb a "who"/"which X" question asks the doer of ("Who owned the
+    team?": "own"), or None where no verb follows the asking words."""
+    from .words import stem
+
+    m = _AFTER_ASKING.search(question)
+    if not m:
+        return None
+    for word in m.group(1).lower().split():
+        if word in _PARTICIPLE:
+            return stem(_PARTICIPLE[word])
+        if word in _IRREGULAR_PAST or (word.endswith("ed") and len(word) > 4):
+            return stem(word)
+        if re.fullmatch(rf"{_AUX}|{_MODAL}", word):
+            return None  # "which team did Roe join": the doer is named, not asked
+    return None
+
+
+def names_the_doer(want: Wanted, text: str) -> bool:
+    """Whether the sentence says in the passive who did the deed asked about: "Who owned
+    the team?", "The team was owned by five former players" (a doer, named or not)."""
+    if not want.deed:
+        return False
+    from .words import stem
+
+    return any(stem(m.group(1).lower()) == want.deed for m in _PASSIVE.finditer(text))
 
 
 def _new(value: str, want: Wanted) -> bool:
@@ -250,14 +295,16 @@ def answer_score(want: Wanted, text: str, common: frozenset[str] = frozenset(),
     places, no question lost; even quiz containment 0.844 -> 0.859. Places labelled by
     the recogniser alone, without the words: three "where" questions lost.)"""
     score = _score_from_words(want, text, common)
-    return score if entities is None else by_entities(want, score, entities)
+    return score if entities is None else by_entities(want, score, entities, text)
 
 
-def by_entities(want: Wanted, score: float, entities: tuple[tuple[str, str], ...]) -> float:
-    """`answer_score` of a sentence whose words scored `score`, read with its named
-    `entities` (the same, for a kind the recogniser does not read)."""
+def by_entities(want: Wanted, score: float, entities: tuple[tuple[str, str], ...],
+                text: str = "") -> float:
+    """`answer_score` of a sentence `text` whose words scored `score`, read with its named
+    `entities` (the same, for a kind the recogniser does not read, or a sentence that
+    names the doer of the deed asked about)."""
     labels = ENTITY_LABELS.get(want.kind)
-    if labels is None:
+    if labels is None or names_the_doer(want, text):
         return score
     named = any(label in labels and _new(name, want) for name, label in entities)
     if want.kind == "place":
@@ -271,6 +318,8 @@ def _score_from_words(want: Wanted, text: str, common: frozenset[str]) -> float:
         return 1.0 if want.thing and _named_as_thing(want, text) else 0.0
     if kind in _VALUE or kind in ("penalty", "comparison"):
         return _figure_score(want, text)
+    if names_the_doer(want, text):
+        return 1.0
     best = 0.0
     for m in _names(text, common):
         if not _new(m.group(), want):

@@ -528,7 +528,7 @@ def _read_names(question: Question, cands: list[Candidate], weights: EvidenceWei
         return
     for cand, names in zip_longest(ranked, found, fillvalue=()):
         before = cand.scores["answer"]  # read from the words already
-        cand.scores["answer"] = by_entities(question.wants, before, names)
+        cand.scores["answer"] = by_entities(question.wants, before, names, cand.text)
         cand.scores["lexical"] += weights.answer * (cand.scores["answer"] - before)
 
 

@@ -100,3 +100,23 @@ def test_a_run_of_possessives_in_a_question_reads_quickly():
 ])
 def test_when_after_a_lead_word_still_asks_for_a_date(question, kind):
     assert wanted(question).kind == kind
+
+
+@pytest.mark.parametrize("question, sentence, named", [
+    ("Who owned the Harbour Rovers?", "The Rovers were owned by five former players.", True),
+    ("Who wrote the letter?", "The letter was written by a group of nurses.", True),
+    ("Which company bought the mill?", "The mill was bought by a local firm in 1990.", True),
+    ("Who owned the Harbour Rovers?", "The Rovers were beaten by five goals.", False),
+    # the question names the doer ("did Roe join"): no deed is asked about
+    ("Which team did Ann Roe join?", "She was joined by her brother.", False),
+    ("Who were the two people killed?", "They were killed by a falling tree.", False),
+])
+def test_a_sentence_that_names_the_doer_in_the_passive(question, sentence, named):
+    """"Who owned the team?": "the team was owned by five former players" answers it,
+    though it names no person; the words of the deed must be the question's."""
+    from assistant.answer_types import names_the_doer
+
+    want = wanted(question)
+    assert names_the_doer(want, sentence) is named
+    if named:  # a doer the recogniser labels no person is still the answer
+        assert answer_score(want, sentence, entities=()) == 1.0
