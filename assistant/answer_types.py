@@ -350,10 +350,18 @@ def _thing_then_name(thing: str) -> re.Pattern:
     return re.compile(rf"\b(?i:{noun_forms(thing)})\s+([A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*)")
 
 
+@functools.lru_cache(maxsize=64)
+def _thing_called(thing: str) -> re.Pattern:
+    return re.compile(rf"\b(?i:{noun_forms(thing)}),?\s+(?:called|named|known\s+as|dubbed)\s+"
+                      r"((?:[\w’'.&-]+\s+){0,3}[\w’'.&-]+)")
+
+
 def _named_as_thing(want: Wanted, text: str) -> bool:
     """Whether the text names a new one of the thing asked about, the noun right before
-    the name ("Rabbi Lucy Dinner", "the band Blink-182")."""
-    return any(_new(m.group(1), want) for m in _thing_then_name(want.thing).finditer(text))
+    the name ("Rabbi Lucy Dinner", "the band Blink-182") or called so ("a condition called
+    long QT syndrome")."""
+    return any(_new(m.group(1), want) for pattern in (_thing_then_name, _thing_called)
+               for m in pattern(want.thing).finditer(text))
 
 
 def _figure_score(want: Wanted, text: str) -> float:

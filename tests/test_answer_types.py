@@ -48,6 +48,10 @@ def test_what_a_question_asks_for(question, kind):
     # a duration of one unit, said with "a"
     ("How long is the singer barred from the awards?", "The academy banned him for a decade.",
      1.0),
+    # the thing asked about, called by its name
+    ("What heart condition did the runner have?",
+     "She had a heart condition called long QT syndrome.", 1.0),
+    ("What heart condition did the runner have?", "She had a heart condition, doctors said.", 0.0),
 ])
 def test_a_new_value_of_the_kind_asked_for(question, sentence, score):
     assert answer_score(wanted(question), sentence) == score
