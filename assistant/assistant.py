@@ -218,15 +218,13 @@ class Assistant:
     def _with_top_passage(self, ranked: list[Candidate],
                           groups: list[list[Candidate]]) -> list[list[Candidate]]:
         """The article of the best-ranked passage is always quoted: its best sentence
-        takes the last place when no quote comes from it, nor holds one of its sentences
-        (fitted on news-5k: the gold article is cited far more often, at no cost in answer
-        containment)."""
-        held = [(None, g) for g in groups]
-        if any(c.hit_rank == 0 for g in groups for c in g) or \
-                any(c.hit_rank == 0 and self._overlaps(c, held) for c in ranked):
-            return groups
+        takes the last place when no quote comes from that article (fitted on news-5k: the
+        gold article is cited far more often, at no cost in answer containment). A quote
+        from another passage of it is enough: the passage's own sentence displaced a better
+        quote (choosing run: must-quote 0.843 -> 0.845, even quiz containment 0.859 ->
+        0.867)."""
         top = next((c for c in ranked if c.hit_rank == 0), None)
-        if top is None:
+        if top is None or any(c.article_id == top.article_id for g in groups for c in g):
             return groups
         return groups[:MAX_QUOTES - 1] + [[top]]
 

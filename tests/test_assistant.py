@@ -263,6 +263,23 @@ def test_the_top_passage_quoted_inside_another_quote_takes_no_place_of_its_own(s
         ("a1", *s1), ("a1", s2[0], s3[1]), ("a2", 0, len(other))]
 
 
+def test_the_top_passages_article_is_quoted_once_not_its_top_passage(shared_index):
+    """The article of the best-ranked passage is always cited: where no quote comes from
+    it, its best sentence takes the last place. Where a sentence of another passage of it
+    is quoted already, the article is cited, and the quotes stay the best sentences."""
+    first, second = "Ferries sail at dawn. The fare is $4.", "Buses run late."
+    c1, c2 = (0, first.index(" The")), (first.index("The"), len(first))
+    chosen = Assistant(shared_index)._choose(
+        [_candidate(first, c2, 1.0, rank=3), _candidate(second, (0, len(second)), 0.9,
+                                                        rank=1, article="a2"),
+         _candidate(first, c1, 0.5, rank=0)], {"a1": first, "a2": second})
+    assert [(g[0].article_id, g[0].start) for g in chosen] == [("a1", c2[0]), ("a2", 0)]
+    chosen = Assistant(shared_index)._choose(
+        [_candidate(second, (0, len(second)), 1.0, rank=1, article="a2"),
+         _candidate(first, c1, 0.5, rank=0)], {"a1": first, "a2": second})
+    assert [(g[0].article_id, g[0].start) for g in chosen] == [("a2", 0), ("a1", 0)]
+
+
 def test_the_speakers_quotation_opening_a_paragraph_is_quoted_with_the_sentence_naming_them(
         encoder):
     """“It is an intermission,” he said. opens a paragraph after the one that ends by naming
