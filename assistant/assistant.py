@@ -128,7 +128,7 @@ class Assistant:
         unseen = frozenset(self.index.unseen(list(q.terms)))
         answer.evidence = {"best_sentence": answer.strength,
                            **passage_evidence(q, hits, idf, unseen),
-                           **missing_evidence(q, hits, self.index.date_span())}
+                           **missing_evidence(q, hits, self.index.date_span(), self.entities)}
         articles = {h.article.id: h.article for h in hits}
         copies = {h.article.id: h.copies for h in hits if h.copies}
         bodies = {aid: a.body for aid, a in articles.items()}

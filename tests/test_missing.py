@@ -36,6 +36,28 @@ def test_missing_evidence(question, year, name):
 
 
 
+def test_a_name_that_says_when_is_not_required():
+    """"before Christmas 2022" says when: the passages need not hold "Christmas" (the
+    recogniser reads it as a date); without the recogniser it is required, as before."""
+    from datetime import date
+
+    from assistant import entities
+    from assistant.missing import missing_evidence
+    from assistant.question import analyse
+
+    if not entities.available():
+        pytest.skip("the entity recogniser is not installed")
+    hits = [_hit("Spending bill passes", "The House passed the $1.7 trillion bill on Friday, "
+                 "with $45 billion for Ukraine.", "2022-12-23")]
+    question = analyse("How much aid for Ukraine was in the bill the House passed just "
+                       "before Christmas 2022?")
+    span = (date(2012, 1, 1), date(2026, 6, 1))
+    assert missing_evidence(question, hits, span)["missing_name"] == 0.0
+    assert missing_evidence(question, hits, span, read_names=False)["missing_name"] == 1.0
+    swapped = analyse("How much aid for Ukraine was in the bill Senator Ann Roe passed?")
+    assert missing_evidence(swapped, hits, span)["missing_name"] == 1.0
+
+
 def test_a_name_must_be_held_together_by_one_passage():
     from datetime import date
 
