@@ -12,7 +12,7 @@ from embeddings.readers.common import valid_text
 
 from .answer import Answer, Quote, Source
 from .evidence import Candidate, candidates, score
-from .missing import missing_evidence, passage_evidence
+from .missing import missing_evidence, passage_evidence, rarity_words
 from .question import analyse
 
 MAX_QUOTES = 3
@@ -121,7 +121,7 @@ class Assistant:
             return answer
         q = analyse(question)
         cands = candidates(hits, speech=q.speaker is not None)
-        idf = self.index.term_weights(list(q.terms))
+        idf = self.index.term_weights(rarity_words(q))
         if cands:
             score(q, cands, self.index.encoder.encode, idf, read_names=self.entities)
             answer.strength = max(c.score for c in cands)

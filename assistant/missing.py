@@ -53,7 +53,27 @@ def missing_rare_term(question: Question, passages: str, idf: dict[str, float],
     if acronyms:
         spelt = _initials(passages) & acronyms
         missing = [t for t in missing if t not in spelt]
-    return max((idf.get(t, 0.0) for t in missing), default=0.0)
+    return max((_rarity(t, words, idf, unseen) for t in missing), default=0.0)
+
+
+def _rarity(term: str, words: set[str], idf: dict[str, float], unseen: frozenset[str]) -> float:
+    """A missing term's idf. A hyphenated term no passage of the index writes, some word of
+    which the passages hold, is the question's own coinage ("river-height" where they
+    hold "river", "Christian-themed"): as rare as its rarest word they lack (`idf` holds
+    the words: see `rarity_words`). One none of whose words they hold ("buy-to-let") is a
+    thing of its own that they lack."""
+    parts = [p for p in term.split("-") if p and p not in STOPWORDS]
+    held = [p for p in parts if has_term(p, words)]
+    if term not in unseen or len(parts) < 2 or not held:
+        return idf.get(term, 0.0)
+    return max((idf.get(p, 0.0) for p in parts if p not in held), default=0.0)
+
+
+def rarity_words(question: Question) -> list[str]:
+    """The words whose idf `missing_rare_term` may need: the question's terms, and the
+    parts of its hyphenated ones."""
+    return list(dict.fromkeys([*question.terms, *(p for t in question.terms if "-" in t
+                                                  for p in t.split("-") if p)]))
 
 
 def _written_as_acronym(term: str, text: str) -> bool:

@@ -131,6 +131,26 @@ def test_hyphenated_question_terms_match_the_words_of_a_sentence():
     assert missing_rare_term(q, "A Belgian pilot", idf) == 9.0
 
 
+def test_a_hyphenated_coinage_is_as_rare_as_its_word_the_passages_lack():
+    """"river-height", which no passage of the index writes, is missing only as rare as
+    "height" where the passages hold "river"; "buy-to-let", none of whose words they hold,
+    is missing whole."""
+    from assistant.missing import missing_rare_term, rarity_words
+    from assistant.question import analyse
+
+    q = analyse("What river-height record did the storm break?")
+    assert set(rarity_words(q)) >= {"river-height", "river", "height"}
+    idf = {"river-height": 11.0, "river": 4.0, "height": 5.0, "record": 3.0, "storm": 3.0,
+           "break": 3.0}
+    passage = "The river rose to 25 feet, breaking the record set by the last storm."
+    assert missing_rare_term(q, passage, idf, frozenset({"river-height"})) == 5.0
+    assert missing_rare_term(q, passage, idf) == 11.0  # a term the index writes: as before
+    let = analyse("How much would buy-to-let landlords pay?")
+    idf = {"buy-to-let": 11.0, "buy": 4.0, "let": 4.0, "landlords": 5.0, "pay": 3.0}
+    assert missing_rare_term(let, "Landlords pay more to lenders.", idf,
+                             frozenset({"buy-to-let"})) == 11.0
+
+
 def test_another_person_with_the_speakers_surname_is_not_the_speaker():
     from assistant.evidence import speaker_score
     from assistant.question import analyse
