@@ -95,7 +95,7 @@ _ASKS = [
                      r"companies|agencies|parties|universities)(?:s|es)?\b"),
     ("name", _which("which|what") + r"(?:show|series|film|movie|book|song|album|game|word|name|"
              r"title|term|phrase|event|award|prize|product|drug|vaccine|variant|species|"
-             r"dish|food|animal|language)(?:s|es)?\b|\bwhat is the name\b|\bwhat (?:was|is) .{0,30}\bcalled\b"),
+             r"dish|food|animal|language)(?:s|es)?\b|\bwhat (?:is|was|are|were) the (?:name|title)s?\b|\bwhat (?:was|is) .{0,30}\bcalled\b"),
 ]
 ASKS = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _ASKS]
 

@@ -25,6 +25,7 @@ from assistant.answer_types import answer_score, wanted
     ("To whom did she give the award?", "person"),
     ("Name the player who scored the goal.", "person"),
     ("In whose honour was the bridge named?", "person"),
+    ("What is the title of the singer's first book?", "name"),
 ])
 def test_what_a_question_asks_for(question, kind):
     assert wanted(question).kind == kind
