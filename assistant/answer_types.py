@@ -57,6 +57,13 @@ _ASKS = [
     ("penalty", r"\bwhat (?:penalty|punishment|sentence|fine)\b|\bhow (?:much|long) (?:was|were|"
                 r"will|would|could|did)\b.*\b(?:fined|sentenced|jailed|banned|suspended|prison|"
                 r"jail)\b|\bpenalt(?:y|ies)\b"),
+    # "how much did the infection cut the odds?": a change, said as a share or an amount
+    ("change", r"\bhow much (?:did|does|do|will|would|could|has|have|had|is|was|are|were)\b"
+               r"[^?]{0,80}?\b(?:cut|cuts|reduce[sd]?|lower(?:s|ed)?|raise[sd]?|increase[sd]?|"
+               r"rise|rises|rose|risen|fall|falls|fell|fallen|drop(?:s|ped)?|grow|grows|grew|"
+               r"grown|shrink|shrank|shrunk|boost(?:s|ed)?|slash(?:es|ed)?|decline[sd]?|"
+               r"jump(?:s|ed)?|climb(?:s|ed)?|soar(?:s|ed)?|plunge[sd]?|surge[sd]?)\b"
+               r"(?!\s+to\b)"),  # "how much could the wage rise to?" asks for a level
     ("money", r"\bhow much (?:money|cash|funding|aid|does|did|do|will|would|is|was|are|were|"
               r"has|have|had|could|can)\b|\bwhat (?:price|cost|amount|sum|salary|fee|fare|"
               r"budget|valuation|value)\b|\bhow much\b|"
@@ -316,7 +323,7 @@ def _score_from_words(want: Wanted, text: str, common: frozenset[str]) -> float:
     kind = want.kind
     if kind == "other":  # "which rabbi ...?": "Rabbi Lucy Dinner", "the band Blink-182"
         return 1.0 if want.thing and _named_as_thing(want, text) else 0.0
-    if kind in _VALUE or kind in ("penalty", "comparison"):
+    if kind in _VALUE or kind in ("penalty", "comparison", "change"):
         return _figure_score(want, text)
     if names_the_doer(want, text):
         return 1.0
@@ -369,6 +376,10 @@ def _figure_score(want: Wanted, text: str) -> float:
     if kind == "comparison":
         figures = [m for m in _VALUE["count"].finditer(text) if _new(m.group(), want)]
         return 1.0 if (_CHANGE.search(text) or len(figures) >= 2) else 0.5 if figures else 0.0
+    if kind == "change":  # a new share or amount; any other new number is a looser fit
+        if any(_new(m.group(), want) for p in ("percent", "money") for m in _VALUE[p].finditer(text)):
+            return 1.0
+        return 0.5 if any(_new(m.group(), want) for m in _VALUE["count"].finditer(text)) else 0.0
     if kind == "penalty":
         pattern_hits = [m for p in ("money", "duration") for m in _VALUE[p].finditer(text)]
         if any(_new(m.group(), want) for m in pattern_hits) and _PENALTY_WORD.search(text):

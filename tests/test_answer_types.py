@@ -26,6 +26,9 @@ from assistant.answer_types import answer_score, wanted
     ("Name the player who scored the goal.", "person"),
     ("In whose honour was the bridge named?", "person"),
     ("What is the title of the singer's first book?", "name"),
+    # a change, said as a share or an amount; not the level it reaches
+    ("How much did the new rule cut the odds of a crash?", "change"),
+    ("How much have bread prices risen this year?", "change"),
 ])
 def test_what_a_question_asks_for(question, kind):
     assert wanted(question).kind == kind
@@ -49,6 +52,9 @@ def test_what_a_question_asks_for(question, kind):
     # a duration of one unit, said with "a"
     ("How long is the singer barred from the awards?", "The academy banned him for a decade.",
      1.0),
+    ("How much did the new rule cut the odds of a crash?",
+     "Drivers were 18% less likely to crash.", 1.0),
+    ("How much did the new rule cut the odds of a crash?", "Crashes fell to 3 a year.", 0.5),
     # the thing asked about, called by its name
     ("What heart condition did the runner have?",
      "She had a heart condition called long QT syndrome.", 1.0),
