@@ -1,6 +1,7 @@
 """Measure extractive answers on news-5k, with the naive baseline beside them.
 
-    python bench/answers.py --index DIR [--limit N] [--split fresh|report|tune|tune2|tune3|tune4|all]
+    python bench/answers.py --index DIR [--limit N]
+        [--split fresh|fresh2|held-out|report|tune|tune2|tune3|tune4|all]
 
 Dev set (bench/devset-answers.jsonl, devset-nearmiss.jsonl, written by reading news-5k
 articles): the must-quote sentence among the top-3 quotes, by question kind, and near-miss
@@ -11,7 +12,8 @@ rules, from articles no other question uses, and is the one reported (never tune
 The "tune2" part (84 answerable) was written the same way in issue 11's fifth session and
 has been tuned on since; "tune3" (126 answerable) likewise in its sixth (before any tuning on
 it, must-quote 0.643 there), and "tune4" (126 answerable) in its seventh (0.794 before any
-tuning on it).
+tuning on it). The "fresh2" part (126 answerable) was written the same way in its ninth
+session, and like "fresh" is never tuned on; `--split held-out` reports both, by part.
 Seconds per answer, p50 and p95, warm.
 
 Figures (top-3 quotes): answer containment on the questions whose answer string occurs in
@@ -33,7 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (DEV_ANSWERS, DEV_NEAR_MISS, DEV_SPLITS, HELD_OUT,  # noqa: E402
-                          UNANSWERABLE, gold_bodies, holds_sentence, news5k_or_exit, read_jsonl)
+                          HELD_OUT_SPLITS, UNANSWERABLE, gold_bodies, holds_sentence,
+                          news5k_or_exit, read_jsonl)
 
 
 def naive_quotes(retriever, question: str) -> list[tuple[str, str]]:
@@ -54,8 +57,10 @@ def naive_quotes(retriever, question: str) -> list[tuple[str, str]]:
 
 def dev_set(split: str, limit: int | None) -> tuple[list[dict], list[dict]]:
     """The dev set's answerable and near-miss questions of one part (or all)."""
+    parts = HELD_OUT_SPLITS if split == "held-out" else (split,)
+
     def half(rows: list[dict]) -> list[dict]:
-        return [r for r in rows if split == "all" or r["split"] == split][:limit]
+        return [r for r in rows if split == "all" or r["split"] in parts][:limit]
 
     if not DEV_ANSWERS.exists():
         return [], []
@@ -71,9 +76,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", required=True)
     parser.add_argument("--limit", type=int)
-    parser.add_argument("--split", default="fresh", choices=[*DEV_SPLITS, "all"],
+    parser.add_argument("--split", default="fresh", choices=[*DEV_SPLITS, "held-out", "all"],
                         help="the dev set part to report (default: fresh, written after the "
-                        "rules and never tuned on)")
+                        "rules and never tuned on; held-out: fresh and fresh2)")
     args = parser.parse_args()
     data = news5k_or_exit()
 
@@ -158,6 +163,11 @@ def main() -> None:
             part = [(d, a) for d, a in dev_rows if kind in (d["kind"], "all")]
             held = sum(must_quoted(d, a) for d, a in part)
             print(f"  {kind:8} {held / max(len(part), 1):.3f}  ({held} of {len(part)})")
+        parts = list(dict.fromkeys(d["split"] for d, _ in dev_rows))
+        for part in parts if len(parts) > 1 else []:
+            rows_of = [(d, a) for d, a in dev_rows if d["split"] == part]
+            held = sum(must_quoted(d, a) for d, a in rows_of)
+            print(f"  part {part:8} {held / len(rows_of):.3f}  ({held} of {len(rows_of)})")
         cited = sum(any(normalise_url(s.url or "") == normalise_url(d["url"]) for s in a.sources)
                     for d, a in dev_rows)
         print(f"  gold article cited {cited / len(dev_rows):.3f}")

@@ -130,7 +130,7 @@ def _splits(value: str) -> list[str]:
     splits = value.split(",")
     if not set(splits) <= set(TUNABLE_SPLITS):
         raise argparse.ArgumentTypeError(
-            f"parts to fit on: {', '.join(TUNABLE_SPLITS)} (never fresh)")
+            f"parts to fit on: {', '.join(TUNABLE_SPLITS)} (never fresh or fresh2)")
     return splits
 
 
