@@ -359,7 +359,9 @@ def _thing_then_name(thing: str) -> re.Pattern:
 
 @functools.lru_cache(maxsize=64)
 def _thing_called(thing: str) -> re.Pattern:
+    # (not "named to the team", "called for calm": a verb's object, not a name)
     return re.compile(rf"\b(?i:{noun_forms(thing)}),?\s+(?:called|named|known\s+as|dubbed)\s+"
+                      r"(?!(?:to|as|by|in|for|after|on|at|of|off|up|out|into)\b)"
                       r"((?:[\w’'.&-]+\s+){0,3}[\w’'.&-]+)")
 
 

@@ -59,6 +59,7 @@ def test_what_a_question_asks_for(question, kind):
     ("What heart condition did the runner have?",
      "She had a heart condition called long QT syndrome.", 1.0),
     ("What heart condition did the runner have?", "She had a heart condition, doctors said.", 0.0),
+    ("Which contestant won the final?", "She was the second contestant named to go on.", 0.0),
 ])
 def test_a_new_value_of_the_kind_asked_for(question, sentence, score):
     assert answer_score(wanted(question), sentence) == score
