@@ -94,7 +94,8 @@ _ASKS = [
                r"politician|leader|actor|actress|singer|rapper|star|official|judge|senator|"
                r"governor|candidate|director|author|artist|musician|comedian|coach|ceo|"
                r"billionaire|celebrity|lawmaker|president|minister|journalist|scientist|men|women|"
-               r"celebrities)(?:s|es)?\b"),
+               r"celebrities|contestant|finalist|nominee|astronaut|victim|suspect|"
+               r"officer|pilot|doctor|teacher|student|soldier|lawyer|defendant|winner)(?:s|es)?\b"),
     ("organisation", _which("which|what|this") + r"(?:company|firm|brand|business|airline|carrier|"
                      r"automaker|retailer|chain|bank|network|app|platform|team|club|group|"
                      r"organization|organisation|agency|party|union|university|school|"

@@ -26,6 +26,9 @@ from assistant.answer_types import answer_score, wanted
     ("Name the player who scored the goal.", "person"),
     ("In whose honour was the bridge named?", "person"),
     ("What is the title of the singer's first book?", "name"),
+    # the people a role names
+    ("Which three astronauts flew the mission?", "person"),
+    ("Which contestants were sent home on Sunday?", "person"),
     # a change, said as a share or an amount; not the level it reaches
     ("How much did the new rule cut the odds of a crash?", "change"),
     ("How much have bread prices risen this year?", "change"),
