@@ -355,7 +355,11 @@ def noun_forms(noun: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _thing_then_name(thing: str) -> re.Pattern:
-    return re.compile(rf"\b(?i:{noun_forms(thing)})\s+([A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*)")
+    # a name, or a number that names one ("engine #3", "Flight 17", "Gate No. 4")
+    return re.compile(rf"\b(?i:{noun_forms(thing)})\s+([A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*"
+                      r"|(?:#|No\.\s?|(?i:number)\s+)\d+[A-Za-z]?\b"
+                      r"|\d+[A-Za-z]?(?=\s*(?:[;:)!?]|[,.](?!\d)|$)|\s+(?:and|or|was|were|is|"
+                      r"had|has|in|at|on|of|to|for|with|from)\b))")
 
 
 @functools.lru_cache(maxsize=64)

@@ -63,6 +63,10 @@ def test_what_a_question_asks_for(question, kind):
      "She had a heart condition called long QT syndrome.", 1.0),
     ("What heart condition did the runner have?", "She had a heart condition, doctors said.", 0.0),
     ("Which contestant won the final?", "She was the second contestant named to go on.", 0.0),
+    # a number that names one of the things asked about; not a count after it
+    ("Which of the rocket's engines had a leak?", "The leak was in engine #3.", 1.0),
+    ("Which of the rocket's engines had a leak?", "Engine 3 had a leak.", 1.0),
+    ("Which of the rocket's engines had a leak?", "Its engines 4 times failed.", 0.0),
 ])
 def test_a_new_value_of_the_kind_asked_for(question, sentence, score):
     assert answer_score(wanted(question), sentence) == score
