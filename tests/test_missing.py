@@ -58,6 +58,18 @@ def test_a_name_that_says_when_is_not_required():
     assert missing_evidence(swapped, hits, span)["missing_name"] == 1.0
 
 
+@pytest.mark.parametrize("name, speaker, worth", [
+    ("Christmas", None, True), ("Christmas Day", None, True),
+    ("Labor Day weekend", None, True),
+    ("Ann Roe", None, False),  # a person's name: the recogniser is not loaded for it
+    ("Roe", "Ann Roe", False),  # the speaker asked about
+])
+def test_the_recogniser_is_loaded_only_for_a_name_that_may_say_when(name, speaker, worth):
+    from assistant.missing import _may_be_a_time
+
+    assert _may_be_a_time(name, speaker) is worth
+
+
 def test_a_name_must_be_held_together_by_one_passage():
     from datetime import date
 
