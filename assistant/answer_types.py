@@ -95,7 +95,11 @@ _ASKS = [
                r"governor|candidate|director|author|artist|musician|comedian|coach|ceo|"
                r"billionaire|celebrity|lawmaker|president|minister|journalist|scientist|men|women|"
                r"celebrities|contestant|finalist|nominee|astronaut|victim|suspect|"
-               r"officer|pilot|doctor|teacher|student|soldier|lawyer|defendant|winner)(?:s|es)?\b"),
+               r"officer|pilot|doctor|teacher|student|soldier|lawyer|defendant|winner)(?:s|es)?\b"
+               # (the noun ends the phrase: not "which teachers union", "what pilot program")
+               r"(?![’'-]|s?['’]?\s+(?:union|unions|group|groups|association|program|programs|"
+               r"programme|loan|loans|visa|visas|debt|body|council|organization|organisation|"
+               r"party|plan|plans|scheme)\b)"),
     ("organisation", _which("which|what|this") + r"(?:company|firm|brand|business|airline|carrier|"
                      r"automaker|retailer|chain|bank|network|app|platform|team|club|group|"
                      r"organization|organisation|agency|party|union|university|school|"
@@ -163,7 +167,7 @@ class Wanted:
     kind: str  # one of ASKS' kinds, or "other"
     known: frozenset[str]
     thing: str | None = None  # the noun "which" asks about: "show" in "which popular show"
-    deed: str | None = None  # the stem of the verb whose doer is asked: "own" in "who owned"
+    deed: str | None = None  # the verb whose doer is asked, as a participle: "who owned"
 
 
 def wanted(question: str) -> Wanted:
@@ -217,39 +221,42 @@ _PARTICIPLE = {"wrote": "written", "broke": "broken", "spoke": "spoken", "stole"
                "flew": "flown", "grew": "grown", "knew": "known", "saw": "seen",
                "began": "begun", "threw": "thrown", "wore": "worn", "ran": "run",
                "ate": "eaten", "drove": "driven", "forgave": "forgiven", "hid": "hidden",
-               "rode": "ridden", "shook": "shaken", "bit": "bitten", "froze": "frozen"}
+               "rode": "ridden", "shook": "shaken", "bit": "bitten", "froze": "frozen",
+               "swore": "sworn"}
 # the words after "who" or "which"/"what", where the verb asked about is looked for
 _AFTER_ASKING = re.compile(r"\b(?:who|which|what)\s+((?:[\w’'-]+\s*){1,5})", re.IGNORECASE)
-_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|got|gets|get)\s+(?:\w+ly\s+)?"
-                      r"([a-z]+)\s+by\s+\S")
+# "was owned by <the doer>": not a figure, a margin or a manner ("won by 5 points", "by a
+# narrow margin", "written by hand")
+_PASSIVE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|got|gets|get)\s+(?:\w+ly\s+)?([a-z]+)\s+by\s+"
+    r"(?!\d|[$£€]|(?:a|an|the)\s+(?:\w+\s+)?(?:margin|vote|majority|landslide|factor|"
+    r"percent|point|points|mile|miles|wide)\b|(?:hand|far|mistake|accident|phone|email|mail|"
+    r"then|now|noon|default|design|chance|law|nature|force|post|car|air|sea|rail|"
+    r"road)\b)\S")
 
 
 def asked_deed(question: str) -> str | None:
-    """The stem of the verb a "who"/"which X" question asks the doer of ("Who owned the
-    team?": "own"), or None where no verb follows the asking words."""
-    from .words import stem
-
+    """The past participle of the verb a "who"/"which X" question asks the doer of ("Who
+    owned the team?": "owned"; "Who wrote it?": "written"), or None where the words after
+    the asking words reach an object, a helper verb or the question's end first."""
     m = _AFTER_ASKING.search(question)
     if not m:
         return None
     for word in m.group(1).lower().split():
         if word in _PARTICIPLE:
-            return stem(_PARTICIPLE[word])
+            return _PARTICIPLE[word]
         if word in _IRREGULAR_PAST or (word.endswith("ed") and len(word) > 4):
-            return stem(word)
-        if re.fullmatch(rf"{_AUX}|{_MODAL}", word):
-            return None  # "which team did Roe join": the doer is named, not asked
+            return word
+        if re.fullmatch(rf"{_AUX}|{_MODAL}", word) or word in STOPWORDS:
+            return None  # "which team did Roe join", "who leads the United Nations"
     return None
 
 
 def names_the_doer(want: Wanted, text: str) -> bool:
     """Whether the sentence says in the passive who did the deed asked about: "Who owned
     the team?", "The team was owned by five former players" (a doer, named or not)."""
-    if not want.deed:
-        return False
-    from .words import stem
-
-    return any(stem(m.group(1).lower()) == want.deed for m in _PASSIVE.finditer(text))
+    return bool(want.deed) and any(m.group(1).lower() == want.deed
+                                   for m in _PASSIVE.finditer(text))
 
 
 def _new(value: str, want: Wanted) -> bool:
@@ -355,7 +362,8 @@ def noun_forms(noun: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _thing_then_name(thing: str) -> re.Pattern:
-    # a name, or a number that names one ("engine #3", "Flight 17", "Gate No. 4")
+    # a name, or a number that names one ("engine #3", "Gate No. 4", "in engine 3."; a bare
+    # number only before a mark or a small word: "engines 4 times" is a count)
     return re.compile(rf"\b(?i:{noun_forms(thing)})\s+([A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*"
                       r"|(?:#|No\.\s?|(?i:number)\s+)\d+[A-Za-z]?\b"
                       r"|\d+[A-Za-z]?(?=\s*(?:[;:)!?]|[,.](?!\d)|$)|\s+(?:and|or|was|were|is|"
@@ -364,9 +372,11 @@ def _thing_then_name(thing: str) -> re.Pattern:
 
 @functools.lru_cache(maxsize=64)
 def _thing_called(thing: str) -> re.Pattern:
-    # (not "named to the team", "called for calm": a verb's object, not a name)
+    # (not "named to the team", "called for calm", "called the plan reckless": a verb and
+    # its object, not a name)
     return re.compile(rf"\b(?i:{noun_forms(thing)}),?\s+(?:called|named|known\s+as|dubbed)\s+"
-                      r"(?!(?:to|as|by|in|for|after|on|at|of|off|up|out|into)\b)"
+                      r"(?!(?:to|as|by|in|for|after|on|at|of|off|up|out|into|the|a|an|his|"
+                      r"her|its|their|him|them|it|this|that|these|those)\b)"
                       r"((?:[\w’'.&-]+\s+){0,3}[\w’'.&-]+)")
 
 

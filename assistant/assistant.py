@@ -53,7 +53,8 @@ class Assistant:
     def __init__(self, index: Index, k: int = 8, found_threshold: float = FOUND_THRESHOLD,
                  entities: bool = True):
         """`entities`: read the kind of name a sentence holds with the entity recogniser,
-        where it is installed (see `evidence.score`)."""
+        where it is installed (see `evidence.score`), and whether a name the passages lack
+        says when (see `missing.missing_evidence`)."""
         self.index = index
         self.k = k
         self.found_threshold = found_threshold

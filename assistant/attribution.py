@@ -419,6 +419,8 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         starts = [(bare.find(p), p) for p in people] + [
             (m.start(), m.group()) for m in _CAPITALISED.finditer(bare) if m.group() in surnames]
         opener = min(starts, default=None)
+        if opener and re.match(r"\s+[A-Z]", bare[opener[0] + len(opener[1]):]):
+            opener = None  # a surname that opens a longer name ("White House officials")
         # the person the sentence is about, where it opens with them ("Dunn never answered
         # the letter, but voted to honour Hatchett. ¶ He said ..."): a later "he" is its
         # subject, not the last name in it

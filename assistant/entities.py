@@ -4,8 +4,9 @@
 ("the Polaris Program", "Kennedy Space Center"); "where?" asks for a place, and "in a
 Reuters report" names none. spaCy's small English pipeline (its recogniser alone, the
 tagger, parser and lemmatiser left out) reads that from the sentence, offline: the model
-comes inside a PyPI package. It is loaded on first use, only for a question that asks for
-a name (about 0.85 s: spaCy's import and the model's load), and reads about 3 ms a
+comes inside a PyPI package. It is loaded on first use (about 0.85 s: spaCy's import and
+the model's load), only for a question that asks for a name, or one with a name no passage
+holds that may say when ("before Christmas": see `missing.py`). It reads about 3 ms a
 sentence on two cores, so only the sentences the other features rank highest are read.
 Without spaCy or its model the recogniser is absent (`available()` is false) and the
 answer's kind is read from the words alone.

@@ -264,7 +264,8 @@ def _a_time(name: str, question: str) -> bool:
     """Whether the recogniser reads the name, in the question, as part of a date or time
     (it is read only here, where a name is missing: most questions never load it)."""
     found = entities([question])
-    return bool(found) and any(label in ("DATE", "TIME") and name in text
+    word = re.compile(rf"\b{re.escape(name)}\b")  # ("Jan" is no part of "January 6")
+    return bool(found) and any(label in ("DATE", "TIME") and word.search(text)
                                for text, label in found[0])
 
 

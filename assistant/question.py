@@ -66,7 +66,8 @@ _SPEAKER_ALT = re.compile(
     r"\b(?i:according to|quote|quotes|statement by|words of|remarks by|comments by)\s+"
     r"(?P<who>(?:[a-z][\w'’\-]*\s+){0,3}[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*"
     # "according to Acme University geologist Jane Roe": the body, the role, the person
-    r"(?:\s+[a-z][\w\-]*\s+[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)+)?)")
+    r"(?:\s+(?!(?:and|or|with|of|at|in|on|for|from|to|by)\b)[a-z][\w\-]*\s+[A-Z][\w.'’\-]*"
+    r"(?:\s+[A-Z][\w.'’\-]*)+)?)")
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}  # after a surname: "Nathaniel McQueen Jr."
 TITLES = {"the", "president", "minister", "prime", "foreign", "secretary", "mr", "mrs", "ms",
            "dr", "sen", "senator", "rep", "gov", "governor", "general", "coach", "chancellor",
@@ -142,7 +143,8 @@ def _named_after_role(speaker: str) -> list[str]:
     head = speaker.split(",", 1)[0].strip()
     name = after_role(head)
     if not (name and name != head):  # a role word no title list holds ("geologist")
-        m = re.search(r"\s([a-z][\w\-]*)\s+((?:[A-Z][\w.'’\-]*\s*)+)$", head)
+        m = re.search(r"\s([a-z][\w\-]*)\s+([A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*)\s*$",
+                      head)  # (one way only to split the words: no backtracking)
         name = m.group(2).strip() if m and m.group(1) not in STOPWORDS else ""
     return [name] if name and name != head and person_names(name) == [name] else []
 

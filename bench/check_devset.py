@@ -249,7 +249,8 @@ def main() -> int:
           f"{len({r.get('url') for r in answers})} articles")
     for kind in MIN_ANSWERS:
         print(f"  {kind:7s} {kinds[kind]:4d}  tune {a_split[(kind, 'tune')]:3d}  "
-              f"report {a_split[(kind, 'report')]:3d}  fresh {a_split[(kind, 'fresh')]:3d}")
+              f"report {a_split[(kind, 'report')]:3d}  fresh {a_split[(kind, 'fresh')]:3d}  "
+              f"fresh2 {a_split[(kind, 'fresh2')]:3d}")
     print(f"near-miss: {len(nearmiss)} questions over "
           f"{len({r.get('topic_url') for r in nearmiss})} topic articles")
     for change in CHANGES:

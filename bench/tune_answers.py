@@ -5,7 +5,7 @@
 For every quiz question (and bench/unanswerable.jsonl) the candidate sentences of the
 retrieved passages are scored once, every feature kept; weights are then fitted by
 coordinate descent on the tune halves only (the even quiz questions and the dev set's
-"tune" half, or the halves --dev-splits names; never its "fresh" part): quiz answer
+"tune" half, or the halves --dev-splits names; never its held-out "fresh" and "fresh2" parts): quiz answer
 containment + gold article cited + dev set must-quote (top-3 quotes); bench/answers.py
 reports the rest. The found rule (a rare question term
 missing from the top passages, their closeness in meaning, a strong sentence) is chosen
@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--cache", help="keep the collected features in this JSON file")
     parser.add_argument("--dev-splits", default="tune", type=_splits,
                         help="the dev set parts to fit on, comma-separated: tune, report, tune2, tune3, tune4 "
-                        "(default: tune; the fresh part is never fitted on)")
+                        "(default: tune; the fresh and fresh2 parts are never fitted on)")
     args = parser.parse_args()
     data = news5k_or_exit()
 

@@ -29,6 +29,8 @@ from assistant.answer_types import answer_score, wanted
     # the people a role names
     ("Which three astronauts flew the mission?", "person"),
     ("Which contestants were sent home on Sunday?", "person"),
+    ("Which teachers union called the strike?", "organisation"),
+    ("What student loan plan did the court block?", "other"),
     # a change, said as a share or an amount; not the level it reaches
     ("How much did the new rule cut the odds of a crash?", "change"),
     ("How much have bread prices risen this year?", "change"),
@@ -62,7 +64,8 @@ def test_what_a_question_asks_for(question, kind):
     ("What heart condition did the runner have?",
      "She had a heart condition called long QT syndrome.", 1.0),
     ("What heart condition did the runner have?", "She had a heart condition, doctors said.", 0.0),
-    ("Which contestant won the final?", "She was the second contestant named to go on.", 0.0),
+    ("Which rabbi led the prayers?", "She was the second rabbi named to the board.", 0.0),
+    ("Which rabbi led the prayers?", "The rabbi called the plan reckless.", 0.0),
     # a number that names one of the things asked about; not a count after it
     ("Which of the rocket's engines had a leak?", "The leak was in engine #3.", 1.0),
     ("Which of the rocket's engines had a leak?", "Engine 3 had a leak.", 1.0),
@@ -126,6 +129,11 @@ def test_when_after_a_lead_word_still_asks_for_a_date(question, kind):
     ("Who wrote the letter?", "The letter was written by a group of nurses.", True),
     ("Which company bought the mill?", "The mill was bought by a local firm in 1990.", True),
     ("Who owned the Harbour Rovers?", "The Rovers were beaten by five goals.", False),
+    ("Who won the seat?", "The seat was won by a narrow margin.", False),
+    ("Who won the seat?", "The seat was won by 412 votes.", False),
+    ("Who wrote the letter?", "The letter was written by hand.", False),
+    ("Who founded the firm?", "The body was found by hikers.", False),
+    ("Who leads the United Nations?", "The talks were united by a plan.", False),
     # the question names the doer ("did Roe join"): no deed is asked about
     ("Which team did Ann Roe join?", "She was joined by her brother.", False),
     ("Who were the two people killed?", "They were killed by a falling tree.", False),

@@ -292,6 +292,11 @@ def test_he_after_a_sentence_that_opens_with_a_person_is_that_person():
             "This week, after a letter from Dunn, the House voted to honour Joe Hatch.\n\n"
             "He said the first vote “was rushed.”")
     assert _speakers_of(text)["He said the first vote “was rushed.”"] == "Joe Hatch"
+    # a surname that opens a longer name is no subject ("Dunn Street")
+    text = ("“The vote was wrong,” Ann Holt wrote to Rep. Tom Dunn.\n\n"
+            "Dunn Street residents asked the council to honour Joe Hatch.\n\n"
+            "He said the first vote “was rushed.”")
+    assert _speakers_of(text)["He said the first vote “was rushed.”"] == "Joe Hatch"
 
 
 def test_she_is_the_person_named_last_by_surname_too():
