@@ -147,3 +147,46 @@ def test_a_sentence_that_names_the_doer_in_the_passive(question, sentence, named
     assert names_the_doer(want, sentence) is named
     if named:  # a doer the recogniser labels no person is still the answer
         assert answer_score(want, sentence, entities=()) == 1.0
+
+
+@pytest.mark.parametrize("question, kind, thing", [
+    ("Which wildly popular show was renewed?", "name", "show"),
+    ("Which movie director set a new record?", "person", "director"),
+    ("Which of the following US cities saw the biggest increase?", "place", "cities"),
+    ("Which band announced a tour this week?", "other", "band"),
+    ("What did the minister say?", "other", None),
+])
+def test_what_a_which_question_asks_about(question, kind, thing):
+    from assistant.answer_types import wanted
+
+    assert (wanted(question).kind, wanted(question).thing) == (kind, thing)
+
+
+def test_a_common_word_opening_a_sentence_is_no_new_name():
+    """"Companies split their stocks" names no company where the text writes "companies"
+    in lower case elsewhere; "Apple split its stock" still does."""
+    from assistant.answer_types import answer_score, common_words, wanted
+
+    want = wanted("Which company announced a stock split?")
+    common = common_words(["Many companies split their stocks.", "Analysts like splits."])
+    assert answer_score(want, "Companies split their stocks for many reasons.", common) == 0
+    assert answer_score(want, "Companies split their stocks for many reasons.") > 0
+    assert answer_score(want, "Apple split its stock four-for-one.", common) > 0
+
+
+@pytest.mark.parametrize("question, sentence, held", [
+    ("Which rabbi spoke about the vandalism?", "Rabbi Lucy Dinner said it mattered.", 1.0),
+    ("Which rabbi spoke about the vandalism?", "The rabbi said it mattered.", 0.0),
+    ("Which band announced a tour?", "The band Harbour Lights is back.", 1.0),
+])
+def test_a_new_name_right_after_the_thing_asked_about_answers(question, sentence, held):
+    from assistant.answer_types import answer_score, wanted
+
+    assert answer_score(wanted(question), sentence) == held
+
+
+def test_a_name_of_common_words_opening_a_sentence_is_still_a_name():
+    from assistant.answer_types import answer_score, common_words, wanted
+
+    common = common_words(["a bill to tax the gates"])
+    assert answer_score(wanted("Who founded the company?"), "Bill Gates founded it.", common) == 1

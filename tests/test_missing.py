@@ -190,3 +190,58 @@ def test_reading_names_and_acronyms_stays_fast_on_hostile_text():
     assert _initials("A" + "b" * 20000) == set()
     assert _initials("Abc " * 5000) == {"aaa", "aaaa", "aaaaa", "aaaaaa"}
     assert len(required_names("A" + " " * 20000 + "B")) == 1
+
+
+def test_a_hyphenated_coinage_is_as_rare_as_its_word_the_passages_lack():
+    """"river-height", which no passage of the index writes, is missing only as rare as
+    "height" where the passages hold "river"; "buy-to-let", none of whose words they hold,
+    is missing whole."""
+    from assistant.missing import missing_rare_term, rarity_words
+    from assistant.question import analyse
+
+    q = analyse("What river-height record did the storm break?")
+    assert set(rarity_words(q)) >= {"river-height", "river", "height"}
+    idf = {"river-height": 11.0, "river": 4.0, "height": 5.0, "record": 3.0, "storm": 3.0,
+           "break": 3.0}
+    passage = "The river rose to 25 feet, breaking the record set by the last storm."
+    assert missing_rare_term(q, passage, idf, frozenset({"river-height"})) == 5.0
+    assert missing_rare_term(q, passage, idf) == 11.0  # a term the index writes: as before
+    let = analyse("How much would buy-to-let landlords pay?")
+    idf = {"buy-to-let": 11.0, "buy": 4.0, "let": 4.0, "landlords": 5.0, "pay": 3.0}
+    assert missing_rare_term(let, "Landlords pay more to lenders.", idf,
+                             frozenset({"buy-to-let"})) == 11.0
+
+
+def test_a_rare_word_held_as_its_relative_is_not_missing():
+    """"bioethicist" where the passage says "bioethics professor", "co-writing" where it
+    says "writing": the word is there; a name is held only as it is written."""
+    from assistant.missing import missing_rare_term
+    from assistant.question import analyse
+
+    idf = {"bioethicist": 11.0, "co-writing": 9.0, "bioethicsville": 11.0}
+    passage = "The bioethics professor said he is writing a film."
+    assert missing_rare_term(analyse("What did the bioethicist say?"), passage, idf) == 0.0
+    assert missing_rare_term(analyse("Who is co-writing the film?"), passage, idf) == 0.0
+    assert missing_rare_term(analyse("What did Bioethicsville say?"), passage, idf) == 11.0
+    # a quarter's short form by its words
+    idf = {"q3": 9.0}
+    said = "Sales rose in the third quarter."
+    assert missing_rare_term(analyse("What did she say about Q3 sales?"), said, idf) == 0
+    assert missing_rare_term(analyse("What did she say about Q3 sales?"), "Sales rose.", idf) == 9
+    # "mid-2020" is held by 2020, "mid-2021" is not
+    idf = {"mid-2020": 9.0, "mid-2021": 9.0}
+    dated = "Prices rose after June 2020."
+    assert missing_rare_term(analyse("How much did prices rise since mid-2020?"), dated, idf) == 0
+    assert missing_rare_term(analyse("How much did prices rise since mid-2021?"), dated, idf) == 9
+
+
+def test_a_peoples_name_is_held_by_its_countrys():
+    """"his Australian restaurant" where the article says "in Australia": the name is
+    there; a name that is no people's must be held as it is."""
+    from assistant.words import words_of as _words
+    from assistant.missing import _name_held
+
+    assert _name_held("australian", _words("A restaurant in Melbourne, Australia."))
+    assert _name_held("japanes", _words("He flew to Japan."))
+    assert not _name_held("australian", _words("A restaurant in Melbourne."))
+    assert not _name_held("sunbury", _words("The sun rose over Sunderland."))

@@ -152,3 +152,15 @@ def test_a_speaker_with_a_long_run_of_capitals_reads_quickly():
 
     q = analyse("What did a reporter " + "QWERTYUIOPASDFGHJKLZXCVBNM" * 2 + "! say?")
     assert q.speaker and q.speaker_keys
+
+
+def test_a_reporting_word_after_an_article_is_no_speakers_verb():
+    """"what is the compound that gets the blame": "blame" is a noun there, and nobody's
+    words are asked for; "what did the coach say" still asks for the coach's."""
+    from assistant.question import analyse
+
+    assert analyse("What is the compound in bread that gets the blame for it?").speaker is None
+    assert analyse("What did the team's coach say about the loss?").speaker == "the team's coach"
+    # a reporting word as often a noun, after an article and a word inside the question
+    assert analyse("Why did the singer put off the big reveal she teased?").speaker is None
+    assert analyse("What did the spokesman call the decision?").speaker == "the spokesman"
