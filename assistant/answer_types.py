@@ -361,31 +361,28 @@ def noun_forms(noun: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _thing_then_name(thing: str) -> re.Pattern:
-    # a name, or a number that names one ("engine #3", "Gate No. 4", "in engine 3."; a bare
-    # number only before a mark or a small word: "engines 4 times" is a count)
-    return re.compile(rf"\b(?i:{noun_forms(thing)})\s+([A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*"
-                      r"|(?:#|No\.\s?|(?i:number)\s+)\d+[A-Za-z]?\b"
-                      r"|\d+[A-Za-z]?(?=\s*(?:[;:)!?]|[,.](?!\d)|$)|\s+(?:and|or|was|were|is|"
-                      r"had|has|in|at|on|of|to|for|with|from)\b))")
-
-
-@functools.lru_cache(maxsize=64)
-def _thing_called(thing: str) -> re.Pattern:
-    # (not "named to the team", "called for calm", "called the plan reckless": a verb and
-    # its object, not a name)
-    return re.compile(rf"\b(?i:{noun_forms(thing)}),?\s+(?:called|named|known\s+as|dubbed)\s+"
-                      r"(?!(?:to|as|by|in|for|after|on|at|of|off|up|out|into|the|a|an|his|"
-                      r"her|its|their|him|them|it|this|that|these|those)\b)"
-                      r"((?:[\w’'.&-]+\s+){0,3}[\w’'.&-]+)")
+def _naming(thing: str) -> tuple[re.Pattern, re.Pattern]:
+    """The patterns of a name given to one of a `thing`: right after the noun, a name or a
+    number that names one ("Rabbi Lucy Dinner", "engine #3", "Gate No. 4", "in engine 3.";
+    a bare number only before a mark or a small word: "engines 4 times" is a count); or
+    what it is called ("a condition called long QT syndrome"; not "named to the team",
+    "called for calm", "called the plan reckless": a verb and its object)."""
+    noun = noun_forms(thing)
+    after = re.compile(rf"\b(?i:{noun})\s+([A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*"
+                       r"|(?:#|No\.\s?|(?i:number)\s+)\d+[A-Za-z]?\b"
+                       r"|\d+[A-Za-z]?(?=\s*(?:[;:)!?]|[,.](?!\d)|$)|\s+(?:and|or|was|were|is|"
+                       r"had|has|in|at|on|of|to|for|with|from)\b))")
+    called = re.compile(rf"\b(?i:{noun}),?\s+(?:called|named|known\s+as|dubbed)\s+"
+                        r"(?!(?:to|as|by|in|for|after|on|at|of|off|up|out|into|the|a|an|his|"
+                        r"her|its|their|him|them|it|this|that|these|those)\b)"
+                        r"((?:[\w’'.&-]+\s+){0,3}[\w’'.&-]+)")
+    return after, called
 
 
 def _named_as_thing(want: Wanted, text: str) -> bool:
-    """Whether the text names a new one of the thing asked about, the noun right before
-    the name ("Rabbi Lucy Dinner", "the band Blink-182") or called so ("a condition called
-    long QT syndrome")."""
-    return any(_new(m.group(1), want) for pattern in (_thing_then_name, _thing_called)
-               for m in pattern(want.thing).finditer(text))
+    """Whether the text names a new one of the thing asked about (`_naming`)."""
+    return any(_new(m.group(1), want) for pattern in _naming(want.thing)
+               for m in pattern.finditer(text))
 
 
 def _figure_score(want: Wanted, text: str) -> float:
