@@ -412,13 +412,13 @@ def attribute(text: str, spans: list[tuple[int, int]]) -> list[Speech]:
         # ("Soon after, Kryst built a blog, White Collar Glam. ¶ For her last question,
         # Kryst was asked ... ¶ “...,” she said.")
         full = [(bare.rfind(p), bare.rfind(p) + len(p), p) for p in people]
+        by_surname = [m for m in _CAPITALISED.finditer(bare) if m.group() in surnames]
         named = [(end, p) for _, end, p in full] + [
-            (m.end(), m.group()) for m in _CAPITALISED.finditer(bare) if m.group() in surnames
-            and not any(s <= m.start() < e for s, e, _ in full)]
+            (m.end(), m.group()) for m in by_surname
+            if not any(s <= m.start() < e for s, e, _ in full)]
         subject = _PRONOUN_SUBJECT.match(bare)
-        starts = [(bare.find(p), p) for p in people] + [
-            (m.start(), m.group()) for m in _CAPITALISED.finditer(bare) if m.group() in surnames]
-        opener = min(starts, default=None)
+        opener = min([(bare.find(p), p) for p in people]
+                     + [(m.start(), m.group()) for m in by_surname], default=None)
         if opener and re.match(r"\s+[A-Z]", bare[opener[0] + len(opener[1]):]):
             opener = None  # a surname that opens a longer name ("White House officials")
         # the person the sentence is about, where it opens with them ("Dunn never answered

@@ -62,18 +62,23 @@ def _rarity(term: str, words: set[str], idf: dict[str, float], unseen: frozenset
     hold "river", "Christian-themed"): as rare as its rarest word they lack (`idf` holds
     the words: see `rarity_words`). One none of whose words they hold ("buy-to-let") is a
     thing of its own that they lack."""
-    parts = [p for p in term.split("-") if p and p not in STOPWORDS]
+    parts = _parts(term)
     held = [p for p in parts if has_term(p, words)]
     if term not in unseen or len(parts) < 2 or not held:
         return idf.get(term, 0.0)
     return max((idf.get(p, 0.0) for p in parts if p not in held), default=0.0)
 
 
+def _parts(term: str) -> list[str]:
+    """The words of a hyphenated term, less the small ones ("buy-to-let": buy, let)."""
+    return [p for p in term.split("-") if p and p not in STOPWORDS]
+
+
 def rarity_words(question: Question) -> list[str]:
     """The words whose idf `missing_rare_term` may need: the question's terms, and the
-    parts of its hyphenated ones."""
-    return list(dict.fromkeys([*question.terms, *(p for t in question.terms if "-" in t
-                                                  for p in t.split("-") if p)]))
+    words of its hyphenated ones."""
+    return list(dict.fromkeys([*question.terms,
+                               *(p for t in question.terms if "-" in t for p in _parts(t))]))
 
 
 def _written_as_acronym(term: str, text: str) -> bool:
