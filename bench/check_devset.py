@@ -39,8 +39,9 @@ CHANGES = ("entity", "year", "detail")
 # fresh: written after the rules, never tuned on; tune2, tune3 and tune4: written later
 # still, by readers who never saw the rules, and tuned on since (issue 11's fifth, sixth and
 # seventh sessions); fresh2: written in issue 11's ninth session the same way, and like
-# fresh never tuned on
-SPLITS = ("tune", "report", "fresh", "tune2", "tune3", "tune4", "fresh2")
+# fresh never tuned on; tune5: written in the tenth session the same way, to train the
+# reader on (and tuned on)
+SPLITS = ("tune", "report", "fresh", "tune2", "tune3", "tune4", "fresh2", "tune5")
 AS_OF_SLACK = timedelta(days=14)  # as_of: the publish date or a few days after
 
 # Words whose trailing full stop does not end a sentence (titles, months, states, "U.S.").
@@ -138,7 +139,7 @@ def check_row(row: dict, what: str, field: str, allowed, url_field: str,
     """What every row needs: an id of its set's form ("a001", "n001"), a known `field`, and
     an article of the corpus at `url_field` (its as_of checked against it); that article."""
     rid = row.get("id")
-    if not re.fullmatch(rf"{what[0]}\d{{3}}", str(rid)):
+    if not re.fullmatch(rf"{what[0]}\d{{3,4}}", str(rid)):
         errors.append(f"{rid}: {what} ids look like {what[0]}001")
     if row.get(field) not in allowed:
         errors.append(f"{rid}: {field} {row.get(field)!r} not in {allowed}")
