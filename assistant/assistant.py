@@ -12,6 +12,7 @@ from embeddings.readers.common import valid_text
 
 from .answer import Answer, Quote, Source
 from .evidence import Candidate, candidates, score
+from .reader import read_pairs
 from .missing import missing_evidence, passage_evidence, rarity_words
 from .question import analyse
 
@@ -51,7 +52,7 @@ def _same_sentence(a: frozenset[str], b: frozenset[str]) -> bool:
 
 class Assistant:
     def __init__(self, index: Index, k: int = 8, found_threshold: float = FOUND_THRESHOLD,
-                 entities: bool = True):
+                 entities: bool = True, reader: bool = True):
         """`entities`: read the kind of name a sentence holds with the entity recogniser,
         where it is installed (see `evidence.score`), and whether a name the passages lack
         says when (see `missing.missing_evidence`)."""
@@ -59,6 +60,7 @@ class Assistant:
         self.k = k
         self.found_threshold = found_threshold
         self.entities = entities
+        self.reader = reader
 
     def search(self, question: str, k: int | None = None, as_of: date | None = None,
                story: Iterable[str] | None = None, **filters) -> list[Hit]:
@@ -124,8 +126,9 @@ class Assistant:
         cands = candidates(hits, speech=q.speaker is not None)
         idf = self.index.term_weights(rarity_words(q))
         if cands:
-            score(q, cands, self.index.encoder.encode, idf, read_names=self.entities)
-            answer.strength = max(c.score for c in cands)
+            score(q, cands, self.index.encoder.encode, idf, read_names=self.entities,
+                  read_pairs=read_pairs if self.reader else None)
+            answer.strength = max(c.scores["base"] for c in cands)
         unseen = frozenset(self.index.unseen(list(q.terms)))
         answer.evidence = {"best_sentence": answer.strength,
                            **passage_evidence(q, hits, idf, unseen),

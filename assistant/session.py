@@ -49,7 +49,7 @@ def answerer_for(index: "Index", settings: Settings, backend=None) -> Answerer:
     sources, its backend made here from the settings."""
     from .assistant import Assistant
 
-    assistant = Assistant(index, entities=settings.entities,
+    assistant = Assistant(index, entities=settings.entities, reader=settings.reader,
                           **({"k": settings.k} if settings.k else {}))
     if not settings.generate and backend is None:
         return assistant
@@ -62,8 +62,8 @@ def answerer_for(index: "Index", settings: Settings, backend=None) -> Answerer:
 def start_session(settings: Settings, history: bool = False, warm: bool = False,
                   backend=None) -> Session:
     """Open what the settings name. `warm` readies the index for many questions (the
-    chat, a server), and the entity recogniser where the settings use it (so the first
-    question that asks for a name does not wait for it); `history` opens the saved
+    chat, a server), and the entity recogniser and the reader where the settings use them
+    (so the first question does not wait for them); `history` opens the saved
     conversations; `backend`: as `answerer_for` takes it. Raises `NewsdeskError`s."""
     index = open_index(settings)
     try:
@@ -73,6 +73,10 @@ def start_session(settings: Settings, history: bool = False, warm: bool = False,
                 from .entities import available
 
                 available()
+            if settings.reader:
+                from .reader import load
+
+                load()
         answerer = answerer_for(index, settings, backend)
         saved = None
         if history:

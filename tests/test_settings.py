@@ -44,6 +44,7 @@ def test_flags_win_over_the_environment_which_wins_over_the_defaults(tmp_path):
     assert defaults.index.name == "index" and defaults.history_file.name == "conversations.sqlite"
     assert defaults.encoder is None and defaults.llm_backend == "openai"
     assert defaults.entities and not Settings.load({}, {"NEWSDESK_ENTITIES": "Off"}).entities
+    assert defaults.reader and not Settings.load({}, {"NEWSDESK_READER": "0"}).reader
 
 
 @pytest.mark.parametrize("variable, value", [("NEWSDESK_LLM_TIMEOUT", "soon"),
@@ -52,7 +53,8 @@ def test_flags_win_over_the_environment_which_wins_over_the_defaults(tmp_path):
                                              ("NEWSDESK_LLM_TIMEOUT", "nan"),
                                              ("NEWSDESK_LLM_CONTEXT", "0"),
                                              ("NEWSDESK_ENCODER", "tensorflow"),
-                                             ("NEWSDESK_ENTITIES", "maybe")])
+                                             ("NEWSDESK_ENTITIES", "maybe"),
+                                             ("NEWSDESK_READER", "sometimes")])
 def test_a_bad_value_is_bad_input_naming_the_variable(variable, value):
     with pytest.raises(BadInputError, match=variable) as caught:
         Settings.load({}, {variable: value})

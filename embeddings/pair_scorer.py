@@ -1,0 +1,146 @@
+"""A cross-encoder: the bundled model reading a query and a text together, one score each.
+
+The bi-encoder embeds a question and a sentence apart; read together, every word of one
+attends to every word of the other, which tells a sentence that answers from one that
+only shares words. The cross-encoder is the bundled model with a small trained adapter
+(low-rank changes to its linear layers, and a head from its pooled output to a score),
+stored in an `.npz` file of plain arrays; the adapter is merged into the bundled weights
+and exported to ONNX once, into the user cache beside the encoder's own export (torch is
+imported for the export only). Nothing is downloaded.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .durable import publish
+from .onnx_export import INPUTS, BundledModel, cache_root, mark_used
+
+PAIR_FORMAT = 1  # bump when the exported graph changes shape or inputs
+MAX_TOKENS = 160  # a pair is cut to this many tokens, from the text's end
+
+
+class Adapter:
+    """The trained changes to the bundled model: for each adapted linear layer (named as
+    in its state dict, less ".weight") the low-rank factors A (rank x in) and B (out x
+    rank), whose product times `scale` is added to the layer's weight; and the head,
+    `head.weight` (1 x hidden) and `head.bias`, over the mean of the last hidden states."""
+
+    def __init__(self, path: "os.PathLike | str"):
+        self.path = Path(path)
+        data = self.path.read_bytes()
+        self.digest = hashlib.sha256(data).hexdigest()[:16]
+        with np.load(self.path, allow_pickle=False) as arrays:
+            self.arrays = {name: arrays[name] for name in arrays.files}
+        self.scale = float(self.arrays.pop("scale"))
+
+    def layers(self) -> list[str]:
+        return sorted(name[:-2] for name in self.arrays if name.endswith(".A"))
+
+
+def pair_onnx_path(model: BundledModel, adapter: Adapter) -> Path:
+    return cache_root() / "onnx" / f"{model.cache_key()}-pair-{adapter.digest}-p{PAIR_FORMAT}" \
+        / "model-fp32.onnx"
+
+
+_LOCK = threading.Lock()
+
+
+def ensure_pair_onnx(model: BundledModel, adapter: Adapter) -> Path:
+    """The exported cross-encoder for `adapter`, exporting it first if needed."""
+    target = pair_onnx_path(model, adapter)
+    if target.exists():
+        return target
+    with _LOCK:
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _export(model, adapter, target)
+    return target
+
+
+def _export(model: BundledModel, adapter: Adapter, target: Path) -> None:
+    import warnings
+
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    bert = AutoModel.from_pretrained(str(model.path), attn_implementation="eager",
+                                     add_pooling_layer=False).eval()
+    weights = bert.state_dict()
+    with torch.no_grad():
+        for layer in adapter.layers():
+            a = torch.from_numpy(adapter.arrays[f"{layer}.A"])
+            b = torch.from_numpy(adapter.arrays[f"{layer}.B"])
+            weights[f"{layer}.weight"] += adapter.scale * (b @ a)
+    bert.load_state_dict(weights)
+    head = torch.nn.Linear(adapter.arrays["head.weight"].shape[1], 1)
+    head.load_state_dict({"weight": torch.from_numpy(adapter.arrays["head.weight"]),
+                          "bias": torch.from_numpy(adapter.arrays["head.bias"])})
+
+    class Scores(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bert, self.head = bert, head
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return self.head(pooled).squeeze(-1)
+
+    example = tuple(torch.ones(2, 8, dtype=torch.long) for _ in INPUTS)
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {"score": {0: "batch"}}
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(Scores().eval(), example, str(tmp), input_names=list(INPUTS),
+                              output_names=["score"], dynamic_axes=axes, opset_version=17,
+                              dynamo=False)
+        publish(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class PairScorer:
+    """Scores (query, text) pairs with the cross-encoder an adapter file makes."""
+
+    def __init__(self, adapter_path: "os.PathLike | str", threads: int | None = None):
+        from .onnx_encoder import _session, _tokenizer_class
+
+        model = BundledModel.locate()
+        self.path = ensure_pair_onnx(model, Adapter(adapter_path))
+        mark_used(self.path.parent)
+        self.session = _session(self.path, threads or os.cpu_count() or 1)
+        tokenizer = _tokenizer_class().from_file(str(model.tokenizer_file))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+        self.tokenizer = tokenizer
+
+    def score(self, query: str, texts: list[str]) -> np.ndarray:
+        """One score per text: higher where the text answers the query better."""
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        encodings = self.tokenizer.encode_batch([(query, text) for text in texts])
+        width = max(len(e.ids) for e in encodings)
+        ids, mask, types = (np.zeros((len(texts), width), dtype=np.int64) for _ in range(3))
+        for i, e in enumerate(encodings):
+            ids[i, :len(e.ids)], mask[i, :len(e.ids)], types[i, :len(e.ids)] = \
+                e.ids, 1, e.type_ids
+        return self.session.run(None, dict(zip(INPUTS, (ids, mask, types))))[0]
+
+
+@lru_cache(maxsize=4)
+def pair_scorer(adapter_path: str) -> PairScorer:
+    """One scorer per adapter file, for the process."""
+    return PairScorer(adapter_path)
