@@ -16,6 +16,15 @@ import numpy as np
 ADAPTER = Path(__file__).with_name("models") / "reader.npz"
 
 
+def prepare() -> Path:
+    """Export the reader now if it never was (torch, ~10 s, once), so that no answer waits
+    for it; nothing is loaded. Returns where the export lies."""
+    from embeddings.onnx_export import BundledModel
+    from embeddings.pair_scorer import Adapter, ensure_pair_onnx
+
+    return ensure_pair_onnx(BundledModel.locate(), Adapter(ADAPTER))
+
+
 def load():
     """The reader, loaded once for the process (exported first, the first time ever)."""
     from embeddings.pair_scorer import pair_scorer

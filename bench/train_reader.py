@@ -112,7 +112,7 @@ def train(data, rank: int = RANK, epochs: int = EPOCHS, lr: float = LEARNING_RAT
     for epoch in range(epochs):
         random.shuffle(data)
         for question, texts, base in data:
-            enc = tokenizer([question] * len(texts), texts, truncation="only_second",
+            enc = tokenizer([question] * len(texts), texts, truncation="longest_first",
                             max_length=MAX_TOKENS, padding=True, return_tensors="pt")
             hidden = bert(**enc).last_hidden_state
             mask = enc["attention_mask"].unsqueeze(-1).float()

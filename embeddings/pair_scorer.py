@@ -22,7 +22,9 @@ from .durable import publish
 from .onnx_export import INPUTS, BundledModel, cache_root, mark_used
 
 PAIR_FORMAT = 1  # bump when the exported graph changes shape or inputs
-MAX_TOKENS = 160  # a pair is cut to this many tokens, from the text's end
+# a pair is cut to this many tokens: the longer of the two is cut first, from its end (a
+# sentence, mostly; a question longer than its sentence loses its own tail)
+MAX_TOKENS = 160
 
 
 class Adapter:
@@ -124,7 +126,7 @@ class PairScorer:
         self.session = _session(self.path, threads or os.cpu_count() or 1)
         tokenizer = _tokenizer_class().from_file(str(model.tokenizer_file))
         tokenizer.no_padding()
-        tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+        tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
         self.tokenizer = tokenizer
 
     def score(self, query: str, texts: list[str]) -> np.ndarray:

@@ -96,6 +96,11 @@ def built_index_dir(tmp_path_factory, corpus_dir) -> Path:
     with Index.open(path) as index:
         report = index.add([corpus_dir])
     assert report.added == 4 and not report.skipped
+    # the reader's one export (torch) happens here, as the encoder's does in building the
+    # index: the tests that answer in a fresh interpreter check that answering needs no torch
+    from assistant.reader import prepare
+
+    prepare()
     return path
 
 

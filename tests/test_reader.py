@@ -42,10 +42,15 @@ def test_a_score_does_not_depend_on_the_texts_read_with_it():
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.text(max_size=400), st.lists(st.text(max_size=3000), max_size=4))
+@given(st.text(max_size=2000), st.lists(st.text(max_size=3000), max_size=4))
 def test_any_text_gets_one_finite_score(question, texts):
     scores = read_pairs(question, texts)
     assert scores.shape == (len(texts),) and np.isfinite(scores).all()
+
+
+def test_a_question_longer_than_the_reader_reads_is_cut():
+    question = "plastic bag ban " * 600
+    assert np.isfinite(read_pairs(question, ["Bags are banned.", ""])).all()
 
 
 def test_the_reader_is_loaded_once():
@@ -76,3 +81,11 @@ def test_reading_needs_no_torch_once_exported():
             "read_pairs('q', ['a sentence']); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_prepare_exports_once_into_a_folder_named_by_the_adapter():
+    from assistant.reader import prepare
+
+    path = prepare()
+    assert path.is_file() and Adapter(ADAPTER).digest in path.parent.name
+    assert prepare() == path

@@ -67,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_option(p)
     add_question_options(p, "passages to read for each answer (default 8)")
 
-    p = sub.add_parser("setup", help="prepare the embedding model (export it to ONNX) now, "
-                       "rather than on first use")
+    p = sub.add_parser("setup", help="prepare the embedding model and the reader (export "
+                       "them to ONNX) now, rather than on first use")
     p.add_argument("--json", action="store_true", help="print what was prepared as JSON")
 
     p = sub.add_parser("info", help="what the index holds and how it was built")
@@ -99,6 +99,10 @@ def cmd_index(args, settings) -> int:
                            follow_symlinks=args.follow_symlinks, on_wait=say_waiting(progress),
                            ray=_cluster(args.ray))
         report.skipped[:0] = unfetched
+    if settings.reader:
+        from assistant.reader import prepare
+
+        prepare()  # the first answer then does not export it
     if args.json:
         print(json_text(report.to_dict()))
         return EXIT_OK
@@ -221,10 +225,11 @@ def cmd_chat(args, settings) -> int:
 
 
 def cmd_setup(args, settings) -> int:
+    from assistant.reader import prepare as prepare_reader
     from embeddings.encoder import prepare
 
     try:
-        prepared = prepare()
+        prepared = {**prepare(), "reader": str(prepare_reader())}
     except (OSError, RuntimeError, ImportError) as exc:
         fail(f"could not prepare the embedding model: {exc}")
     _print_mapping(prepared, args.json, width=10)
