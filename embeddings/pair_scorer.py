@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .durable import publish
-from .onnx_export import INPUTS, BundledModel, cache_root, mark_used
+from .onnx_export import INPUTS, PRECISIONS, BundledModel, _quantise_int8, cache_root, mark_used
 
 PAIR_FORMAT = 1  # bump when the exported graph changes shape or inputs
 # a pair is cut to this many tokens: the longer of the two is cut first, from its end (a
@@ -45,23 +45,29 @@ class Adapter:
         return sorted(name[:-2] for name in self.arrays if name.endswith(".A"))
 
 
-def pair_onnx_path(model: BundledModel, adapter: Adapter) -> Path:
+def pair_onnx_path(model: BundledModel, adapter: Adapter, precision: str = "fp32") -> Path:
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown ONNX precision {precision!r}; choose one of {PRECISIONS}")
     return cache_root() / "onnx" / f"{model.cache_key()}-pair-{adapter.digest}-p{PAIR_FORMAT}" \
-        / "model-fp32.onnx"
+        / f"model-{precision}.onnx"
 
 
 _LOCK = threading.Lock()
 
 
-def ensure_pair_onnx(model: BundledModel, adapter: Adapter) -> Path:
-    """The exported cross-encoder for `adapter`, exporting it first if needed."""
-    target = pair_onnx_path(model, adapter)
+def ensure_pair_onnx(model: BundledModel, adapter: Adapter, precision: str = "fp32") -> Path:
+    """The exported cross-encoder for `adapter`, exporting (and quantising) it first if
+    needed."""
+    target = pair_onnx_path(model, adapter, precision)
     if target.exists():
         return target
     with _LOCK:
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            _export(model, adapter, target)
+            if precision == "fp32":
+                _export(model, adapter, target)
+            else:
+                _quantise_int8(ensure_pair_onnx(model, adapter, "fp32"), target)
     return target
 
 
@@ -117,11 +123,12 @@ def _export(model: BundledModel, adapter: Adapter, target: Path) -> None:
 class PairScorer:
     """Scores (query, text) pairs with the cross-encoder an adapter file makes."""
 
-    def __init__(self, adapter_path: "os.PathLike | str", threads: int | None = None):
+    def __init__(self, adapter_path: "os.PathLike | str", precision: str = "fp32",
+                 threads: int | None = None):
         from .onnx_encoder import _session, _tokenizer_class
 
         model = BundledModel.locate()
-        self.path = ensure_pair_onnx(model, Adapter(adapter_path))
+        self.path = ensure_pair_onnx(model, Adapter(adapter_path), precision)
         mark_used(self.path.parent)
         self.session = _session(self.path, threads or os.cpu_count() or 1)
         tokenizer = _tokenizer_class().from_file(str(model.tokenizer_file))
@@ -143,6 +150,6 @@ class PairScorer:
 
 
 @lru_cache(maxsize=4)
-def pair_scorer(adapter_path: str) -> PairScorer:
-    """One scorer per adapter file, for the process."""
-    return PairScorer(adapter_path)
+def pair_scorer(adapter_path: str, precision: str = "fp32") -> PairScorer:
+    """One scorer per adapter file and precision, for the process."""
+    return PairScorer(adapter_path, precision)

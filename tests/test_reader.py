@@ -89,3 +89,11 @@ def test_prepare_exports_once_into_a_folder_named_by_the_adapter():
     path = prepare()
     assert path.is_file() and Adapter(ADAPTER).digest in path.parent.name
     assert prepare() == path
+
+
+def test_the_int8_reader_reads_like_the_fp32_one():
+    from embeddings.pair_scorer import pair_scorer
+
+    fp32 = pair_scorer(str(ADAPTER), "fp32").score(QUESTION, [ANSWER, AROUND])
+    int8 = pair_scorer(str(ADAPTER), "int8").score(QUESTION, [ANSWER, AROUND])
+    assert int8[0] > int8[1] and np.allclose(fp32, int8, atol=1.0)
