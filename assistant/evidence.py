@@ -600,7 +600,8 @@ def score(question: Question, cands: list[Candidate], encode, idf: dict[str, flo
 # (267 of 360) without the reader; 0.800 with a rank-4 adapter trained one epoch on what
 # the other features miss (the one shipped, retrained on every choosing part), 0.786 rank
 # 8 two epochs, 0.806 rank 8 alone; weight 0.05 / 0.1 / 0.2: 0.792 / 0.806 / 0.775. On tune4
-# 0.873 -> 0.881. It costs ~0.18 s an answer (p50 0.13 -> 0.32 s on news-5k).
+# 0.873 -> 0.881. It costs ~0.2 s an answer (bench/answers.py, news-5k, warm: p50 0.14 ->
+# 0.34 s).
 READER_WEIGHT = 0.1
 READ_AT_MOST = 16
 
@@ -609,8 +610,9 @@ def _read_pairs(question: Question, read: list[Candidate],
                 read_pairs: Callable[[str, list[str]], Sequence[float]]) -> None:
     """The reader's score of each sentence read, less the best one's: the sentence it reads
     as the answer keeps its total, the others lose READER_WEIGHT for each unit of the
-    reader's logit behind it; the sentences not read keep theirs (they rank below the read
-    ones anyway, most far below)."""
+    reader's logit behind it (gaps of 5-7 are common), which can put one below sentences
+    not read; those keep their totals (the reader's verdict is that the sentence is not the
+    answer, whatever else it shares with the question)."""
     logits = read_pairs(question.text, [c.quoted_text for c in read])
     best = float(max(logits))
     for cand, logit in zip(read, logits):

@@ -10,8 +10,12 @@ questions, never on the held-out parts; its adapter ships in `models/reader.npz`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from embeddings.pair_scorer import PairScorer
 
 ADAPTER = Path(__file__).with_name("models") / "reader.npz"
 # fp32. int8 (ONNX Runtime's dynamic quantisation) reads 16 sentences in half the time (p50
@@ -30,7 +34,12 @@ def prepare() -> Path:
     return ensure_pair_onnx(BundledModel.locate(), Adapter(ADAPTER), PRECISION)
 
 
-def load():
+# a question is read up to this many characters (a pair is cut to 160 tokens anyway; a
+# pasted article as a question would be tokenised once for each sentence)
+QUESTION_CHARS = 1000
+
+
+def load() -> "PairScorer":
     """The reader, loaded once for the process (exported first, the first time ever)."""
     from embeddings.pair_scorer import pair_scorer
 
@@ -40,4 +49,4 @@ def load():
 def read_pairs(question: str, texts: list[str]) -> np.ndarray:
     """The reader's score for each text as the answer to `question` (a logit: only the
     differences between one question's texts mean anything)."""
-    return load().score(question, texts)
+    return load().score(question[:QUESTION_CHARS], texts)

@@ -28,7 +28,7 @@ _EXPORT_FILE = re.compile(r"\.?model-(?:fp32|int8)(?:\.optimised)?\.onnx(?:\.\d+
 # An export folder used (`mark_used`) or written this recently may belong to another
 # install that is still in use, or still exporting: it is left for a later export.
 STALE_EXPORT_S = 24 * 3600
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # an int8 export takes it again for the fp32 export it quantises
 
 
 _CACHE: list[Path | None] = [None]
@@ -116,15 +116,17 @@ def mark_used(folder: Path) -> None:
         pass
 
 
-def _remove_stale_exports(current: Path, now: float | None = None) -> list[Path]:
+def _remove_stale_exports(current: Path, now: float | None = None,
+                          prefix: str = KEY_PREFIX) -> list[Path]:
     """Remove the export folders of earlier installs beside `current`: a reinstall changes
     the weights' time, hence the key, and each folder holds ~220 MB. Only folders of ours
     go: named like an export, holding nothing but files this module writes, and neither
-    used nor changed for STALE_EXPORT_S. Returns the folders removed."""
+    used nor changed for STALE_EXPORT_S, and named with `prefix` (the encoder's exports;
+    the reader's have their own). Returns the folders removed."""
     now = time.time() if now is None else now
     removed = []
     for folder in sorted(current.parent.iterdir()):
-        if folder == current or not folder.name.startswith(KEY_PREFIX) or folder.is_symlink() \
+        if folder == current or not folder.name.startswith(prefix) or folder.is_symlink() \
                 or not folder.is_dir():
             continue
         try:

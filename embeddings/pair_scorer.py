@@ -19,9 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from .durable import publish
-from .onnx_export import INPUTS, PRECISIONS, BundledModel, _quantise_int8, cache_root, mark_used
+from .onnx_export import (INPUTS, PRECISIONS, BundledModel, _quantise_int8, _remove_stale_exports,
+                          cache_root, mark_used)
 
-PAIR_FORMAT = 1  # bump when the exported graph changes shape or inputs
+PAIR_FORMAT = 2  # bump when the exported graph changes shape, inputs or weights' merge
+PAIR_PREFIX = "pair-"  # every pair export folder's name starts so (not the encoder's prefix)
 # a pair is cut to this many tokens: the longer of the two is cut first, from its end (a
 # sentence, mostly; a question longer than its sentence loses its own tail)
 MAX_TOKENS = 160
@@ -48,11 +50,11 @@ class Adapter:
 def pair_onnx_path(model: BundledModel, adapter: Adapter, precision: str = "fp32") -> Path:
     if precision not in PRECISIONS:
         raise ValueError(f"unknown ONNX precision {precision!r}; choose one of {PRECISIONS}")
-    return cache_root() / "onnx" / f"{model.cache_key()}-pair-{adapter.digest}-p{PAIR_FORMAT}" \
-        / f"model-{precision}.onnx"
+    return cache_root() / "onnx" / \
+        f"{PAIR_PREFIX}{model.cache_key()}-{adapter.digest}-p{PAIR_FORMAT}" / f"model-{precision}.onnx"
 
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # an int8 export takes it again for the fp32 export it quantises
 
 
 def ensure_pair_onnx(model: BundledModel, adapter: Adapter, precision: str = "fp32") -> Path:
@@ -66,6 +68,8 @@ def ensure_pair_onnx(model: BundledModel, adapter: Adapter, precision: str = "fp
             target.parent.mkdir(parents=True, exist_ok=True)
             if precision == "fp32":
                 _export(model, adapter, target)
+                # the exports of earlier adapters and installs
+                _remove_stale_exports(target.parent, prefix=PAIR_PREFIX)
             else:
                 _quantise_int8(ensure_pair_onnx(model, adapter, "fp32"), target)
     return target
@@ -86,8 +90,8 @@ def _export(model: BundledModel, adapter: Adapter, target: Path) -> None:
     weights = bert.state_dict()
     with torch.no_grad():
         for layer in adapter.layers():
-            a = torch.from_numpy(adapter.arrays[f"{layer}.A"])
-            b = torch.from_numpy(adapter.arrays[f"{layer}.B"])
+            a = torch.from_numpy(adapter.arrays[f"{layer}.A"].astype(np.float32))
+            b = torch.from_numpy(adapter.arrays[f"{layer}.B"].astype(np.float32))
             weights[f"{layer}.weight"] += adapter.scale * (b @ a)
     bert.load_state_dict(weights)
     head = torch.nn.Linear(adapter.arrays["head.weight"].shape[1], 1)
@@ -149,7 +153,16 @@ class PairScorer:
         return self.session.run(None, dict(zip(INPUTS, (ids, mask, types))))[0]
 
 
-@lru_cache(maxsize=4)
+_SCORERS_LOCK = threading.Lock()
+
+
 def pair_scorer(adapter_path: str, precision: str = "fp32") -> PairScorer:
-    """One scorer per adapter file and precision, for the process."""
+    """One scorer per adapter file and precision, for the process (two threads asking
+    first get the same one)."""
+    with _SCORERS_LOCK:
+        return _scorer(adapter_path, precision)
+
+
+@lru_cache(maxsize=4)
+def _scorer(adapter_path: str, precision: str) -> PairScorer:
     return PairScorer(adapter_path, precision)

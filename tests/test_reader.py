@@ -72,6 +72,8 @@ def test_the_evidence_orders_by_the_reader_but_found_reads_the_other_features(sh
     for s in read:
         assert s["total"] == pytest.approx(s["base"] + evidence.READER_WEIGHT * s["reader"])
     assert not any("reader" in q.scores for q in without.quotes)
+    # the reader reads the quotation as the better answer: the same quotes, reordered
+    assert [q.start for q in with_reader.quotes] == sorted(q.start for q in without.quotes)[::-1]
 
 
 def test_reading_needs_no_torch_once_exported():
@@ -88,7 +90,8 @@ def test_prepare_exports_once_into_a_folder_named_by_the_adapter():
 
     path = prepare()
     assert path.is_file() and Adapter(ADAPTER).digest in path.parent.name
-    assert prepare() == path
+    written = path.stat().st_mtime_ns
+    assert prepare() == path and path.stat().st_mtime_ns == written  # not exported again
 
 
 def test_the_int8_reader_reads_like_the_fp32_one():
@@ -97,3 +100,21 @@ def test_the_int8_reader_reads_like_the_fp32_one():
     fp32 = pair_scorer(str(ADAPTER), "fp32").score(QUESTION, [ANSWER, AROUND])
     int8 = pair_scorer(str(ADAPTER), "int8").score(QUESTION, [ANSWER, AROUND])
     assert int8[0] > int8[1] and np.allclose(fp32, int8, atol=1.0)
+
+
+@pytest.mark.slow
+def test_an_int8_reader_exports_into_an_empty_cache(tmp_path):
+    """The int8 export quantises the fp32 one, which it exports first (under the same lock)."""
+    from embeddings import onnx_export
+    from embeddings.pair_scorer import PairScorer
+
+    before = onnx_export.configured_cache()
+    onnx_export.configure_cache(tmp_path)
+    try:
+        scorer = PairScorer(ADAPTER, "int8")
+        assert scorer.path.name == "model-int8.onnx" and scorer.path.parent.parent == tmp_path / "onnx"
+        assert (scorer.path.parent / "model-fp32.onnx").is_file()
+        answer, around = scorer.score(QUESTION, [ANSWER, AROUND])
+        assert answer > around
+    finally:
+        onnx_export.configure_cache(before)

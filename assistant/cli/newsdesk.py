@@ -102,7 +102,13 @@ def cmd_index(args, settings) -> int:
     if settings.reader:
         from assistant.reader import prepare
 
-        prepare()  # the first answer then does not export it
+        try:
+            prepare()  # the first answer then does not export it
+        except (OSError, RuntimeError, ImportError) as exc:
+            from assistant.render import safe
+
+            print(f"note: could not prepare the reader ({safe(str(exc))}); the first answer "
+                  f"will try again", file=sys.stderr)
     if args.json:
         print(json_text(report.to_dict()))
         return EXIT_OK
@@ -231,7 +237,7 @@ def cmd_setup(args, settings) -> int:
     try:
         prepared = {**prepare(), "reader": str(prepare_reader())}
     except (OSError, RuntimeError, ImportError) as exc:
-        fail(f"could not prepare the embedding model: {exc}")
+        fail(f"could not prepare the embedding model and the reader: {exc}")
     _print_mapping(prepared, args.json, width=10)
     return EXIT_OK
 
