@@ -132,7 +132,7 @@ def test_hyphenated_question_terms_match_the_words_of_a_sentence():
 
 
 def test_another_person_with_the_speakers_surname_is_not_the_speaker():
-    from assistant.evidence import speaker_score
+    from assistant.speakers import speaker_score
     from assistant.question import analyse
 
     q = analyse("What did Zara Rutherford say?")
@@ -318,7 +318,7 @@ def test_a_speaker_is_known_by_a_surname_spelt_one_letter_otherwise_after_their_
     """Transliterations differ ("Andrei Kartopolov", "Andrei Kartapolov"): with the given
     name before it, a long surname one letter apart is the speaker's; a name one letter
     apart with another given name, or a short one, is not."""
-    from assistant.evidence import names_speaker
+    from assistant.speakers import names_speaker
 
     keys = ("kartapolov", "andrei")
     assert names_speaker(keys, "“Stop lying,” said Andrei Kartopolov, a former general.")
@@ -456,7 +456,8 @@ def test_a_role_asked_for_is_the_person_the_articles_name_in_it(encoder):
     article quotes her ("..., Brook said"). Someone else's words stay someone else's: another
     Brook, a Marlow resident, the same surname in another article."""
     from assistant.attribution import Speech
-    from assistant.evidence import Candidate, role_holders, score
+    from assistant.evidence import Candidate, score
+    from assistant.speakers import role_holders
     from assistant.question import analyse
 
     question = analyse("How did the mayor of Marlow describe the storm?")

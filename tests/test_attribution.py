@@ -137,7 +137,7 @@ def test_who_a_description_names_and_who_is_a_person():
 
 
 def test_the_allies_of_a_speaker_are_not_the_speaker():
-    from assistant.evidence import speaker_score
+    from assistant.speakers import speaker_score
     from assistant.question import analyse
 
     text = "“It was theft,” allies of Ivo Dane said on Monday."

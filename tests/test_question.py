@@ -137,7 +137,7 @@ def test_the_person_after_a_bodys_name_and_the_source_of_a_why(question, speaker
 
 
 def test_a_bodys_spokesperson_is_the_spokesperson_a_sentence_names():
-    from assistant.evidence import is_speaker
+    from assistant.speakers import is_speaker
     from assistant.question import analyse
 
     q = analyse("What did Nordline's spokesperson say about the delays?")
