@@ -150,17 +150,43 @@ def _tmp_beside(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
 
 
-def _export_fp32(model: BundledModel, target: Path) -> None:
-    import warnings
-
-    import torch
+def load_bert(model: BundledModel, **options):
+    """The bundled weights as a transformers model (torch), offline and quiet."""
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-    bert = AutoModel.from_pretrained(str(model.path), attn_implementation="eager").eval()
+    return AutoModel.from_pretrained(str(model.path), attn_implementation="eager",
+                                     **options).eval()
+
+
+def export_graph(module, target: Path, output: str, output_axes: dict[int, str]) -> None:
+    """`module` (taking INPUTS) exported to ONNX at `target`, written beside it and renamed
+    over it; its one output is named `output`, with `output_axes` dynamic."""
+    import warnings
+
+    import torch
+
+    example = tuple(torch.ones(2, 8, dtype=torch.long) for _ in INPUTS)
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {output: output_axes}
+    tmp = _tmp_beside(target)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(module, example, str(tmp), input_names=list(INPUTS),
+                              output_names=[output], dynamic_axes=axes,
+                              opset_version=17, dynamo=False)
+        publish(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _export_fp32(model: BundledModel, target: Path) -> None:
+    import torch
+
+    bert = load_bert(model)
 
     class LastHidden(torch.nn.Module):
         def __init__(self, inner):
@@ -171,18 +197,7 @@ def _export_fp32(model: BundledModel, target: Path) -> None:
             return self.inner(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    example = tuple(torch.ones(2, 8, dtype=torch.long) for _ in INPUTS)
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
-    tmp = _tmp_beside(target)
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(LastHidden(bert), example, str(tmp), input_names=list(INPUTS),
-                              output_names=["last_hidden_state"], dynamic_axes=axes,
-                              opset_version=17, dynamo=False)
-        publish(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    export_graph(LastHidden(bert), target, "last_hidden_state", {0: "batch", 1: "tokens"})
 
 
 def _quantise_int8(source: Path, target: Path) -> None:

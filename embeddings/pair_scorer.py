@@ -18,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .durable import publish
 from .onnx_export import (INPUTS, PRECISIONS, BundledModel, _quantise_int8, _remove_stale_exports,
-                          cache_root, mark_used)
+                          cache_root, export_graph, load_bert, mark_used)
 
 PAIR_FORMAT = 2  # bump when the exported graph changes shape, inputs or weights' merge
 PAIR_PREFIX = "pair-"  # every pair export folder's name starts so (not the encoder's prefix)
@@ -76,17 +75,9 @@ def ensure_pair_onnx(model: BundledModel, adapter: Adapter, precision: str = "fp
 
 
 def _export(model: BundledModel, adapter: Adapter, target: Path) -> None:
-    import warnings
-
     import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    bert = AutoModel.from_pretrained(str(model.path), attn_implementation="eager",
-                                     add_pooling_layer=False).eval()
+    bert = load_bert(model, add_pooling_layer=False)
     weights = bert.state_dict()
     with torch.no_grad():
         for layer in adapter.layers():
@@ -110,18 +101,7 @@ def _export(model: BundledModel, adapter: Adapter, target: Path) -> None:
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return self.head(pooled).squeeze(-1)
 
-    example = tuple(torch.ones(2, 8, dtype=torch.long) for _ in INPUTS)
-    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {"score": {0: "batch"}}
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(Scores().eval(), example, str(tmp), input_names=list(INPUTS),
-                              output_names=["score"], dynamic_axes=axes, opset_version=17,
-                              dynamo=False)
-        publish(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    export_graph(Scores().eval(), target, "score", {0: "batch"})
 
 
 class PairScorer:
@@ -129,16 +109,14 @@ class PairScorer:
 
     def __init__(self, adapter_path: "os.PathLike | str", precision: str = "fp32",
                  threads: int | None = None):
-        from .onnx_encoder import _session, _tokenizer_class
+        from .onnx_encoder import _session, _tokenizer
 
         model = BundledModel.locate()
         self.path = ensure_pair_onnx(model, Adapter(adapter_path), precision)
         mark_used(self.path.parent)
         self.session = _session(self.path, threads or os.cpu_count() or 1)
-        tokenizer = _tokenizer_class().from_file(str(model.tokenizer_file))
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
-        self.tokenizer = tokenizer
+        self.tokenizer = _tokenizer(model)  # the encoder's, cut for a pair:
+        self.tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
 
     def score(self, query: str, texts: list[str]) -> np.ndarray:
         """One score per text: higher where the text answers the query better."""
