@@ -157,11 +157,13 @@ class Assistant:
         ranked = sorted(cands, key=lambda c: -c.score)
         if not ranked:
             return []
-        best = ranked[0].score
+        # the cut-off reads the scores it was fitted on, without the reader (which only
+        # reorders: read alone, its verdict would drop a second answer of the same speaker)
+        floor = max(_unread(c) for c in ranked) * RELATIVE_CUTOFF
         groups: list[tuple[frozenset[str], list[Candidate]]] = []
         for cand in ranked:
-            if cand.score < best * RELATIVE_CUTOFF:
-                break
+            if _unread(cand) < floor:
+                continue
             words = _word_set(cand.text)
             group = next((g for key, g in groups if _same_sentence(key, words)), None)
             if group is not None:
@@ -262,3 +264,8 @@ class Assistant:
                 scores=dict(lead.scores)))
         answer.found = True
         return answer
+
+
+def _unread(cand: Candidate) -> float:
+    """A candidate's score without the reader's part."""
+    return cand.scores.get("base", cand.score)
