@@ -3,8 +3,9 @@
 Embedding similarity and shared words cannot tell the sentence that answers from the
 background sentences around it that repeat the question's words; a model that reads both
 at once can. The reader is the bundled model with an adapter trained here
-(`bench/train_reader.py`) on the choosing parts of the dev set and the even quiz
-questions, never on the held-out parts; its adapter ships in `models/reader.npz`
+(`bench/train_reader.py`) on the choosing parts of the dev set but tune6 (kept to choose
+its settings on) and the even quiz questions, never on the held-out parts; its adapter
+ships in `models/reader.npz`
 (`embeddings.pair_scorer` merges and exports it once, into the user cache).
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Measure extractive answers on news-5k, with the naive baseline beside them.
 
     python bench/answers.py --index DIR [--limit N]
-        [--split fresh|fresh2|held-out|report|tune|tune2|tune3|tune4|all]
+        [--split fresh|fresh2|held-out|report|tune|tune2|...|tune8|all]
 
 Dev set (bench/devset-answers.jsonl, devset-nearmiss.jsonl, written by reading news-5k
 articles): the must-quote sentence among the top-3 quotes, by question kind, and near-miss
@@ -14,6 +14,8 @@ has been tuned on since; "tune3" (126 answerable) likewise in its sixth (before 
 it, must-quote 0.643 there), and "tune4" (126 answerable) in its seventh (0.794 before any
 tuning on it). The "fresh2" part (126 answerable) was written the same way in its ninth
 session, and like "fresh" is never tuned on; `--split held-out` reports both, by part.
+"tune5" to "tune8" (360 answerable each, issue 11's tenth and eleventh sessions) were
+written the same way to train and choose the reader (assistant/reader.py) on.
 Seconds per answer, p50 and p95, warm.
 
 Figures (top-3 quotes): answer containment on the questions whose answer string occurs in
