@@ -153,16 +153,16 @@ class Assistant:
     def _choose(self, cands: list[Candidate], bodies: dict[str, str]) -> list[list[Candidate]]:
         """Groups of near-identical sentences (wire copies), best first, at most MAX_QUOTES;
         a quote of the asked speaker's words goes on with the sentence after it that is
-        theirs too (`_words_go_on`)."""
+        theirs too (`_words_go_on`). A further quote scores, without the reader (which only
+        reorders; its verdict alone would drop a second answer of the same speaker), at
+        least RELATIVE_CUTOFF of the best such score (the answer's strength)."""
         ranked = sorted(cands, key=lambda c: -c.score)
         if not ranked:
             return []
-        # the cut-off reads the scores it was fitted on, without the reader (which only
-        # reorders: read alone, its verdict would drop a second answer of the same speaker)
-        floor = max(_unread(c) for c in ranked) * RELATIVE_CUTOFF
+        floor = max(c.scores["base"] for c in ranked) * RELATIVE_CUTOFF
         groups: list[tuple[frozenset[str], list[Candidate]]] = []
         for cand in ranked:
-            if _unread(cand) < floor:
+            if cand.scores["base"] < floor:
                 continue
             words = _word_set(cand.text)
             group = next((g for key, g in groups if _same_sentence(key, words)), None)
@@ -264,8 +264,3 @@ class Assistant:
                 scores=dict(lead.scores)))
         answer.found = True
         return answer
-
-
-def _unread(cand: Candidate) -> float:
-    """A candidate's score without the reader's part."""
-    return cand.scores.get("base", cand.score)

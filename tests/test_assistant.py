@@ -154,7 +154,7 @@ def _candidate(body: str, span: tuple[int, int], total: float,
     c = Candidate(rank, article, span[0], span[1], body[span[0]:span[1]], previous=lead,
                   previous_text=body[lead[0]:lead[1]] if lead else "", lead_in=lead,
                   use_lead_in=bool(lead))
-    c.scores = {"total": total}
+    c.scores = {"total": total, "base": total}  # as `evidence.score` leaves it, unread
     return c
 
 
