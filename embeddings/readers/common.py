@@ -238,6 +238,18 @@ def valid_text(text: str) -> str:
     return text
 
 
+# a terminal's escape sequences (CSI: colours, cursor moves; OSC: window titles, links) and
+# the other control characters, but tab and newline
+_CONTROLS = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+                       r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def without_controls(text: str) -> str:
+    """`text` with escape sequences and control characters read as spaces: what is left
+    is the words' own ("\\x1b[31mJohn Smith" reads as "John Smith")."""
+    return _CONTROLS.sub(" ", text)
+
+
 def clean_body(text: str) -> str:
     """Normalised newlines, no trailing spaces, paragraphs separated by one blank line."""
     text = valid_text(text).replace("\r\n", "\n").replace("\r", "\n")
