@@ -236,9 +236,9 @@ class Retriever:
     # results -------------------------------------------------------------------------------
     def search(self, query: Query) -> list[Hit]:
         """The best `query.k` chunks, at most `per_article` of any one article."""
-        cands = self.ranked(query)
-        return self._hits(diversified(cands, self.weights.per_article)[:query.k],
-                          not query.filters.all_copies)
+        cands = diversified(self.ranked(query), self.weights.per_article)[:query.k]
+        self._measure_closeness(query, cands)
+        return self._hits(cands, not query.filters.all_copies)
 
     def search_articles(self, query: Query, passages: int = 2) -> list[ArticleHit]:
         """The best `query.k` distinct articles, each with its best `passages` chunks."""
@@ -248,9 +248,27 @@ class Retriever:
             if c.article_id in groups or len(groups) < query.k:
                 groups.setdefault(c.article_id, []).append(c)
         chosen = [c for g in groups.values() for c in g[:passages]]
+        self._measure_closeness(query, chosen)
         hits = {h.chunk_id: h for h in self._hits(chosen, not query.filters.all_copies)}
         return [ArticleHit(hits[g[0].chunk_id].article, g[0].score,
                            [hits[c.chunk_id] for c in g[:passages]]) for g in groups.values()]
+
+    def _measure_closeness(self, query: Query, cands: list[Candidate]) -> None:
+        """Give the chunks the keywords alone found (beyond the vector search's first
+        CANDIDATES) their dense similarity too: how close a passage comes in meaning is
+        evidence of its own (an answer's "found" reads it), and a missing score read as 0
+        would say "far" of a passage that may be the closest of all. Ranking is done:
+        only the scores shown change. (Not in a keyword-only search: no vectors wanted;
+        nor where the vectors cannot be read back as stored: an IVF index.)"""
+        unmeasured = [c for c in cands if "dense" not in c.scores]
+        if not unmeasured or query.mode == "keyword" or not self.vectors.stored_exactly:
+            return
+        vector = self._vector(valid_text(query.text or ""))
+        for c in unmeasured:
+            try:
+                c.scores["dense"] = float(np.dot(self.vectors.reconstruct(c.chunk_id), vector))
+            except RuntimeError:  # not (yet) among the vectors: no measure
+                continue
 
     def _hits(self, cands: list[Candidate], with_copies: bool = True) -> list[Hit]:
         """The hits of these candidates; `with_copies`: each names its article's copies."""

@@ -204,6 +204,12 @@ class VectorFile:
                 return found
         return ann.search(self.index, query, k, allowed_ids)
 
+    @property
+    def stored_exactly(self) -> bool:
+        """Whether a vector can be read back cheaply and as it was stored (an exact kind;
+        an IVF index needs a copy and a direct map first, and gives it approximately)."""
+        return self.kind in (ann.EXACT, ann.FLAT)
+
     def reconstruct(self, chunk_id: int) -> np.ndarray:
         if self.kind not in (ann.EXACT, ann.FLAT):
             self._own()  # an IVF index is given a direct map on first use

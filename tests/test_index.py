@@ -151,6 +151,30 @@ def test_search_returns_article_metadata_and_offsets(shared_index):
     assert {"dense", "keyword", "fused"} <= set(top.scores)
 
 
+def test_a_passage_the_keywords_alone_found_has_its_dense_similarity(shared_index, monkeypatch):
+    """A vector search reads only its first chunks (CANDIDATES); a passage the keyword
+    search adds still carries how close it comes in meaning (an answer's evidence reads
+    it), the figure a vector search that reached it gives."""
+    import embeddings.search as search
+    from embeddings.vectors import VectorFile
+
+    text = "Sunday, Monday or Tuesday?"
+    wide = {h.chunk_id: h.scores["dense"] for h in shared_index.search(Query(text, k=20))}
+    nearest = VectorFile.search
+    # the vector search reaches the nearest chunk alone; the keywords find the others
+    monkeypatch.setattr(VectorFile, "search", lambda self, q, k, allowed=None:
+                        nearest(self, q, 1, allowed))
+    query = Query(text, k=3)
+    with monkeypatch.context() as unmeasured:
+        unmeasured.setattr(search.Retriever, "_measure_closeness", lambda *a: None)
+        assert any("dense" not in h.scores for h in shared_index.search(query))
+    hits = shared_index.search(query)
+    assert len(hits) == 3 and all(h.scores["dense"] == pytest.approx(wide[h.chunk_id], abs=1e-5)
+                                  for h in hits)
+    passages = [p for a in shared_index.search_articles(query) for p in a.passages]
+    assert all(p.scores["dense"] == pytest.approx(wide[p.chunk_id], abs=1e-5) for p in passages)
+
+
 def test_a_plain_string_is_a_default_query(shared_index):
     text = "When does the plastic bag ban take effect?"
     assert shared_index.search(text) == shared_index.search(Query(text))
