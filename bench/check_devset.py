@@ -43,7 +43,8 @@ CHANGES = ("entity", "year", "detail")
 # reader on (and tuned on); tune6: written at that session's end, which the shipped reader
 # was not trained on (a part to choose on: see train_reader.py)
 # tune7, tune8: written in issue 11's eleventh session the same way (more for the reader)
-SPLITS = ("tune", "report", "fresh", "tune2", "tune3", "tune4", "fresh2", "tune5", "tune6", "tune7", "tune8")
+SPLITS = ("tune", "report", "fresh", "tune2", "tune3", "tune4", "fresh2", "tune5", "tune6",
+          "tune7", "tune8")
 AS_OF_SLACK = timedelta(days=14)  # as_of: the publish date or a few days after
 
 # Words whose trailing full stop does not end a sentence (titles, months, states, "U.S.").

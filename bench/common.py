@@ -11,11 +11,13 @@ ROOT = Path(__file__).resolve().parents[1]
 NEWS5K = Path(os.environ.get("NEWSDESK_NEWS5K", ROOT.parent / "shared" / "data" / "news-5k"))
 UNANSWERABLE = ROOT / "bench" / "unanswerable.jsonl"  # the set the found rule was tuned on
 HELD_OUT = ROOT / "bench" / "unanswerable-heldout.jsonl"  # never used to choose it
-DEV_ANSWERS = ROOT / "bench" / "devset-answers.jsonl"  # issue 11: tune, report, fresh, tune2-4, fresh2, tune5-8
+# issue 11: tune, report, fresh, tune2-4, fresh2, tune5-8
+DEV_ANSWERS = ROOT / "bench" / "devset-answers.jsonl"
 DEV_NEAR_MISS = ROOT / "bench" / "devset-nearmiss.jsonl"
 # the dev set's parts; every one but the held-out ones ("fresh", "fresh2") may be tuned on
 # (check_devset.py, which imports nothing of the project, keeps its own list)
-DEV_SPLITS = ("tune", "report", "fresh", "tune2", "tune3", "tune4", "fresh2", "tune5", "tune6", "tune7", "tune8")
+DEV_SPLITS = ("tune", "report", "fresh", "tune2", "tune3", "tune4", "fresh2", "tune5", "tune6",
+              "tune7", "tune8")
 HELD_OUT_SPLITS = ("fresh", "fresh2")
 TUNABLE_SPLITS = tuple(s for s in DEV_SPLITS if s not in HELD_OUT_SPLITS)
 

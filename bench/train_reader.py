@@ -1,6 +1,7 @@
 """Train the reader's adapter (assistant/models/reader.npz) on news-5k.
 
-    OMP_NUM_THREADS=1 python bench/train_reader.py --index DIR [--splits tune,report,...] [--out FILE]
+    OMP_NUM_THREADS=1 python bench/train_reader.py --index DIR [--splits tune,report,...]
+        [--out FILE]
 
 The shipped adapter was trained so (defaults: tune-tune5, tune7, tune8 and the even quiz
 questions; ~70 min on two cores, one thread); tune6 was left out, so that its settings could
@@ -42,7 +43,8 @@ from assistant.evidence import READER_WEIGHT  # noqa: E402
 # settings on a part of a few hundred questions, not on a handful. The temperature is
 # READER_WEIGHT: the reader learns to add to the scores in the proportion the assistant adds it.
 GROUP, RANK, EPOCHS, LEARNING_RATE, TEMPERATURE = 16, 4, 2, 5e-4, READER_WEIGHT
-TRAINED_ON = ("tune", "report", "tune2", "tune3", "tune4", "tune5", "tune7", "tune8")  # the shipped adapter's
+# the shipped adapter's parts
+TRAINED_ON = ("tune", "report", "tune2", "tune3", "tune4", "tune5", "tune7", "tune8")
 
 
 Item = tuple[str, "date | None", Callable[[object, str], bool]]

@@ -211,7 +211,7 @@ class VectorFile:
         return self.kind in (ann.EXACT, ann.FLAT)
 
     def reconstruct(self, chunk_id: int) -> np.ndarray:
-        if self.kind not in (ann.EXACT, ann.FLAT):
+        if not self.stored_exactly:
             self._own()  # an IVF index is given a direct map on first use
         return ann.reconstruct(self.index, chunk_id)
 
